@@ -1,0 +1,1 @@
+"""One Blueprint per module; each handler parses, calls shared/, shapes the response."""

@@ -1,0 +1,1 @@
+"""Everything behind the HTTP triggers: settings, errors, records, protocols."""

@@ -1,0 +1,173 @@
+"""The stamp's settings: read once from the environment, validated, immutable.
+
+Every `SSO_*` setting the code reads is declared in `SETTING_NAMES`; infra/main.bicep and
+local.settings.sample.json are checked against it by tests, so a setting cannot be added here
+and forgotten there.
+"""
+from __future__ import annotations
+
+import functools
+import ipaddress
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Mapping
+from urllib.parse import urlsplit
+
+REGIONS = ("us", "eu", "au")
+
+SETTING_NAMES = (
+    "SSO_REGION",
+    "SSO_PUBLIC_BASE_URL",
+    "SSO_STORAGE_CONNECTION_STRING",
+    "SSO_STORAGE_TABLE_ENDPOINT",
+    "SSO_KEYVAULT_URL",
+    "SSO_LOCAL_SECRET_STORE_PATH",
+    "SSO_LOCAL_SECRET_STORE_KEY",
+    "SSO_BOOTSTRAP_API_KEY",
+    "SSO_ENTRA_AUTHORITY_HOST",
+    "SSO_CA_BUNDLE",
+    "SSO_ALLOW_LOOPBACK_METADATA",
+    "SSO_DNS_RESOLVER",
+    "SSO_REGION_URLS",
+)
+
+MIN_BOOTSTRAP_KEY_LENGTH = 32
+
+
+class SettingsError(Exception):
+    """One or more settings are missing or malformed; the message names each and says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    region: str
+    public_base_url: str
+    bootstrap_api_key: str = field(repr=False)
+    storage_connection_string: str | None = field(default=None, repr=False)
+    storage_table_endpoint: str | None = None
+    keyvault_url: str | None = None
+    local_secret_store_path: str | None = None
+    local_secret_store_key: str | None = field(default=None, repr=False)
+    entra_authority_host: str = "https://login.microsoftonline.com"
+    ca_bundle: str | None = None
+    allow_loopback_metadata: bool = False
+    dns_resolver: tuple[str, int] | None = None
+    region_urls: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def oidc_redirect_uri(self) -> str:
+        return f"{self.public_base_url}/auth/sso/microsoft/callback"
+
+
+def is_loopback_host(host: str | None) -> bool:
+    if not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _base_url(name: str, value: str, problems: list[str], allow_loopback_http: bool = True) -> str:
+    parts = urlsplit(value)
+    loopback_http = parts.scheme == "http" and allow_loopback_http and is_loopback_host(parts.hostname)
+    if not parts.hostname or (parts.scheme != "https" and not loopback_http) or parts.query or parts.fragment:
+        problems.append(f"{name} must be an https URL with no query (plain http only on loopback), got {value!r}")
+    return value.rstrip("/")
+
+
+def _flag(name: str, value: str, problems: list[str]) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("", "0", "false", "no"):
+        return False
+    if lowered in ("1", "true", "yes"):
+        return True
+    problems.append(f"{name} must be true or false, got {value!r}")
+    return False
+
+
+def _host_port(name: str, value: str, problems: list[str]) -> tuple[str, int] | None:
+    host, _, port = value.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        problems.append(f"{name} must be host:port, e.g. 127.0.0.1:5353, got {value!r}")
+        return None
+    return host.strip("[]"), int(port)
+
+
+def _region_urls(name: str, value: str, problems: list[str]) -> dict[str, str]:
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, dict) or not all(k in REGIONS and isinstance(v, str) for k, v in parsed.items()):
+        problems.append(f'{name} must be a JSON object mapping regions {REGIONS} to base URLs, e.g. {{"eu": "https://identity.eu.example.com"}}')
+        return {}
+    return {region: _base_url(f"{name}[{region}]", url, problems) for region, url in parsed.items()}
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Reads and validates every setting; raises SettingsError naming all problems at once."""
+    env = {k: v for k, v in (os.environ if environ is None else environ).items() if k in SETTING_NAMES and v != ""}
+    problems: list[str] = []
+
+    def required(name: str) -> str:
+        if name not in env:
+            problems.append(f"{name} is missing (see local.settings.sample.json)")
+        return env.get(name, "")
+
+    region = required("SSO_REGION")
+    if region and region not in REGIONS:
+        problems.append(f"SSO_REGION must be one of {', '.join(REGIONS)}, got {region!r}")
+    base_url = _base_url("SSO_PUBLIC_BASE_URL", required("SSO_PUBLIC_BASE_URL"), problems)
+    bootstrap = required("SSO_BOOTSTRAP_API_KEY")
+    if bootstrap and len(bootstrap) < MIN_BOOTSTRAP_KEY_LENGTH:
+        problems.append(f"SSO_BOOTSTRAP_API_KEY must be at least {MIN_BOOTSTRAP_KEY_LENGTH} characters of random data")
+
+    if ("SSO_STORAGE_CONNECTION_STRING" in env) == ("SSO_STORAGE_TABLE_ENDPOINT" in env):
+        problems.append("set exactly one of SSO_STORAGE_CONNECTION_STRING (Azurite, dev) or SSO_STORAGE_TABLE_ENDPOINT (managed identity)")
+    table_endpoint = env.get("SSO_STORAGE_TABLE_ENDPOINT")
+    if table_endpoint:
+        table_endpoint = _base_url("SSO_STORAGE_TABLE_ENDPOINT", table_endpoint, problems)
+
+    local_store = "SSO_LOCAL_SECRET_STORE_PATH" in env or "SSO_LOCAL_SECRET_STORE_KEY" in env
+    if ("SSO_KEYVAULT_URL" in env) == local_store:
+        problems.append("set either SSO_KEYVAULT_URL (Azure) or both SSO_LOCAL_SECRET_STORE_PATH and SSO_LOCAL_SECRET_STORE_KEY (dev), not both")
+    elif local_store and not ("SSO_LOCAL_SECRET_STORE_PATH" in env and "SSO_LOCAL_SECRET_STORE_KEY" in env):
+        problems.append("the local secret store needs both SSO_LOCAL_SECRET_STORE_PATH and SSO_LOCAL_SECRET_STORE_KEY")
+    keyvault_url = env.get("SSO_KEYVAULT_URL")
+    if keyvault_url:
+        keyvault_url = _base_url("SSO_KEYVAULT_URL", keyvault_url, problems, allow_loopback_http=False)
+
+    authority = _base_url("SSO_ENTRA_AUTHORITY_HOST", env.get("SSO_ENTRA_AUTHORITY_HOST", Settings.entra_authority_host), problems, allow_loopback_http=False)
+    ca_bundle = env.get("SSO_CA_BUNDLE")
+    if ca_bundle and not os.path.isfile(ca_bundle):
+        problems.append(f"SSO_CA_BUNDLE must name a readable PEM file, {ca_bundle!r} does not exist")
+
+    settings_kwargs = dict(
+        region=region,
+        public_base_url=base_url,
+        bootstrap_api_key=bootstrap,
+        storage_connection_string=env.get("SSO_STORAGE_CONNECTION_STRING"),
+        storage_table_endpoint=table_endpoint,
+        keyvault_url=keyvault_url,
+        local_secret_store_path=env.get("SSO_LOCAL_SECRET_STORE_PATH"),
+        local_secret_store_key=env.get("SSO_LOCAL_SECRET_STORE_KEY"),
+        entra_authority_host=authority,
+        ca_bundle=ca_bundle,
+        allow_loopback_metadata=_flag("SSO_ALLOW_LOOPBACK_METADATA", env.get("SSO_ALLOW_LOOPBACK_METADATA", ""), problems),
+        dns_resolver=_host_port("SSO_DNS_RESOLVER", env["SSO_DNS_RESOLVER"], problems) if "SSO_DNS_RESOLVER" in env else None,
+        region_urls=_region_urls("SSO_REGION_URLS", env["SSO_REGION_URLS"], problems) if "SSO_REGION_URLS" in env else {},
+    )
+    if problems:
+        raise SettingsError("entra-sso cannot start; fix these settings:\n  - " + "\n  - ".join(problems))
+    return Settings(**settings_kwargs)
+
+
+@functools.lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read on first use. Tests that change the environment call
+    `get_settings.cache_clear()`."""
+    return load_settings()
