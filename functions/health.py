@@ -1,0 +1,19 @@
+"""GET /api/health: anonymous liveness of storage and the secret store, with no detail that
+helps an attacker (no versions, hosts or exception text)."""
+from __future__ import annotations
+
+import azure.functions as func
+
+from shared.health import check_dependencies
+from shared.http import api_handler, json_response
+
+bp = func.Blueprint()
+
+
+@bp.route(route="api/health", methods=["GET"])
+@api_handler
+def health(req: func.HttpRequest) -> func.HttpResponse:
+    checks = check_dependencies()
+    healthy = all(checks.values())
+    body = {"status": "ok" if healthy else "unavailable", "checks": {k: "ok" if ok else "unavailable" for k, ok in checks.items()}}
+    return json_response(body, 200 if healthy else 503)

@@ -1,0 +1,150 @@
+"""Dev host: serves the very functions registered in function_app.py, as the Functions host would.
+
+Azure Functions Core Tools cannot be installed everywhere, so this stands in for them locally
+and in tests. It has no logic of its own: it enumerates `app.get_functions()` once, turns each
+HTTP trigger's route template and methods into a matcher, and converts requests and responses.
+Like the Functions host, it runs a timer function on demand at `POST /admin/functions/{name}`
+(header `x-functions-key` = the bootstrap key).
+
+    python -m local.devhost --port 7071        # settings from the environment (SSO_*)
+"""
+from __future__ import annotations
+
+import argparse
+import hmac
+import re
+import sys
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Callable
+from urllib.parse import parse_qsl, urlsplit
+
+import azure.functions as func
+
+MAX_REQUEST_BYTES = 8 * 1024 * 1024  # the Functions host's own cap is far above our 1 MiB rule
+_TIMER_ROUTE = re.compile(r"^/admin/functions/([A-Za-z0-9_]+)$")
+
+
+@dataclass(frozen=True)
+class Route:
+    pattern: re.Pattern
+    methods: frozenset[str]
+    handler: Callable
+
+
+class _Timer(func.TimerRequest):
+    @property
+    def past_due(self) -> bool:
+        return False
+
+
+def _route_pattern(template: str) -> re.Pattern:
+    """`api/organizations/{org}` → a regex with named groups; `{name:constraint}` is treated as one segment."""
+    regex = re.sub(r"\\\{(\w+)(?::[^}]*)?\\\}", lambda m: f"(?P<{m.group(1)}>[^/]+)", re.escape(template.strip("/")))
+    return re.compile(f"^/{regex}$")
+
+
+def collect_functions(app: func.FunctionApp) -> tuple[list[Route], dict[str, Callable]]:
+    routes, timers = [], {}
+    for function in app.get_functions():
+        trigger = function.get_trigger()
+        if trigger.get_binding_name() == "httpTrigger":
+            methods = frozenset(str(getattr(m, "value", m)).upper() for m in (trigger.methods or ["GET", "POST"]))
+            routes.append(Route(_route_pattern(trigger.route), methods, function.get_user_function()))
+        elif trigger.get_binding_name() == "timerTrigger":
+            timers[function.get_function_name()] = function.get_user_function()
+    return routes, timers
+
+
+def make_server(host: str, port: int, app: func.FunctionApp, functions_key: str) -> ThreadingHTTPServer:
+    routes, timers = collect_functions(app)
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as clients of the real host get
+
+        def log_message(self, format, *args):  # quiet: the app logs what matters
+            pass
+
+        def _send(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+            self.send_response(status)
+            for name, value in headers:
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        def _dispatch(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            if length > MAX_REQUEST_BYTES:
+                self.close_connection = True
+                return self._send(413, [("Content-Type", "text/plain")], b"request too large")
+            body = self.rfile.read(length) if length else b""
+            url = urlsplit(self.path)
+            timer = _TIMER_ROUTE.match(url.path)
+            if timer and self.command == "POST":
+                return self._run_timer(timer.group(1))
+            for route in routes:
+                match = route.pattern.match(url.path)
+                if match:
+                    if self.command not in route.methods:
+                        return self._send(405, [("Allow", ", ".join(sorted(route.methods)))], b"")
+                    return self._call(route, match.groupdict(), url, body)
+            self._send(404, [("Content-Type", "text/plain")], b"no function at this route")
+
+        def _call(self, route: Route, route_params: dict, url, body: bytes) -> None:
+            params: dict[str, str] = {}
+            for name, value in parse_qsl(url.query, keep_blank_values=True):
+                params[name] = f"{params[name]},{value}" if name in params else value  # as ASP.NET joins repeats
+            request = func.HttpRequest(
+                self.command, f"http://{self.headers.get('Host', 'localhost')}{self.path}",
+                headers={k: v for k, v in self.headers.items()}, params=params, route_params=route_params, body=body,
+            )
+            response = route.handler(request)
+            headers = list(response.headers.items())
+            if not any(name.lower() == "content-type" for name, _ in headers) and response.get_body():
+                headers.append(("Content-Type", f"{response.mimetype}; charset={response.charset}"))
+            self._send(response.status_code, headers, response.get_body() or b"")
+
+        def _run_timer(self, name: str) -> None:
+            presented = (self.headers.get("x-functions-key") or "").encode()
+            if not hmac.compare_digest(presented, functions_key.encode()):
+                return self._send(401, [], b"")
+            if name not in timers:
+                return self._send(404, [("Content-Type", "text/plain")], b"no such timer function")
+            timers[name](_Timer())
+            self._send(202, [], b"")
+
+        do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = do_OPTIONS = _dispatch
+
+    server = ThreadingHTTPServer((host, port), Handler)
+    server.daemon_threads = True
+    return server
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Serve function_app.py's functions locally (settings from SSO_* environment variables).")
+    parser.add_argument("--port", type=int, default=7071)
+    parser.add_argument("--host", default="127.0.0.1")
+    args = parser.parse_args(argv)
+
+    from shared.settings import SettingsError, get_settings
+
+    try:
+        settings = get_settings()
+    except SettingsError as err:
+        print(err, file=sys.stderr)
+        return 2
+    import function_app
+
+    server = make_server(args.host, args.port, function_app.app, settings.bootstrap_api_key)
+    print(f"dev host serving function_app on http://{args.host}:{server.server_address[1]}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""The audit trail of an organization: sign-ins (ok and failed, with the reason), config changes,
+rotations, expiry warnings, refused input.
+
+Events live in the `activity` table under the org's partition, beside its login states, so a
+sign-in's state change and its event commit together in one transaction. Row keys count down
+from a far-future instant, so the natural key order is newest first.
+"""
+from __future__ import annotations
+
+import secrets
+import time
+from datetime import datetime, timezone
+
+from shared.storage import tables
+
+EVENT_PREFIX = "ev_"
+_EVENT_END = "ev`"  # the character after '_': every event row key sorts below it
+_FAR_FUTURE_MS = 10**14
+MAX_PAGE = 100
+
+
+def _row_key(now_ms: int) -> str:
+    return f"{EVENT_PREFIX}{_FAR_FUTURE_MS - now_ms:014d}_{secrets.token_hex(4)}"
+
+
+def event_op(event_type: str, *, connection: str | None = None, outcome: str = "ok", error: str | None = None, detail: dict | None = None) -> tables.Op:
+    """An event as a transaction operation, to commit together with the change it records."""
+    now_ms = int(time.time() * 1000)
+    row_key = _row_key(now_ms)
+    doc = {
+        "id": row_key[len(EVENT_PREFIX):],
+        "time": datetime.fromtimestamp(now_ms / 1000, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "type": event_type,
+        "connection": connection,
+        "outcome": outcome,
+        "error": error,
+        "detail": detail or {},
+    }
+    return tables.Op("create", row_key, doc)
+
+
+def record(organization: str, event_type: str, **fields) -> None:
+    op = event_op(event_type, **fields)
+    tables.insert("activity", organization, op.row_key, op.doc)
+
+
+def list_events(organization: str, cursor: str | None, limit: int = 50) -> tuple[list[dict], str | None]:
+    items, next_cursor = tables.query_page(
+        "activity",
+        "PartitionKey eq @org and RowKey ge @start and RowKey lt @end",
+        {"org": organization, "start": EVENT_PREFIX, "end": _EVENT_END},
+        page_size=max(1, min(limit, MAX_PAGE)),
+        cursor=cursor,
+    )
+    return [item.doc for item in items], next_cursor

@@ -1,0 +1,144 @@
+"""Organizations: the SaaS's customer orgs, their redirect URIs and sign-in settings.
+
+Stored in the `organizations` table, partition = org slug, row `organization`. Reads on the
+sign-in path go through a short in-process cache (`get_cached`); admin reads and every write go
+to storage, and a write refreshes this instance's cache at once.
+"""
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+
+from shared import validation as v
+from shared.errors import SsoError
+from shared.settings import get_settings
+from shared.storage import tables
+
+ROW = "organization"
+CACHE_SECONDS = 15
+SIGN_IN_METHODS = ("password", "sso")
+ENFORCEMENT_MODES = ("none", "verified_domains", "listed_users")
+PROVISIONING_MODES = ("jit", "invite_only")
+
+# field -> validator of the value; None is accepted for the nullable ones.
+_FIELDS = {
+    "name": lambda f, x: v.text(f, x),
+    "redirect_uris": lambda f, x: v.string_list(f, x, v.url, max_items=20, allow_empty=False),
+    "allowed_sign_in_methods": lambda f, x: v.string_list(f, x, lambda g, y: v.choice(g, y, SIGN_IN_METHODS), allow_empty=False),
+    "default_connection": lambda f, x: _connection_id(f, x),
+    "sso_enforcement": lambda f, x: v.choice(f, x, ENFORCEMENT_MODES),
+    "sso_required_emails": lambda f, x: v.string_list(f, x, v.email, max_items=1000),
+    "break_glass_emails": lambda f, x: v.string_list(f, x, v.email, max_items=20),
+    "provisioning": lambda f, x: v.choice(f, x, PROVISIONING_MODES),
+    "notification_webhook_url": lambda f, x: _webhook_url(f, x),
+}
+NULLABLE = frozenset({"default_connection", "notification_webhook_url"})
+DEFAULTS = {
+    "allowed_sign_in_methods": ["password", "sso"],
+    "default_connection": None,
+    "sso_enforcement": "none",
+    "sso_required_emails": [],
+    "break_glass_emails": [],
+    "provisioning": "jit",
+    "notification_webhook_url": None,
+}
+CREATE_FIELDS = frozenset({"id", *_FIELDS})
+PATCH_FIELDS = frozenset(_FIELDS)
+
+_cache: dict[str, tuple[float, tables.Stored | None]] = {}
+
+
+def _connection_id(field: str, value) -> str:
+    if not isinstance(value, str) or not v.CONNECTION_ID.match(value):
+        raise v.invalid(field, "a connection id (conn_...)")
+    return value
+
+
+def _webhook_url(field: str, value) -> str:
+    return v.url(field, value, allow_loopback_http=get_settings().allow_loopback_metadata)
+
+
+def clean_fields(body: dict) -> dict:
+    """Validates the settable fields present in `body`."""
+    cleaned = {}
+    for field, value in body.items():
+        if field == "id":
+            continue
+        cleaned[field] = None if value is None and field in NULLABLE else _FIELDS[field](field, value)
+    return cleaned
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def new_organization(body: dict) -> dict:
+    if "id" not in body:
+        raise SsoError("missing_field", "`id` is required: the organization's slug, e.g. `contoso`.")
+    for required in ("name", "redirect_uris"):
+        if required not in body:
+            raise SsoError("missing_field", f"`{required}` is required.")
+    now = _now()
+    return {
+        "id": v.slug("id", body["id"]),
+        **DEFAULTS,
+        **clean_fields(body),
+        "region": get_settings().region,
+        "verified_domains": [],
+        "created": now,
+        "updated": now,
+    }
+
+
+def _remember(slug: str, stored: tables.Stored | None) -> tables.Stored | None:
+    _cache[slug] = (time.monotonic(), stored)
+    return stored
+
+
+def get(slug: str) -> tables.Stored | None:
+    if not v.SLUG.match(slug or ""):
+        return None
+    return _remember(slug, tables.get("organizations", slug, ROW))
+
+
+def get_cached(slug: str) -> tables.Stored | None:
+    cached = _cache.get(slug)
+    if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
+        return cached[1]
+    return get(slug)
+
+
+def require(slug: str) -> tables.Stored:
+    stored = get(slug)
+    if stored is None:
+        raise SsoError("not_found", f"No organization {slug!r}.")
+    return stored
+
+
+def insert(org: dict) -> str:
+    try:
+        etag = tables.insert("organizations", org["id"], ROW, org)
+    except tables.AlreadyExists:
+        raise SsoError("already_exists", f"An organization {org['id']!r} already exists.") from None
+    _cache.pop(org["id"], None)
+    return etag
+
+
+def save(org: dict, etag: str) -> str:
+    """Writes `org` if nobody changed it since `etag` was read (else 409 conflict)."""
+    org["updated"] = _now()
+    try:
+        new_etag = tables.replace("organizations", org["id"], ROW, org, etag)
+    except tables.EtagMismatch:
+        raise SsoError("conflict") from None
+    _remember(org["id"], tables.Stored(org, new_etag, org["id"], ROW))
+    return new_etag
+
+
+def delete(slug: str) -> None:
+    tables.delete("organizations", slug, ROW)
+    _cache.pop(slug, None)
+
+
+def public_view(stored: tables.Stored) -> dict:
+    return {**stored.doc, "etag": stored.etag}

@@ -1,0 +1,1 @@
+"""Records in Azure Table Storage (Azurite locally). See tables.py for the entity layout."""

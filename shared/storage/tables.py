@@ -1,0 +1,208 @@
+"""Table Storage access: one client per table, documents as JSON, ETags, and error translation.
+
+Every record is an entity whose `doc` property holds the record as JSON (lists and objects
+stay lists and objects), plus a few top-level properties that queries filter on (`expires_at`,
+`organization`). Failures reaching storage become `storage_unavailable` (503); nothing here
+half-writes: multi-entity changes go through `transact` (one partition, all or nothing).
+"""
+from __future__ import annotations
+
+import base64
+import functools
+import json
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from azure.core import MatchConditions
+from azure.core.exceptions import (
+    AzureError,
+    HttpResponseError,
+    ResourceExistsError,
+    ResourceModifiedError,
+    ResourceNotFoundError,
+)
+
+from shared.errors import SsoError
+from shared.settings import get_settings
+
+TABLES = ("organizations", "connections", "apikeys", "activity", "domains")
+
+
+class AlreadyExists(Exception):
+    """An insert found the key taken (the atomic single-use primitive)."""
+
+
+class EtagMismatch(Exception):
+    """The entity changed (or vanished) since it was read."""
+
+
+@dataclass(frozen=True)
+class Stored:
+    doc: dict
+    etag: str
+    partition_key: str
+    row_key: str
+
+
+@contextmanager
+def storage_errors() -> Iterator[None]:
+    """Maps SDK exceptions to our semantics; anything unexpected from storage is a 503."""
+    try:
+        yield
+    except ResourceExistsError as exc:
+        raise AlreadyExists() from exc
+    except (ResourceModifiedError, ResourceNotFoundError) as exc:
+        raise EtagMismatch() from exc
+    except HttpResponseError as exc:
+        if exc.status_code == 412:
+            raise EtagMismatch() from exc
+        if exc.status_code == 409:
+            raise AlreadyExists() from exc
+        raise SsoError("storage_unavailable") from exc
+    except AzureError as exc:
+        raise SsoError("storage_unavailable") from exc
+
+
+_create_lock = threading.Lock()
+
+
+@functools.lru_cache(maxsize=None)
+def _service():
+    from azure.data.tables import TableServiceClient
+
+    settings = get_settings()
+    # Few, fast retries: a request waiting on dead storage should answer 503 in seconds, not minutes.
+    options = dict(retry_total=2, retry_backoff_factor=0.2, connection_timeout=5, read_timeout=10)
+    if settings.storage_connection_string:
+        return TableServiceClient.from_connection_string(settings.storage_connection_string, **options)
+    from azure.identity import DefaultAzureCredential
+
+    return TableServiceClient(endpoint=settings.storage_table_endpoint, credential=DefaultAzureCredential(), **options)
+
+
+@functools.lru_cache(maxsize=None)
+def _client(name: str):
+    if name not in TABLES:
+        raise ValueError(f"unknown table {name}")
+    with _create_lock, storage_errors():
+        _service().create_table_if_not_exists(name)
+    return _service().get_table_client(name)
+
+
+def reset_clients() -> None:
+    """Forget clients (tests that point the process at another storage account)."""
+    _client.cache_clear()
+    _service.cache_clear()
+
+
+def _entity(partition_key: str, row_key: str, doc: dict, indexed: dict | None) -> dict:
+    return {"PartitionKey": partition_key, "RowKey": row_key, "doc": json.dumps(doc, separators=(",", ":")), **(indexed or {})}
+
+
+def _stored(entity) -> Stored:
+    return Stored(json.loads(entity["doc"]), entity.metadata["etag"], entity["PartitionKey"], entity["RowKey"])
+
+
+def get(table: str, partition_key: str, row_key: str) -> Stored | None:
+    with storage_errors():
+        try:
+            return _stored(_client(table).get_entity(partition_key, row_key))
+        except ResourceNotFoundError:
+            return None
+
+
+def insert(table: str, partition_key: str, row_key: str, doc: dict, indexed: dict | None = None) -> str:
+    """Creates the entity or raises AlreadyExists; returns the new etag."""
+    with storage_errors():
+        return _client(table).create_entity(_entity(partition_key, row_key, doc, indexed))["etag"]
+
+
+def replace(table: str, partition_key: str, row_key: str, doc: dict, etag: str, indexed: dict | None = None) -> str:
+    """Replaces the entity only if it still has `etag`; else EtagMismatch. Returns the new etag."""
+    from azure.data.tables import UpdateMode
+
+    with storage_errors():
+        return _client(table).update_entity(
+            _entity(partition_key, row_key, doc, indexed), mode=UpdateMode.REPLACE, etag=etag, match_condition=MatchConditions.IfNotModified
+        )["etag"]
+
+
+def delete(table: str, partition_key: str, row_key: str, etag: str | None = None) -> None:
+    """Deletes (only if unchanged when `etag` is given: EtagMismatch otherwise)."""
+    with storage_errors():
+        if etag is None:
+            _client(table).delete_entity(partition_key, row_key)
+        else:
+            _client(table).delete_entity(partition_key, row_key, etag=etag, match_condition=MatchConditions.IfNotModified)
+
+
+@dataclass(frozen=True)
+class Op:
+    """One operation of a transaction: kind is 'create', 'update' (replace if `etag` matches) or 'delete'."""
+
+    kind: str
+    row_key: str
+    doc: dict | None = None
+    etag: str | None = None
+    indexed: dict | None = None
+
+
+def transact(table: str, partition_key: str, ops: list[Op]) -> None:
+    """All-or-nothing in one round trip. A failing create raises AlreadyExists, a failing etag EtagMismatch."""
+    from azure.data.tables import TableTransactionError, UpdateMode
+
+    batch = []
+    for op in ops:
+        if op.kind == "create":
+            batch.append(("create", _entity(partition_key, op.row_key, op.doc, op.indexed)))
+        elif op.kind == "update":
+            batch.append(("update", _entity(partition_key, op.row_key, op.doc, op.indexed), {"mode": UpdateMode.REPLACE, "etag": op.etag, "match_condition": MatchConditions.IfNotModified}))
+        elif op.kind == "delete":
+            batch.append(("delete", {"PartitionKey": partition_key, "RowKey": op.row_key}))
+        else:
+            raise ValueError(op.kind)
+    with storage_errors():
+        try:
+            _client(table).submit_transaction(batch)
+        except TableTransactionError as exc:
+            code = getattr(exc, "error_code", None) or ""
+            if "EntityAlreadyExists" in str(code):
+                raise AlreadyExists() from exc
+            if "UpdateConditionNotSatisfied" in str(code) or "ResourceNotFound" in str(code):
+                raise EtagMismatch() from exc
+            raise SsoError("storage_unavailable") from exc
+
+
+def _encode_cursor(token: Any) -> str | None:
+    return base64.urlsafe_b64encode(json.dumps(token).encode()).decode() if token else None
+
+
+def _decode_cursor(cursor: str | None) -> Any:
+    if not cursor:
+        return None
+    try:
+        return json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except ValueError:
+        raise SsoError("invalid_request", "The `cursor` parameter is not one this API returned; start again without it.") from None
+
+
+def query_page(table: str, query_filter: str, parameters: dict, page_size: int, cursor: str | None = None) -> tuple[list[Stored], str | None]:
+    """One page of matching records, in key order, with an opaque cursor for the next page."""
+    with storage_errors():
+        pages = _client(table).query_entities(query_filter, parameters=parameters, results_per_page=page_size).by_page(
+            continuation_token=_decode_cursor(cursor)
+        )
+        items = [_stored(e) for e in next(pages, [])]
+        return items, _encode_cursor(pages.continuation_token)
+
+
+def query_all(table: str, query_filter: str, parameters: dict, limit: int = 1000) -> list[Stored]:
+    with storage_errors():
+        results = []
+        for entity in _client(table).query_entities(query_filter, parameters=parameters, results_per_page=min(limit, 1000)):
+            results.append(_stored(entity))
+            if len(results) >= limit:
+                break
+        return results

@@ -1,0 +1,110 @@
+"""The real parts for integration tests: Azurite (in memory), the Entra simulator, and the dev host
+serving function_app's handlers in this process. Started once per test session, on first use."""
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+from dataclasses import dataclass
+
+import pytest
+import requests
+
+from local.azurite import free_port, start_azurite
+
+BOOTSTRAP_KEY = "test-bootstrap-" + secrets.token_urlsafe(32)
+
+
+@dataclass
+class Stack:
+    base_url: str
+    bootstrap_key: str
+    storage_connection_string: str
+    simulator: object
+
+
+class ApiClient(requests.Session):
+    """requests against the dev host, with a base URL and an API key; trusts no env CA settings."""
+
+    def __init__(self, base_url: str, key: str | None):
+        super().__init__()
+        self.trust_env = False
+        self.base_url = base_url
+        if key:
+            self.headers["Authorization"] = f"Bearer {key}"
+
+    def request(self, method, url, **kwargs):
+        kwargs.setdefault("allow_redirects", False)
+        kwargs.setdefault("timeout", 30)
+        return super().request(method, url if url.startswith("http") else self.base_url + url, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    from local.entra_sim import start_simulator
+    from shared.settings import get_settings
+    from shared.storage import tables
+
+    azurite = start_azurite()
+    state_dir = tmp_path_factory.mktemp("entra-sim")
+    simulator = start_simulator(state_dir=str(state_dir))
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = {
+        "SSO_REGION": "eu",
+        "SSO_PUBLIC_BASE_URL": base_url,
+        "SSO_STORAGE_CONNECTION_STRING": azurite.connection_string,
+        "SSO_LOCAL_SECRET_STORE_PATH": str(tmp_path_factory.mktemp("secrets") / "secrets.json"),
+        "SSO_LOCAL_SECRET_STORE_KEY": secrets.token_urlsafe(32),
+        "SSO_BOOTSTRAP_API_KEY": BOOTSTRAP_KEY,
+        "SSO_ENTRA_AUTHORITY_HOST": simulator.authority,
+        "SSO_CA_BUNDLE": simulator.ca_bundle,
+        "SSO_ALLOW_LOOPBACK_METADATA": "true",
+    }
+    saved = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
+    get_settings.cache_clear()
+    tables.reset_clients()
+
+    import function_app
+    from local.devhost import make_server
+
+    server = make_server("127.0.0.1", port, function_app.app, BOOTSTRAP_KEY)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield Stack(base_url, BOOTSTRAP_KEY, azurite.connection_string, simulator)
+    server.shutdown()
+    simulator.stop()
+    azurite.stop()
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    get_settings.cache_clear()
+    tables.reset_clients()
+
+
+@pytest.fixture
+def admin(stack) -> ApiClient:
+    """A client holding the global (bootstrap) key."""
+    return ApiClient(stack.base_url, stack.bootstrap_key)
+
+
+@pytest.fixture
+def anonymous(stack) -> ApiClient:
+    return ApiClient(stack.base_url, None)
+
+
+@pytest.fixture
+def new_org(admin):
+    """Creates a fresh organization; returns its slug."""
+
+    def create(**fields) -> str:
+        slug = fields.pop("id", None) or "org-" + secrets.token_hex(5)
+        body = {"id": slug, "name": f"Org {slug}", "redirect_uris": ["https://app.example.com/callback"], **fields}
+        response = admin.post("/api/organizations", json=body)
+        assert response.status_code == 201, response.text
+        return slug
+
+    return create
