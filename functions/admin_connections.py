@@ -1,0 +1,38 @@
+"""Admin API: an organization's connections."""
+from __future__ import annotations
+
+import azure.functions as func
+
+from shared import connection_admin, connections, organizations
+from shared.api_keys import authenticate
+from shared.connection_status import public_view
+from shared.http import api_handler, json_response, read_json
+
+bp = func.Blueprint()
+
+
+@bp.route(route="api/organizations/{org}/connections", methods=["GET", "POST"])
+@api_handler
+def organization_connections(req: func.HttpRequest) -> func.HttpResponse:
+    slug = req.route_params["org"]
+    authenticate(req).require_organization(slug)
+    organizations.require(slug)
+    if req.method == "GET":
+        return json_response({"items": [public_view(doc) for doc in connections.list_for(slug)], "next": None})
+    view, etag = connection_admin.create(slug, read_json(req, connections.CREATE_FIELDS))
+    return json_response({**view, "etag": etag}, 201, {"ETag": etag})
+
+
+@bp.route(route="api/organizations/{org}/connections/{connection}", methods=["GET", "PATCH", "DELETE"])
+@api_handler
+def connection(req: func.HttpRequest) -> func.HttpResponse:
+    slug = req.route_params["org"]
+    authenticate(req).require_organization(slug)
+    stored = connections.require(slug, req.route_params["connection"])
+    if req.method == "GET":
+        return json_response(public_view(stored.doc, stored.etag), headers={"ETag": stored.etag})
+    if req.method == "DELETE":
+        connection_admin.delete(stored)
+        return func.HttpResponse(status_code=204)
+    view, etag = connection_admin.update(stored, read_json(req, connections.PATCH_FIELDS), req.headers.get("if-match"))
+    return json_response({**view, "etag": etag}, headers={"ETag": etag})

@@ -1,0 +1,17 @@
+"""GET /auth/sso/start: the browser's entry into a sign-in; answers 302 to the IdP."""
+from __future__ import annotations
+
+import azure.functions as func
+
+from shared import sign_in
+from shared.http import browser_handler, redirect
+
+bp = func.Blueprint()
+
+
+@bp.route(route="auth/sso/start", methods=["GET"])
+@browser_handler
+def sso_start(req: func.HttpRequest) -> func.HttpResponse:
+    target = sign_in.resolve_target(req.params)
+    redirect_uri = sign_in.checked_redirect_uri(target.organization, req.params.get("redirect_uri"))
+    return redirect(sign_in.begin(target, redirect_uri=redirect_uri, options=sign_in.checked_options(req.params)))

@@ -1,0 +1,137 @@
+"""Creating, changing and deleting connections: validation against Entra, the secret store and
+the record, in an order that never half-writes (the secret is stored before the record that
+points at it, and a failed record write leaves only an unreferenced secret version)."""
+from __future__ import annotations
+
+from datetime import datetime, time, timezone
+
+from shared import connections, events
+from shared.connection_status import public_view
+from shared.errors import SsoError
+from shared.settings import get_settings
+from shared.storage import tables
+
+
+def _expiry_datetime(day: str) -> datetime:
+    return datetime.combine(datetime.fromisoformat(day).date(), time(23, 59, 59), tzinfo=timezone.utc)
+
+
+def store_client_secret(connection_id: str, value: str, expires_on: str) -> str:
+    """Stores a client secret as a new version; returns the version id the record points at."""
+    from shared.secret_store import get_secret_store
+
+    version = get_secret_store().set_secret(
+        connections.secret_name(connection_id), value, expires_on=_expiry_datetime(expires_on), tags={"connection": connection_id}
+    )
+    return version.version_id
+
+
+def _check_oidc(doc: dict) -> None:
+    from shared.oidc.discovery import provider_metadata
+
+    for field in ("entra_tenant_id", "client_id"):
+        if not doc.get(field):
+            raise SsoError("missing_field", f"`{field}` is required for an OIDC connection.")
+    if doc.get("allowed_tenant_ids") and doc["entra_tenant_id"] != "organizations":
+        raise SsoError("invalid_field", "`allowed_tenant_ids` applies only when `entra_tenant_id` is `organizations` (a multi-tenant app).")
+    if doc["entra_tenant_id"] == "organizations" and not doc.get("allowed_tenant_ids"):
+        raise SsoError("missing_field", "A multi-tenant connection (`organizations`) needs `allowed_tenant_ids`: the Entra tenants allowed to sign in.")
+    provider_metadata(doc["entra_tenant_id"])
+
+
+def _resolve_saml_idp(doc: dict, fields: dict) -> None:
+    """Fills idp_entity_id, idp_sso_url and idp_certificates from exactly one source."""
+    from shared.saml import load_idp
+
+    given = {name for name in connections.IDP_SOURCE_FIELDS if name in fields}
+    if not given:
+        return
+    manual = given & {"idp_entity_id", "idp_sso_url", "idp_certificate"}
+    if len([source for source in ("idp_metadata_url", "idp_metadata_xml") if source in given]) + bool(manual) > 1:
+        raise SsoError("invalid_field", "Give one of `idp_metadata_url`, `idp_metadata_xml`, or `idp_entity_id` + `idp_sso_url` + `idp_certificate`.")
+    idp = load_idp(
+        metadata_url=fields.get("idp_metadata_url"),
+        metadata_xml=fields.get("idp_metadata_xml"),
+        entity_id=fields.get("idp_entity_id"),
+        sso_url=fields.get("idp_sso_url"),
+        certificate=fields.get("idp_certificate"),
+    )
+    doc.pop("idp_metadata_xml", None)  # kept parsed, not as a blob
+    doc.pop("idp_certificate", None)
+    doc.update(
+        idp_metadata_url=fields.get("idp_metadata_url"),
+        idp_entity_id=idp.entity_id,
+        idp_sso_url=idp.sso_url,
+        idp_certificates=list(idp.certificates),
+        idp_metadata_refreshed=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    )
+
+
+def create(organization: str, body: dict) -> tuple[dict, str]:
+    protocol = body.get("protocol")
+    if protocol not in connections.PROTOCOLS:
+        raise SsoError("missing_field" if protocol is None else "invalid_field", "`protocol` must be `oidc` or `saml`.")
+    fields = connections.clean_fields(protocol, body)
+    connection_id = connections.new_id()
+    now = connections._now()
+    doc = {"id": connection_id, "organization": organization, "protocol": protocol, "display_name": protocol.upper(),
+           "enabled": True, "domains": [], "created": now, "updated": now}
+    if protocol == "oidc":
+        secret = fields.pop("client_secret", None)
+        doc.update({"scopes": connections.DEFAULT_SCOPES, "allowed_tenant_ids": [], "credential_type": "secret", **fields})
+        _check_oidc(doc)
+        if secret is None or "client_secret_expires_on" not in doc:
+            raise SsoError("missing_field", "`client_secret` and `client_secret_expires_on` are required: copy the secret's Value and Expires date from Entra.")
+        doc["client_secret_version"] = store_client_secret(connection_id, secret, doc["client_secret_expires_on"])
+    else:
+        base = get_settings().public_base_url
+        doc.update({"sp_entity_id": f"{base}/auth/sso/saml/{connection_id}", "attribute_mapping": {},
+                    "allow_idp_initiated": False, "sign_authn_requests": False})
+        doc.update({k: v for k, v in fields.items() if k not in connections.IDP_SOURCE_FIELDS})
+        _resolve_saml_idp(doc, fields)
+        if not doc.get("idp_entity_id"):
+            raise SsoError("missing_field", "Give the IdP: `idp_metadata_url`, `idp_metadata_xml`, or `idp_entity_id` + `idp_sso_url` + `idp_certificate`.")
+        connections.claim_sp_entity_id(doc["sp_entity_id"], connection_id)
+    try:
+        etag = connections.insert(doc)
+    except SsoError:
+        if protocol == "saml":
+            connections.release_sp_entity_id(doc["sp_entity_id"])
+        raise
+    events.record(organization, "connection.created", connection=connection_id, detail={"protocol": protocol})
+    return public_view(doc), etag
+
+
+def update(stored: tables.Stored, body: dict, if_match: str | None) -> tuple[dict, str]:
+    doc = dict(stored.doc)
+    if if_match and if_match != "*" and if_match != stored.etag:
+        raise SsoError("conflict")
+    fields = connections.clean_fields(doc["protocol"], body)
+    if doc["protocol"] == "oidc":
+        secret = fields.pop("client_secret", None)
+        doc.update(fields)
+        if {"entra_tenant_id", "allowed_tenant_ids", "client_id"} & set(fields):
+            _check_oidc(doc)
+        if secret is not None:
+            raise SsoError("invalid_field", "Change the client secret with POST .../secret (it is checked against Entra before it becomes current).")
+    else:
+        old_entity_id = doc["sp_entity_id"]
+        doc.update({k: v for k, v in fields.items() if k not in connections.IDP_SOURCE_FIELDS})
+        _resolve_saml_idp(doc, fields)
+        if doc["sp_entity_id"] != old_entity_id:
+            connections.claim_sp_entity_id(doc["sp_entity_id"], doc["id"])
+    etag = connections.save(doc, stored.etag)
+    if doc["protocol"] == "saml" and doc["sp_entity_id"] != stored.doc["sp_entity_id"]:
+        connections.release_sp_entity_id(stored.doc["sp_entity_id"])
+    events.record(doc["organization"], "connection.updated", connection=doc["id"], detail={"fields": sorted(body)})
+    return public_view(doc), etag
+
+
+def delete(stored: tables.Stored) -> None:
+    from shared.secret_store import get_secret_store
+
+    doc = stored.doc
+    connections.delete(doc)
+    if doc["protocol"] == "oidc":
+        get_secret_store().delete_secret(connections.secret_name(doc["id"]))
+    events.record(doc["organization"], "connection.deleted", connection=doc["id"])

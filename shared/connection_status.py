@@ -1,0 +1,86 @@
+"""A connection as the admin API shows it: what to paste into Entra, and its status with reasons.
+
+Status, worst first: `disabled`, `error` (a credential or every IdP certificate expired),
+`secret_expiring` / `certificate_expiring` (within STATUS_WARNING_DAYS), `active`.
+"""
+from __future__ import annotations
+
+import functools
+from datetime import date, datetime, timezone
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+
+from shared.settings import get_settings
+
+STATUS_WARNING_DAYS = 30
+_INTERNAL_FIELDS = ("client_secret_version", "previous_client_secret", "pending_certificate", "certificate_credential", "idp_certificates")
+
+
+@functools.lru_cache(maxsize=256)
+def certificate_facts(pem: str) -> tuple[str, date]:
+    """(SHA-1 thumbprint as Entra shows it, expiry date) of a PEM certificate."""
+    cert = x509.load_pem_x509_certificate(pem.encode())
+    return cert.fingerprint(hashes.SHA1()).hex().upper(), cert.not_valid_after_utc.date()
+
+
+def _days_left(day: date, today: date) -> int:
+    return (day - today).days
+
+
+def status_of(doc: dict, today: date | None = None) -> tuple[str, list[dict]]:
+    today = today or datetime.now(timezone.utc).date()
+    if not doc.get("enabled", True):
+        return "disabled", [{"reason": "disabled", "message": "The connection is disabled."}]
+    reasons: list[dict] = []
+    if doc["protocol"] == "oidc":
+        credential = doc.get("certificate_credential")
+        if credential:
+            days = _days_left(date.fromisoformat(credential["expires_on"]), today)
+            kind, what = "certificate", "The certificate credential"
+        else:
+            days = _days_left(date.fromisoformat(doc["client_secret_expires_on"]), today)
+            kind, what = "secret", "The client secret"
+        if days < 0:
+            reasons.append({"reason": f"{kind}_expired", "days_left": days, "message": f"{what} expired {-days} day(s) ago: sign-ins fail until it is rotated."})
+        elif days <= STATUS_WARNING_DAYS:
+            reasons.append({"reason": f"{kind}_expiring", "days_left": days, "message": f"{what} expires in {days} day(s): rotate it."})
+    else:
+        expiries = [certificate_facts(pem)[1] for pem in doc.get("idp_certificates", [])]
+        if expiries:
+            days = _days_left(max(expiries), today)
+            if days < 0:
+                reasons.append({"reason": "certificate_expired", "days_left": days, "message": "Every IdP signing certificate has expired: add the new one from Entra."})
+            elif days <= STATUS_WARNING_DAYS:
+                reasons.append({"reason": "certificate_expiring", "days_left": days, "message": f"The IdP signing certificate expires in {days} day(s): roll it over in Entra."})
+    if doc.get("last_error"):
+        reasons.append({"reason": "error", "message": doc["last_error"]})
+    if any(r["reason"].endswith("_expired") or r["reason"] == "error" for r in reasons):
+        return "error", reasons
+    if reasons:
+        return reasons[0]["reason"], reasons
+    return "active", []
+
+
+def _setup_fields(doc: dict) -> dict:
+    base = get_settings().public_base_url
+    if doc["protocol"] == "oidc":
+        return {"redirect_uri": get_settings().oidc_redirect_uri}
+    return {
+        "acs_url": f"{base}/auth/sso/saml/{doc['id']}/acs",
+        "sp_entity_id": doc["sp_entity_id"],
+        "sp_metadata_url": f"{base}/auth/sso/saml/{doc['id']}/metadata",
+        "idp_certificates": [
+            {"thumbprint": thumbprint, "expires_on": expires.isoformat()}
+            for thumbprint, expires in map(certificate_facts, doc.get("idp_certificates", []))
+        ],
+    }
+
+
+def public_view(doc: dict, etag: str | None = None) -> dict:
+    status, reasons = status_of(doc)
+    view = {k: v for k, v in doc.items() if k not in _INTERNAL_FIELDS and k != "last_error"}
+    view.update(_setup_fields(doc), status=status, status_reasons=reasons)
+    if etag:
+        view["etag"] = etag
+    return view

@@ -1,0 +1,135 @@
+"""Login states and one-time codes: the single-use life of one sign-in.
+
+A login is a row `login_<id>` in the org's partition of the `activity` table:
+
+    start      insert, status `pending`                                   1 round trip
+    callback   read; then in ONE transaction: the row becomes              2 round trips
+               `code_issued` (if still unchanged: etag) + the sign-in event
+               (+ the SAML assertion id's replay row)
+    token      read; delete if unchanged (etag)                            2 round trips
+
+The etag makes each step single use: of two concurrent callbacks with one state, exactly one
+commits. A failed callback records its event but leaves the state pending, so a fast failure
+racing a slow success can never cancel the success. The state sent to the IdP and the code
+given to the app both start with the org slug, which names the partition without a lookup.
+Only a hash of the code is stored.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta, timezone
+
+from shared import events
+from shared.errors import SsoError
+from shared.storage import tables
+
+LOGIN_PREFIX = "login_"
+REPLAY_PREFIX = "replay_"
+LOGIN_LIFETIME = timedelta(minutes=10)
+CODE_LIFETIME = timedelta(seconds=60)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _split(value: str | None, parts: int) -> list[str] | None:
+    if not isinstance(value, str) or len(value) > 300:
+        return None
+    pieces = value.split(".")
+    return pieces if len(pieces) == parts and all(pieces) else None
+
+
+def new_state(organization: str) -> str:
+    """A fresh state id `<org>.<random>`: the only handle on a login, sent to the IdP."""
+    return f"{organization}.{secrets.token_urlsafe(24)}"
+
+
+def start(state: str, login: dict) -> None:
+    """Stores the pending login named by `state`."""
+    organization, login_id = state.split(".")
+    expires = _now() + LOGIN_LIFETIME
+    doc = {**login, "id": login_id, "organization": organization, "status": "pending", "expires_at": expires.isoformat()}
+    tables.insert("activity", organization, LOGIN_PREFIX + login_id, doc, {"expires_at": expires})
+
+
+def read_pending(state: str | None) -> tables.Stored:
+    """The pending login named by `state`; `invalid_state` when unknown, used or expired."""
+    pieces = _split(state, 2)
+    stored = tables.get("activity", pieces[0], LOGIN_PREFIX + pieces[1]) if pieces else None
+    if stored is None or stored.doc["status"] != "pending":
+        raise SsoError("invalid_state")
+    if datetime.fromisoformat(stored.doc["expires_at"]) < _now():
+        raise SsoError("login_expired")
+    return stored
+
+
+def _commit(login: tables.Stored, doc: dict, event: tables.Op, extra: list[tables.Op]) -> None:
+    try:
+        tables.transact("activity", login.partition_key, [tables.Op("update", login.row_key, doc, login.etag, {"expires_at": datetime.fromisoformat(doc["expires_at"])}), event, *extra])
+    except tables.EtagMismatch:
+        raise SsoError("invalid_state") from None
+    except tables.AlreadyExists:
+        raise SsoError("saml_assertion_replayed") from None
+
+
+def replay_op(assertion_id: str, keep_until: datetime) -> tables.Op:
+    """A SAML assertion id, inserted in the commit: a second use of it fails the whole commit."""
+    key = REPLAY_PREFIX + hashlib.sha256(assertion_id.encode()).hexdigest()
+    return tables.Op("create", key, {"expires_at": keep_until.isoformat()}, indexed={"expires_at": keep_until})
+
+
+def issue_code(login: tables.Stored, profile: dict, event: tables.Op, extra: list[tables.Op] = ()) -> str:
+    """Marks the login used and stores a one-time code for `profile`, atomically with the event."""
+    secret = secrets.token_urlsafe(32)
+    expires = _now() + CODE_LIFETIME
+    doc = {**login.doc, "status": "code_issued", "profile": profile, "expires_at": expires.isoformat(),
+           "code_hash": hashlib.sha256(secret.encode()).hexdigest()}
+    _commit(login, doc, event, list(extra))
+    return f"{login.partition_key}.{login.row_key[len(LOGIN_PREFIX):]}.{secret}"
+
+
+def finish_without_code(login: tables.Stored, event: tables.Op, extra: list[tables.Op] = ()) -> None:
+    """Marks a test sign-in used (it ends on the diagnostic page, with no code)."""
+    _commit(login, {**login.doc, "status": "done"}, event, list(extra))
+
+
+def issue_unsolicited_code(organization: str, login: dict, profile: dict, event: tables.Op, extra: list[tables.Op]) -> str:
+    """An IdP-initiated sign-in has no stored login: create it already used, with its code."""
+    login_id = secrets.token_urlsafe(24)
+    secret = secrets.token_urlsafe(32)
+    expires = _now() + CODE_LIFETIME
+    doc = {**login, "id": login_id, "organization": organization, "status": "code_issued", "profile": profile,
+           "expires_at": expires.isoformat(), "code_hash": hashlib.sha256(secret.encode()).hexdigest()}
+    try:
+        tables.transact("activity", organization, [tables.Op("create", LOGIN_PREFIX + login_id, doc, indexed={"expires_at": expires}), event, *extra])
+    except tables.AlreadyExists:
+        raise SsoError("saml_assertion_replayed") from None
+    return f"{organization}.{login_id}.{secret}"
+
+
+def redeem_code(code: str | None, caller_organization: str | None) -> dict:
+    """The profile behind a one-time code, once. Any failure is `invalid_grant` (no oracle)."""
+    pieces = _split(code, 3)
+    if not pieces or (caller_organization is not None and pieces[0] != caller_organization):
+        raise SsoError("invalid_grant")
+    stored = tables.get("activity", pieces[0], LOGIN_PREFIX + pieces[1])
+    if (
+        stored is None
+        or stored.doc["status"] != "code_issued"
+        or not hmac.compare_digest(stored.doc["code_hash"], hashlib.sha256(pieces[2].encode()).hexdigest())
+        or datetime.fromisoformat(stored.doc["expires_at"]) < _now()
+    ):
+        raise SsoError("invalid_grant")
+    try:
+        tables.delete("activity", stored.partition_key, stored.row_key, etag=stored.etag)
+    except tables.EtagMismatch:
+        raise SsoError("invalid_grant") from None
+    return stored.doc["profile"]
+
+
+def sign_in_event(login: dict, *, outcome: str, error: str | None = None, detail: dict | None = None) -> tables.Op:
+    kind = "test_sign_in" if login.get("test") else "sign_in"
+    return events.event_op(kind, connection=login.get("connection"), outcome=outcome, error=error, detail=detail)
