@@ -32,6 +32,16 @@ SETTING_NAMES = (
     "SSO_REGION_URLS",
 )
 
+# Development and test only: never set in Azure (infra/main.bicep sets every other name above).
+DEV_ONLY_SETTINGS = (
+    "SSO_STORAGE_CONNECTION_STRING",
+    "SSO_LOCAL_SECRET_STORE_PATH",
+    "SSO_LOCAL_SECRET_STORE_KEY",
+    "SSO_CA_BUNDLE",
+    "SSO_ALLOW_LOOPBACK_METADATA",
+    "SSO_DNS_RESOLVER",
+)
+
 MIN_BOOTSTRAP_KEY_LENGTH = 32
 
 
