@@ -1,0 +1,336 @@
+"""The simulated directories: tenants, their users, app registrations and SAML enterprise apps.
+
+Loaded from the JSON config (schema in README.md) and changed at runtime by the control API, so
+one lock guards everything. Lookups follow Entra's rules: a tenant is named by its GUID or by
+one of its verified domains; an app registration lives in its home tenant, and a multi-tenant
+one is usable from every tenant (the simulator assumes it is consented everywhere)."""
+
+import datetime
+import threading
+import uuid
+from dataclasses import dataclass, field
+
+from cryptography import x509
+
+from . import pki
+
+# Entra puts a `groups` claim in a JWT for at most this many groups, else the overage form.
+JWT_GROUPS_LIMIT = 200
+SAML_CERT_DAYS = 3 * 365  # Entra's SAML signing certificates are valid for three years.
+SAML_SIGNINGS = ("assertion", "response", "both")
+SAML_ALGORITHMS = ("sha256", "sha1")
+APP_CHANGES = {"sign_in_audience", "redirect_uris", "optional_claims", "groups_claim",
+               "assignment_required", "assigned_users", "secrets", "certificates",
+               "remove_secrets", "remove_certificates"}
+
+
+class ConfigError(ValueError):
+    """A tenant, user or app definition that is malformed or clashes with an existing one."""
+
+
+def _guid(value, what: str) -> str:
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        raise ConfigError(f"{what} must be a GUID, got {value!r}") from None
+
+
+def _require(spec: dict, key: str, what: str):
+    if not spec.get(key):
+        raise ConfigError(f"{what} needs '{key}'")
+    return spec[key]
+
+
+def _expiry(value) -> datetime.datetime:
+    """`YYYY-MM-DD` (end of that day, UTC, like the portal's date) or an ISO date-time."""
+    text = str(value)
+    if len(text) == 10:
+        day = datetime.date.fromisoformat(text)
+        return datetime.datetime.combine(day, datetime.time.max, datetime.timezone.utc)
+    moment = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)
+
+
+def _secret(spec: dict) -> "Secret":
+    return Secret(value=_require(spec, "value", "a secret"),
+                  expires=_expiry(spec.get("expires_on", "2099-12-31")), key_id=str(uuid.uuid4()))
+
+
+def _certificate(pem: str, client_id: str) -> x509.Certificate:
+    try:
+        return pki.load_certificate(pem)
+    except ValueError as e:
+        raise ConfigError(f"app {client_id}: unreadable certificate ({e})") from None
+
+
+@dataclass
+class User:
+    oid: str
+    upn: str
+    name: str
+    given_name: str | None = None
+    family_name: str | None = None
+    email: str | None = None
+    email_domain_owner_verified: bool = False  # Entra's xms_edov
+    groups: list[str] = field(default_factory=list)
+    user_type: str = "Member"
+    home_tenant_id: str | None = None  # guests: the tenant that vouches for them (`idp` claim)
+    sign_in_name: str | None = None  # guests sign in with their home address, not the #EXT# UPN
+
+    @property
+    def preferred_username(self) -> str:
+        return self.sign_in_name or self.upn
+
+    def signs_in_as(self, name: str) -> bool:
+        return (name or "").lower() in (self.upn.lower(), self.preferred_username.lower())
+
+    def saml_view(self) -> dict:
+        """The user as `saml_idp.build_response` takes it."""
+        return {"oid": self.oid, "upn": self.upn, "name": self.name,
+                "given_name": self.given_name, "family_name": self.family_name,
+                "email": self.email, "groups": list(self.groups)}
+
+
+@dataclass
+class Secret:
+    value: str
+    expires: datetime.datetime
+    key_id: str
+
+
+@dataclass
+class App:
+    """An app registration (OIDC)."""
+
+    client_id: str
+    tenant_id: str
+    name: str
+    multi_tenant: bool = False
+    redirect_uris: list[str] = field(default_factory=list)
+    secrets: list[Secret] = field(default_factory=list)
+    certificates: list[x509.Certificate] = field(default_factory=list)
+    optional_claims: set[str] = field(default_factory=set)  # "email", "xms_edov", ...
+    groups_claim: bool = False
+    assignment_required: bool = False
+    assigned_users: set[str] = field(default_factory=set)  # oids
+
+
+@dataclass
+class SamlApp:
+    """A non-gallery enterprise app set up for SAML single sign-on."""
+
+    app_id: str
+    tenant_id: str
+    name: str
+    identifier: str
+    reply_urls: list[str]
+    sign: str = "assertion"
+    algorithm: str = "sha256"
+    name_id_format: str = "persistent"
+    assignment_required: bool = False
+    assigned_users: set[str] = field(default_factory=set)
+
+    def idp_view(self) -> dict:
+        """The app as `saml_idp.build_response` takes it."""
+        return {"identifier": self.identifier, "app_id": self.app_id, "name": self.name}
+
+
+@dataclass
+class Tenant:
+    id: str
+    name: str
+    domains: list[str]
+    region_scope: str = "NA"
+    users: dict[str, User] = field(default_factory=dict)  # by oid
+    saml_certs: list[pki.KeyPair] = field(default_factory=list)  # signing one first
+
+    @property
+    def default_domain(self) -> str:
+        return self.domains[0]
+
+
+class Directory:
+    def __init__(self):
+        self.lock = threading.RLock()
+        self.tenants: dict[str, Tenant] = {}
+        self.apps: dict[str, App] = {}  # by client_id
+        self.saml_apps: dict[str, SamlApp] = {}  # by app_id
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def load(self, config: dict) -> None:
+        for spec in config.get("tenants", []):
+            tenant = self.add_tenant(spec)
+            for user in spec.get("users", []):
+                self.add_user(tenant.id, user)
+            for app in spec.get("apps", []):
+                self.add_app(tenant.id, app)
+            for app in spec.get("saml_apps", []):
+                self.add_saml_app(tenant.id, app)
+
+    def add_tenant(self, spec: dict) -> Tenant:
+        tenant_id = _guid(_require(spec, "id", "a tenant"), "tenant id")
+        domains = [d.lower() for d in _require(spec, "domains", "a tenant")]
+        with self.lock:
+            if tenant_id in self.tenants:
+                raise ConfigError(f"tenant {tenant_id} already exists")
+            taken = {d for t in self.tenants.values() for d in t.domains}
+            if taken.intersection(domains):
+                raise ConfigError(f"domain(s) {sorted(taken.intersection(domains))} taken")
+            tenant = Tenant(id=tenant_id, name=spec.get("name") or domains[0], domains=domains,
+                            region_scope=spec.get("region_scope", "NA"))
+            tenant.saml_certs.append(pki.self_signed("Microsoft Azure Federated SSO Certificate",
+                                                     days=SAML_CERT_DAYS))
+            self.tenants[tenant_id] = tenant
+            return tenant
+
+    def add_user(self, tenant_ref: str, spec: dict) -> User:
+        upn = _require(spec, "upn", "a user")
+        groups = [_guid(g, "group id") for g in spec.get("groups", [])]
+        oid = _guid(spec.get("oid") or uuid.uuid4(), "user oid")
+        # Synthetic memberships, to push a user past the JWT groups limit without listing them.
+        groups += [str(uuid.uuid5(uuid.UUID(oid), f"group-{i}"))
+                   for i in range(int(spec.get("extra_group_count", 0)))]
+        user = User(
+            oid=oid, upn=upn, name=spec.get("name") or upn,
+            given_name=spec.get("given_name"), family_name=spec.get("family_name"),
+            email=spec.get("email"), email_domain_owner_verified=bool(spec.get("xms_edov")),
+            groups=groups, user_type=spec.get("user_type", "Member"),
+            home_tenant_id=spec.get("home_tenant_id"), sign_in_name=spec.get("sign_in_name"))
+        with self.lock:
+            tenant = self.tenant(tenant_ref)
+            if tenant is None:
+                raise ConfigError(f"no tenant {tenant_ref!r}")
+            if user.oid in tenant.users or self.user_by_upn(tenant, upn):
+                raise ConfigError(f"user {upn} / {user.oid} already exists in {tenant.name}")
+            tenant.users[user.oid] = user
+            return user
+
+    def add_app(self, tenant_ref: str, spec: dict) -> App:
+        client_id = _guid(spec.get("client_id") or uuid.uuid4(), "client_id")
+        certificates = [_certificate(c, client_id) for c in spec.get("certificates", [])]
+        secrets = [_secret(s) for s in spec.get("secrets", [])]
+        with self.lock:
+            tenant = self.tenant(tenant_ref)
+            if tenant is None:
+                raise ConfigError(f"no tenant {tenant_ref!r}")
+            if client_id in self.apps or client_id in self.saml_apps:
+                raise ConfigError(f"app {client_id} already exists")
+            app = App(
+                client_id=client_id, tenant_id=tenant.id, name=spec.get("name") or client_id,
+                multi_tenant=spec.get("sign_in_audience") == "AzureADMultipleOrgs",
+                redirect_uris=list(spec.get("redirect_uris", [])), secrets=secrets,
+                certificates=certificates, optional_claims=set(spec.get("optional_claims", [])),
+                groups_claim=bool(spec.get("groups_claim")),
+                assignment_required=bool(spec.get("assignment_required")),
+                assigned_users=set(spec.get("assigned_users", [])))
+            self.apps[client_id] = app
+            return app
+
+    def add_saml_app(self, tenant_ref: str, spec: dict) -> SamlApp:
+        app_id = _guid(spec.get("app_id") or uuid.uuid4(), "app_id")
+        identifier = _require(spec, "identifier", "a SAML app")
+        reply_urls = spec.get("reply_urls") or [_require(spec, "reply_url", "a SAML app")]
+        sign = spec.get("sign", "assertion")
+        algorithm = spec.get("algorithm", "sha256")
+        if sign not in SAML_SIGNINGS or algorithm not in SAML_ALGORITHMS:
+            raise ConfigError(f"SAML app {identifier}: sign one of {SAML_SIGNINGS}, "
+                              f"algorithm one of {SAML_ALGORITHMS}")
+        with self.lock:
+            tenant = self.tenant(tenant_ref)
+            if tenant is None:
+                raise ConfigError(f"no tenant {tenant_ref!r}")
+            if self.saml_app(tenant, identifier) or app_id in self.saml_apps:
+                raise ConfigError(f"SAML app {identifier} / {app_id} already exists")
+            app = SamlApp(
+                app_id=app_id, tenant_id=tenant.id, name=spec.get("name") or identifier,
+                identifier=identifier, reply_urls=list(reply_urls), sign=sign,
+                algorithm=algorithm, name_id_format=spec.get("name_id_format", "persistent"),
+                assignment_required=bool(spec.get("assignment_required")),
+                assigned_users=set(spec.get("assigned_users", [])))
+            self.saml_apps[app_id] = app
+            return app
+
+    # -- changes after start ---------------------------------------------------------------
+
+    def update_app(self, client_id: str, changes: dict) -> App:
+        """Changes an app registration as an admin would in the portal. `secrets` and
+        `certificates` are added; `remove_secrets` (values) and `remove_certificates` (SHA-1
+        x5t thumbprints) take them away; the other keys replace the setting."""
+        unknown = set(changes) - APP_CHANGES
+        if unknown:
+            raise ConfigError(f"unknown app setting(s) {sorted(unknown)}")
+        secrets = [_secret(s) for s in changes.get("secrets", [])]
+        certificates = [_certificate(c, client_id) for c in changes.get("certificates", [])]
+        with self.lock:
+            app = self.apps.get((client_id or "").lower())
+            if app is None:
+                raise ConfigError(f"no app {client_id}")
+            if "sign_in_audience" in changes:
+                app.multi_tenant = changes["sign_in_audience"] == "AzureADMultipleOrgs"
+            if "redirect_uris" in changes:
+                app.redirect_uris = list(changes["redirect_uris"])
+            if "optional_claims" in changes:
+                app.optional_claims = set(changes["optional_claims"])
+            for flag in ("groups_claim", "assignment_required"):
+                if flag in changes:
+                    setattr(app, flag, bool(changes[flag]))
+            if "assigned_users" in changes:
+                app.assigned_users = set(changes["assigned_users"])
+            gone = set(changes.get("remove_secrets", []))
+            app.secrets = [s for s in app.secrets if s.value not in gone] + secrets
+            gone = set(changes.get("remove_certificates", []))
+            app.certificates = [c for c in app.certificates
+                                if pki.x5t(c) not in gone]
+            app.certificates += certificates
+            return app
+
+    def rotate_saml_certificate(self, tenant_ref: str, *, activate: bool) -> pki.KeyPair:
+        """Adds a SAML signing certificate; `activate` makes it the one that signs (rollover)."""
+        with self.lock:
+            tenant = self.tenant(tenant_ref)
+            if tenant is None:
+                raise ConfigError(f"no tenant {tenant_ref!r}")
+            new = pki.self_signed("Microsoft Azure Federated SSO Certificate", days=SAML_CERT_DAYS)
+            if activate:
+                tenant.saml_certs.insert(0, new)
+            else:
+                tenant.saml_certs.append(new)
+            return new
+
+    # -- lookups ---------------------------------------------------------------------------
+
+    def tenant(self, ref: str) -> Tenant | None:
+        """A tenant by GUID or by one of its domains (case-insensitive)."""
+        with self.lock:
+            ref = (ref or "").lower()
+            if ref in self.tenants:
+                return self.tenants[ref]
+            return next((t for t in self.tenants.values() if ref in t.domains), None)
+
+    def user_by_upn(self, tenant: Tenant, name: str) -> User | None:
+        name = (name or "").lower()
+        with self.lock:
+            return next((u for u in tenant.users.values() if u.signs_in_as(name)), None)
+
+    def find_user(self, tenants: list[Tenant], name: str) -> tuple[Tenant, User] | None:
+        for tenant in tenants:
+            user = self.user_by_upn(tenant, name)
+            if user:
+                return tenant, user
+        return None
+
+    def app_in(self, tenant: Tenant | None, client_id: str) -> App | None:
+        """The app as seen from `tenant` (None: a multi-tenant authority such as organizations)."""
+        with self.lock:
+            app = self.apps.get((client_id or "").lower())
+        if app is None:
+            return None
+        if tenant is None or app.tenant_id == tenant.id or app.multi_tenant:
+            return app
+        return None
+
+    def saml_app(self, tenant: Tenant, identifier: str) -> SamlApp | None:
+        with self.lock:
+            return next((a for a in self.saml_apps.values()
+                         if a.tenant_id == tenant.id and a.identifier == identifier), None)

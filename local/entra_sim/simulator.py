@@ -1,0 +1,173 @@
+"""The running simulator: its state, its HTTPS server, and the in-process API that mirrors the
+`/_sim` control API (both return the same JSON-ready views)."""
+
+import json
+import os
+import tempfile
+
+from . import pki, web
+from .directory import App, Directory, SamlApp, Tenant, User
+from .faults import Faults
+from .grants import AssertionIds, AuthCodes
+from .oidc_routes import OidcEndpoints
+from .saml_routes import SamlEndpoints
+from .signing_keys import SigningKeys
+
+DEMO_CONFIG = os.path.join(os.path.dirname(__file__), "demo_tenants.json")
+
+
+def user_view(user: User) -> dict:
+    return {"oid": user.oid, "upn": user.upn, "name": user.name,
+            "preferred_username": user.preferred_username, "email": user.email,
+            "xms_edov": user.email_domain_owner_verified, "user_type": user.user_type,
+            "group_count": len(user.groups)}
+
+
+def app_view(app: App) -> dict:
+    return {"client_id": app.client_id, "tenant_id": app.tenant_id, "name": app.name,
+            "sign_in_audience": "AzureADMultipleOrgs" if app.multi_tenant else "AzureADMyOrg",
+            "redirect_uris": list(app.redirect_uris),
+            "secrets": [{"key_id": s.key_id, "hint": s.value[:3],
+                         "expires": s.expires.isoformat()} for s in app.secrets],
+            "certificates": [{"x5t": pki.x5t(c), "x5t#S256": pki.x5t_s256(c),
+                              "expires": c.not_valid_after_utc.isoformat()}
+                             for c in app.certificates],
+            "optional_claims": sorted(app.optional_claims), "groups_claim": app.groups_claim,
+            "assignment_required": app.assignment_required,
+            "assigned_users": sorted(app.assigned_users)}
+
+
+class Simulator:
+    """Use `start_simulator()`; `stop()` (or a `with` block) shuts the server down."""
+
+    def __init__(self, *, config: dict, state_dir: str, port: int = 0):
+        self.directory = Directory()
+        self.directory.load(config)
+        self.keys = SigningKeys()
+        self.codes = AuthCodes()
+        self.assertion_ids = AssertionIds()
+        self.faults = Faults()
+        self.state_dir = state_dir
+        self.ca_bundle, certfile, keyfile = pki.write_tls_files(state_dir)
+        router = web.Router()
+        OidcEndpoints(self).register(router)
+        SamlEndpoints(self).register(router)
+        self._server = web.serve(router, port=port, certfile=certfile, keyfile=keyfile)
+        self.port = self._server.server_address[1]
+        self.authority = f"https://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    # -- directory ---------------------------------------------------------------------------
+
+    def tenant_view(self, tenant: Tenant | str) -> dict:
+        if isinstance(tenant, str):
+            tenant = self._tenant(tenant)
+        with self.directory.lock:
+            apps = [a for a in self.directory.apps.values() if a.tenant_id == tenant.id]
+            saml_apps = [a for a in self.directory.saml_apps.values() if a.tenant_id == tenant.id]
+            users = list(tenant.users.values())
+            saml_certs = list(tenant.saml_certs)
+        base = f"{self.authority}/{tenant.id}"
+        return {"id": tenant.id, "name": tenant.name, "domains": list(tenant.domains),
+                "issuer": f"{base}/v2.0",
+                "openid_configuration": f"{base}/v2.0/.well-known/openid-configuration",
+                "federation_metadata": f"{base}/federationmetadata/2007-06/federationmetadata.xml",
+                "saml_sso_url": f"{base}/saml2",
+                "saml_certificates": [{"x5t": pair.x5t, "signing": i == 0,
+                                       "expires": pair.cert.not_valid_after_utc.isoformat(),
+                                       "pem": pair.cert_pem.decode()}
+                                      for i, pair in enumerate(saml_certs)],
+                "users": [user_view(u) for u in users], "apps": [app_view(a) for a in apps],
+                "saml_apps": [self.saml_app_view(a) for a in saml_apps]}
+
+    def saml_app_view(self, app: SamlApp) -> dict:
+        return {"app_id": app.app_id, "tenant_id": app.tenant_id, "name": app.name,
+                "identifier": app.identifier, "reply_urls": list(app.reply_urls),
+                "sign": app.sign, "algorithm": app.algorithm,
+                "name_id_format": app.name_id_format,
+                "assignment_required": app.assignment_required,
+                "assigned_users": sorted(app.assigned_users),
+                "metadata_url": (f"{self.authority}/{app.tenant_id}/federationmetadata/2007-06/"
+                                 f"federationmetadata.xml?appid={app.app_id}")}
+
+    def _tenant(self, ref: str) -> Tenant:
+        tenant = self.directory.tenant(ref)
+        if tenant is None:
+            raise web.BadRequest(f"no tenant {ref!r}")
+        return tenant
+
+    def tenants(self) -> list[dict]:
+        with self.directory.lock:
+            tenants = list(self.directory.tenants.values())
+        return [self.tenant_view(t) for t in tenants]
+
+    def add_tenant(self, spec: dict) -> dict:
+        """Adds a tenant with its `users`, `apps` and `saml_apps` (the config file's shape)."""
+        self.directory.load({"tenants": [spec]})
+        return self.tenant_view(spec["id"])
+
+    def add_user(self, tenant: str, spec: dict) -> dict:
+        return user_view(self.directory.add_user(tenant, spec))
+
+    def add_app(self, tenant: str, spec: dict) -> dict:
+        return app_view(self.directory.add_app(tenant, spec))
+
+    def update_app(self, client_id: str, changes: dict) -> dict:
+        return app_view(self.directory.update_app(client_id, changes))
+
+    def add_saml_app(self, tenant: str, spec: dict) -> dict:
+        return self.saml_app_view(self.directory.add_saml_app(tenant, spec))
+
+    # -- faults ------------------------------------------------------------------------------
+
+    def set_error(self, code, *, client_id=None, user=None, tenant=None, endpoint=None,
+                  times=None) -> dict:
+        """Makes the next matching requests fail with `code` (e.g. "AADSTS50105"), for one app,
+        user (oid or UPN) or tenant, at one endpoint, `times` times (None: until cleared)."""
+        tenant_id = self._tenant(tenant).id if tenant else None
+        return self.faults.inject(code, client_id=client_id, user=user, tenant_id=tenant_id,
+                                  endpoint=endpoint, times=times)
+
+    def fail_token_endpoint(self, status: int = 503, times: int = 1) -> None:
+        self.faults.fail_token_endpoint(status, times)
+
+    def set_token_delay(self, seconds: float) -> None:
+        self.faults.set_token_delay(seconds)
+
+    def clear_errors(self) -> None:
+        self.faults.clear()
+
+    def errors(self) -> dict:
+        return self.faults.view()
+
+    # -- keys --------------------------------------------------------------------------------
+
+    def rotate_keys(self) -> dict:
+        """A new token signing key, published and signing from now on; the old ones stay in
+        the JWKS until `retire_keys`."""
+        return {"kid": self.keys.rotate().x5t}
+
+    def retire_keys(self) -> dict:
+        return {"retired": self.keys.retire()}
+
+
+def start_simulator(*, config: dict | str | None = None, state_dir: str | None = None,
+                    port: int = 0) -> Simulator:
+    """Starts the simulator on https://127.0.0.1:port (0: a free port).
+
+    `config` is the config dict or a path to its JSON (default: demo_tenants.json); the CA and
+    TLS files go to `state_dir` (default: a new temporary directory)."""
+    if config is None or isinstance(config, str):
+        with open(config or DEMO_CONFIG, encoding="utf-8") as f:
+            config = json.load(f)
+    return Simulator(config=config, state_dir=state_dir or tempfile.mkdtemp(prefix="entra-sim-"),
+                     port=port)
