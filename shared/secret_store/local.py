@@ -64,8 +64,7 @@ class LocalSecretStore:
     ) -> SecretVersion:
         tags = validate_write(name, value, expires_on, tags)
         with self._lock:
-            data = self._load() or self._new_file()
-            cipher = self._unlock(data)
+            data, cipher = self._open(create=True)
             version_id = uuid.uuid4().hex  # the shape of a Key Vault version id
             entry = {
                 "version_id": version_id,
@@ -82,13 +81,12 @@ class LocalSecretStore:
     def get_secret(self, name: str, version_id: str | None = None) -> Secret:
         validate_name(name)
         with self._lock:
-            data = self._load()
-            entries = data["secrets"].get(name, []) if data else []
+            data, cipher = self._open()
+            entries = data["secrets"].get(name, [])
             matches = [e for e in entries if e["version_id"] == version_id] if version_id else entries[-1:]
             if not matches:
                 raise SecretNotFound(name, version_id)
             entry = matches[0]
-            cipher = self._unlock(data)
             try:
                 plaintext = _decrypt(cipher, entry["ciphertext"], _aad(name, entry["version_id"]))
             except InvalidTag:
@@ -98,20 +96,26 @@ class LocalSecretStore:
     def list_versions(self, name: str) -> list[SecretVersion]:
         validate_name(name)
         with self._lock:
-            data = self._load()
-            if data:
-                self._unlock(data)  # a wrong key is refused even for metadata, like any other read
-            entries = data["secrets"].get(name, []) if data else []
+            entries = self._open()[0]["secrets"].get(name, [])
         return [_version(name, entry) for entry in reversed(entries)]
 
     def delete_secret(self, name: str) -> None:
         validate_name(name)
         with self._lock:
-            data = self._load()
-            if data and name in data["secrets"]:
-                self._unlock(data)
-                del data["secrets"][name]
+            data, _ = self._open()
+            if data["secrets"].pop(name, None) is not None:
                 self._save(data)
+
+    def _open(self, create: bool = False) -> tuple[dict[str, Any], AESGCM | None]:
+        """The file's content and cipher, once the key is proven to be the file's: a wrong key is
+        refused by every operation, even one that needs no decryption. Without a file: an empty
+        store, or a new one when `create`."""
+        data = self._load()
+        if data is None:
+            if not create:
+                return {"secrets": {}}, None
+            data = self._new_file()
+        return data, self._unlock(data)
 
     def _new_file(self) -> dict[str, Any]:
         salt = os.urandom(16)

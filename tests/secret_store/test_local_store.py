@@ -46,7 +46,14 @@ def test_another_key_can_neither_read_nor_write(local_store, local_path):
     before = _file_bytes(local_path)
     intruder = LocalSecretStore(local_path, "not the key the file was made with")
 
-    for attempt in (lambda: intruder.get_secret(NAME), lambda: intruder.list_versions(NAME), lambda: intruder.set_secret(NAME, "mixed-key value")):
+    attempts = (
+        lambda: intruder.get_secret(NAME),
+        lambda: intruder.get_secret("conn_unknown/client-secret"),
+        lambda: intruder.list_versions(NAME),
+        lambda: intruder.set_secret(NAME, "a version under another key"),
+        lambda: intruder.delete_secret(NAME),
+    )
+    for attempt in attempts:
         with pytest.raises(SsoError) as raised:
             attempt()
         assert raised.value.code == "secret_store_unavailable"
