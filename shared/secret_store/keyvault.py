@@ -76,7 +76,9 @@ def _version(name: str, properties: Any) -> SecretVersion:
 @contextlib.contextmanager
 def _translate_errors(name: str, version_id: str | None = None) -> Iterator[None]:
     """Maps SDK failures onto the store's errors. The SDK has already retried what it retries
-    (connection errors, 408, 429, 5xx) by the time an error reaches here."""
+    (connection errors, 408, 429, 5xx) by the time an error reaches here. Any other answer (a 400,
+    or a 409 for a name still held by a soft-deleted secret) propagates unchanged: validation
+    and never-reused names should rule it out, so it is a bug to fix, not a state to handle."""
     from azure.core.exceptions import (
         ClientAuthenticationError,
         HttpResponseError,

@@ -3,8 +3,8 @@
 It answers with the service's shapes (REST API 7.x reference and the SDK's recordings), so the
 real SecretClient pipeline runs end to end: the challenge-auth 401 on the first, bodiless and
 unauthenticated request; bearer tokens; retries; paging through `nextLink`; 404 `SecretNotFound`.
-Like the service it validates names (`[0-9a-zA-Z-]{1,127}`), compares them case-insensitively,
-lists versions in no particular order, and keeps deleted names reserved (soft delete).
+Like the service it validates names (`[0-9a-zA-Z-]{1,127}`), compares them case-insensitively
+and lists versions in no particular order.
 """
 from __future__ import annotations
 
@@ -61,7 +61,6 @@ class FakeKeyVault(HttpTransport):
         self.fail_with: int | None = None  # answer every authorized request with this status
         self.raise_on_send: BaseException | None = None
         self._secrets: dict[str, dict[str, Any]] = {}  # lower-cased name -> {"name", "versions"}
-        self._deleted: set[str] = set()
         self._clock = itertools.count(1_767_225_600)  # each version is created one second later
 
     # HttpTransport
@@ -111,12 +110,6 @@ class FakeKeyVault(HttpTransport):
         return 405, _error("MethodNotAllowed", f"{method} is not allowed here.")
 
     def _set(self, name: str, body: dict[str, Any]) -> tuple[int, Any]:
-        if name.lower() in self._deleted:
-            return 409, _error(
-                "Conflict",
-                f"Secret {name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.",
-                {"code": "ObjectIsDeletedButRecoverable"},
-            )
         secret = self._secrets.setdefault(name.lower(), {"name": name, "versions": []})
         created = next(self._clock)
         attributes = {"enabled": True, "created": created, "updated": created, "recoveryLevel": "Recoverable+Purgeable", "recoverableDays": 90}
@@ -151,7 +144,6 @@ class FakeKeyVault(HttpTransport):
         secret = self._secrets.pop(name.lower(), None)
         if secret is None:
             return 404, _error("SecretNotFound", f"A secret with (name/id) {name} was not found in this key vault.")
-        self._deleted.add(name.lower())
         latest = {k: v for k, v in secret["versions"][-1].items() if k != "value"}
         deleted_at = next(self._clock)
         return 200, {
