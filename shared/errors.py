@@ -76,6 +76,13 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "access_denied": ErrorSpec(400, "The user cancelled the sign-in or declined consent; sign in again."),
     "interaction_required": ErrorSpec(400, "Entra needs the user to interact (MFA, terms of use or a fresh sign-in); sign in again without prompt=none."),
     "idp_error": ErrorSpec(400, "Entra refused the sign-in; look up the AADSTS code in the message in Microsoft's error code reference."),
+    # Sign-in policy and domains (shared/domains.py, shared/dns_verification.py, shared/sign_in_policy.py, shared/invitations.py)
+    "consumer_domain": ErrorSpec(400, "This is a consumer email domain (outlook.com, gmail.com, ...) that no organization owns; claim a domain your organization controls."),
+    "domain_not_verified": ErrorSpec(400, "The DNS TXT record was not found; publish the `txt_record` the claim returned (name and exact value), wait for DNS to update, and verify again."),
+    "domain_taken": ErrorSpec(409, "Another organization has already verified this domain; a domain belongs to one organization. It must delete its claim first."),
+    "dns_unavailable": ErrorSpec(503, "The DNS lookup failed (timeout or server failure); nothing was changed. Retry shortly."),
+    "policy_locks_out": ErrorSpec(400, "This sign-in policy requires SSO for everyone and leaves no password way in; add at least one admin email to `break_glass_emails`."),
+    "user_not_invited": ErrorSpec(400, "This organization admits invited users only; ask its administrator to invite your email (POST /api/organizations/{org}/invitations), and sign in with an account whose email is on the organization's verified domains."),
 }
 
 
