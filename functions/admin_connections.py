@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from shared import connection_admin, connections, organizations
+from shared import connection_admin, connections, organizations, sign_in
 from shared.api_keys import authenticate
 from shared.connection_status import public_view
 from shared.http import api_handler, json_response, read_json
@@ -36,3 +36,15 @@ def connection(req: func.HttpRequest) -> func.HttpResponse:
         return func.HttpResponse(status_code=204)
     view, etag = connection_admin.update(stored, read_json(req, connections.PATCH_FIELDS), req.headers.get("if-match"))
     return json_response({**view, "etag": etag}, headers={"ETag": etag})
+
+
+@bp.route(route="api/organizations/{org}/connections/{connection}/test", methods=["POST"])
+@api_handler
+def test_connection(req: func.HttpRequest) -> func.HttpResponse:
+    """A one-time sign-in URL that ends on a diagnostic page and issues no code."""
+    slug = req.route_params["org"]
+    authenticate(req).require_organization(slug)
+    stored = connections.require(slug, req.route_params["connection"])
+    target = sign_in.Target(organizations.require(slug).doc, stored.doc)
+    url = sign_in.begin(target, redirect_uri=None, options=sign_in.checked_options({}), test=True)
+    return json_response({"test_url": url})

@@ -12,9 +12,9 @@ from urllib.parse import urlencode
 
 import azure.functions as func
 
-from shared import logins
+from shared import events, logins
 from shared.errors import SsoError
-from shared.http import html_page, html_response, redirect
+from shared.http import error_response, html_page, html_response, redirect
 from shared.observability import count_sign_in
 from shared.storage import tables
 
@@ -41,16 +41,32 @@ def succeed(login: tables.Stored, profile: dict, *, extra_ops: list[tables.Op] =
 
 
 def fail(login: tables.Stored, err: SsoError, *, checks: list | None = None, claims: dict | None = None) -> func.HttpResponse:
-    """Records the failure; the login stays pending (see logins.py) and expires on its own."""
-    from shared import events
-
+    """Records the failure; the login stays pending (see logins.py) and expires on its own.
+    When Entra or storage was unreachable (5xx) the browser gets a 503 page instead of the app's
+    redirect: nothing was consumed, so reloading the page retries the same sign-in."""
     doc = login.doc
     events.record(login.partition_key, "test_sign_in" if doc.get("test") else "sign_in", connection=doc.get("connection"),
                   outcome="failed", error=err.code, detail={"message": err.message})
     count_sign_in("failed", err.code)
+    if err.status >= 500:
+        return error_response(err, as_json=False)
     if doc.get("test"):
         return html_response(diagnostic_page(claims, checks or [], err), 400)
     return _to_app(doc["redirect_uri"], {"error": err.code, "error_description": err.message, "state": doc.get("app_state", "")})
+
+
+def email_domain_events(organization: str, connection_id: str, email_check) -> list[tables.Op]:
+    """An event when the email's domain is verified by ANOTHER organization: the IdP asserted an
+    address it does not own (nOAuth-style); the profile already says email_verified false."""
+    if email_check.verified or not email_check.domain:
+        return []
+    from shared.domains import domain_owner
+
+    owner = domain_owner(email_check.domain)
+    if owner in (None, organization):
+        return []
+    return [events.event_op("email_domain_of_another_organization", connection=connection_id, outcome="warning",
+                            detail={"domain": email_check.domain, "source": email_check.source})]
 
 
 def _row(name: str, passed: bool, message: str) -> str:
@@ -59,10 +75,11 @@ def _row(name: str, passed: bool, message: str) -> str:
 
 
 def diagnostic_page(data: dict | None, checks: list, err: SsoError | None) -> str:
-    """What the admin's test sign-in shows: each check, the outcome, and what was received."""
+    """What the admin's test sign-in shows: each check (name, passed, message, ...), the outcome,
+    and what was received."""
     verdict = (f'<p class="fail"><strong>Sign-in would fail: {html.escape(err.code)}</strong> &mdash; {html.escape(err.message)}</p>'
                if err else '<p class="ok"><strong>Sign-in works.</strong> No code was issued: this was a test.</p>')
-    rows = "".join(_row(c.name, c.passed, c.message) for c in checks)
+    rows = "".join(_row(name, passed, message) for name, passed, message, *_ in checks)
     received = "".join(f"<tr><td>{html.escape(str(k))}</td><td colspan=2><code>{html.escape(str(v))}</code></td></tr>" for k, v in (data or {}).items())
     return html_page(
         "Test sign-in",

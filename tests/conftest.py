@@ -34,7 +34,7 @@ class ApiClient(requests.Session):
             self.headers["Authorization"] = f"Bearer {key}"
 
     def request(self, method, url, **kwargs):
-        kwargs.setdefault("allow_redirects", False)
+        kwargs["allow_redirects"] = False  # Session.get would default it to True
         kwargs.setdefault("timeout", 30)
         return super().request(method, url if url.startswith("http") else self.base_url + url, **kwargs)
 

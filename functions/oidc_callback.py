@@ -1,0 +1,16 @@
+"""GET /auth/sso/microsoft/callback: the stamp's one OIDC redirect URI, shared by all OIDC
+connections; the login (and so the connection) is found from `state`."""
+from __future__ import annotations
+
+import azure.functions as func
+
+from shared import oidc_sign_in
+from shared.http import browser_handler
+
+bp = func.Blueprint()
+
+
+@bp.route(route="auth/sso/microsoft/callback", methods=["GET"])
+@browser_handler
+def oidc_callback(req: func.HttpRequest) -> func.HttpResponse:
+    return oidc_sign_in.complete(req.params)
