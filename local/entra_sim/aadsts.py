@@ -53,8 +53,6 @@ CATALOGUE = {
     70008: ("invalid_grant", 400,
             "The provided authorization code or refresh token has expired due to inactivity. "
             "Send a new interactive authorization request for this user and resource."),
-    70011: ("invalid_scope", 400,
-            "The provided value for the input parameter 'scope' is not valid. {detail}"),
     75005: ("invalid_request", 400, "The request is not a valid Saml2 protocol message."),
     90002: ("invalid_tenant", 400,
             "Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and "
@@ -83,6 +81,9 @@ CATALOGUE = {
     700027: ("invalid_client", 401, "{detail} " + _ASSERTION_DOC),
     700051: ("unsupported_response_type", 400,
              "The response_type '{response_type}' is not enabled for the application."),
+    750054: ("invalid_request", 400,
+             "SAMLRequest or SAMLResponse must be present as query string parameters in HTTP "
+             "request for SAML Redirect binding."),
     900144: ("invalid_request", 400,
              "The request body must contain the following parameter: '{parameter}'."),
     1002012: ("invalid_scope", 400,

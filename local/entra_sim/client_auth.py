@@ -62,7 +62,8 @@ def _thumbprint_hex(b64url_thumbprint: str) -> str:
 
 
 def _registered_certificate(app: App, header: dict) -> x509.Certificate:
-    s256, sha1 = header.get("x5t#S256"), header.get("x5t")
+    # MSAL sends the thumbprints base64url *with* padding; Entra doesn't mind.
+    s256, sha1 = (str(header.get(name) or "").rstrip("=") for name in ("x5t#S256", "x5t"))
     for cert in app.certificates:
         if (s256 and s256 == pki.x5t_s256(cert)) or (sha1 and sha1 == pki.x5t(cert)):
             return cert

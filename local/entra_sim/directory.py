@@ -160,13 +160,24 @@ class Directory:
 
     def load(self, config: dict) -> None:
         for spec in config.get("tenants", []):
-            tenant = self.add_tenant(spec)
-            for user in spec.get("users", []):
-                self.add_user(tenant.id, user)
-            for app in spec.get("apps", []):
-                self.add_app(tenant.id, app)
-            for app in spec.get("saml_apps", []):
-                self.add_saml_app(tenant.id, app)
+            with self.lock:
+                tenant = self.add_tenant(spec)
+                try:
+                    for user in spec.get("users", []):
+                        self.add_user(tenant.id, user)
+                    for app in spec.get("apps", []):
+                        self.add_app(tenant.id, app)
+                    for app in spec.get("saml_apps", []):
+                        self.add_saml_app(tenant.id, app)
+                except ConfigError:  # all of the tenant or none of it
+                    self._remove_tenant(tenant.id)
+                    raise
+
+    def _remove_tenant(self, tenant_id: str) -> None:
+        del self.tenants[tenant_id]
+        for apps in (self.apps, self.saml_apps):
+            for key in [k for k, a in apps.items() if a.tenant_id == tenant_id]:
+                del apps[key]
 
     def add_tenant(self, spec: dict) -> Tenant:
         tenant_id = _guid(_require(spec, "id", "a tenant"), "tenant id")

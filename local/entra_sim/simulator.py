@@ -7,6 +7,7 @@ import tempfile
 
 from . import pki, web
 from .directory import App, Directory, SamlApp, Tenant, User
+from .control_api import ControlApi
 from .faults import Faults
 from .grants import AssertionIds, AuthCodes
 from .oidc_routes import OidcEndpoints
@@ -51,7 +52,9 @@ class Simulator:
         self.ca_bundle, certfile, keyfile = pki.write_tls_files(state_dir)
         router = web.Router()
         OidcEndpoints(self).register(router)
-        SamlEndpoints(self).register(router)
+        self._saml = SamlEndpoints(self)
+        self._saml.register(router)
+        ControlApi(self).register(router)
         self._server = web.serve(router, port=port, certfile=certfile, keyfile=keyfile)
         self.port = self._server.server_address[1]
         self.authority = f"https://127.0.0.1:{self.port}"
@@ -126,6 +129,19 @@ class Simulator:
 
     def add_saml_app(self, tenant: str, spec: dict) -> dict:
         return self.saml_app_view(self.directory.add_saml_app(tenant, spec))
+
+    def rotate_saml_certificate(self, tenant: str, *, activate: bool = False) -> dict:
+        """Adds a SAML signing certificate to the tenant's metadata; `activate` makes it sign
+        from now on (the previous one stays listed, as during an Entra rollover)."""
+        pair = self.directory.rotate_saml_certificate(tenant, activate=activate)
+        return {"x5t": pair.x5t, "signing": activate, "pem": pair.cert_pem.decode(),
+                "expires": pair.cert.not_valid_after_utc.isoformat()}
+
+    def saml_idp_initiated(self, tenant: str, app: str, username: str,
+                           relay_state: str | None = None) -> dict:
+        """The SAML Response Entra posts when `username` opens `app` (app_id or identifier) from
+        My Apps: `acs_url`, `SAMLResponse` (base64), `RelayState`, and the auto-posting `form`."""
+        return self._saml.idp_initiated(tenant, app, username, relay_state)
 
     # -- faults ------------------------------------------------------------------------------
 

@@ -98,6 +98,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def do_POST(self):
         self._dispatch()
 
+    def do_PATCH(self):
+        self._dispatch()
+
     def do_DELETE(self):
         self._dispatch()
 
