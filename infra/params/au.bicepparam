@@ -1,0 +1,14 @@
+// AU stamp: data stays in Australia East.
+// Values, not secrets: nothing secret belongs in a parameter file (see docs/deploy.md).
+using '../main.bicep'
+
+param region = 'au'
+param location = 'australiaeast'
+param publicHostName = 'identity.au.example.com'
+param regionHostNames = {
+  us: 'identity.us.example.com'
+  eu: 'identity.eu.example.com'
+  au: 'identity.au.example.com'
+}
+// 'bootstrap' once the CNAME and asuid TXT records exist, then 'bound' (docs/deploy.md, DNS).
+param customDomainStage = 'none'
