@@ -1,0 +1,27 @@
+"""GET a JSON document from the authority through the pinned-trust session."""
+from __future__ import annotations
+
+from typing import Callable
+
+import requests
+
+from shared.errors import SsoError
+from shared.outbound import http_session
+
+# (url) -> (HTTP status, parsed JSON body or None); injected by tests instead of the network.
+JsonFetcher = Callable[[str], "tuple[int, object]"]
+
+
+def fetch_json(url: str) -> tuple[int, object]:
+    """The status and JSON body of a GET; network failures, timeouts and 5xx/429 are
+    `authority_unreachable`, so callers only interpret the answers Entra meant."""
+    try:
+        response = http_session().get(url, headers={"Accept": "application/json"})
+    except requests.RequestException as exc:
+        raise SsoError("authority_unreachable", f"Entra could not be reached ({type(exc).__name__}); retry shortly.") from None
+    if response.status_code >= 500 or response.status_code == 429:
+        raise SsoError("authority_unreachable", f"Entra answered HTTP {response.status_code}; retry shortly.")
+    try:
+        return response.status_code, response.json()
+    except ValueError:
+        return response.status_code, None
