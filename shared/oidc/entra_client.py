@@ -9,12 +9,13 @@ token to entra_id_token.validate_id_token with the nonce returned here.
 Each app gets an http_cache and a token cache that keep nothing, because both would otherwise
 answer from memory instead of asking Entra:
 - MSAL's throttling replays a token endpoint's 5xx/429 for Retry-After (5 s by default, up to an
-  hour) under a key of URL, client id, scope and the auth code, and any HTTP 400 for 60 s under a
-  key of the whole request body. Sign-ins carry distinct codes, but the probe's body is the same
-  on a retry (the secret, or the client assertion MSAL reuses for 9 minutes): an admin who
-  uploads the certificate to Entra and retries within a minute would get Entra's old refusal,
-  and after a blip the probe would keep failing once Entra is back. Each sign-in or probe is
-  one user or admin action, so nothing needs throttling on our side.
+  hour) under a key of URL, client id and scope (msal 1.39 means to add the auth code to the
+  key, but its `_extract_data` drops it), so one 5xx would fail every sign-in of the connection
+  for seconds after Entra recovered. It also replays any HTTP 400 for 60 s under a key of the
+  whole request body: the probe's body is the same on a retry (the secret, or the client
+  assertion MSAL reuses for 9 minutes), so an admin who uploads the certificate to Entra and
+  retries within a minute would get Entra's old refusal. Each sign-in or probe is one user or
+  admin action; there is nothing to throttle on our side.
 - MSAL's token cache would answer a repeated probe with the access token it already has (so a
   credential deleted in Entra still "works"), and would keep every user's tokens in a
   long-lived app. We need only the ID token, once.
@@ -155,7 +156,8 @@ def _msal_scopes(scopes: Sequence[str] | str) -> list[str]:
 def start_auth_code_flow(registration: AppRegistration, *, scopes: Sequence[str] | str = ("openid", "profile", "email"),
                          login_hint: str | None = None, prompt: str | None = None, state: str | None = None) -> tuple[dict, str]:
     """(flow, auth_uri): store the flow server-side, keyed by flow["state"], and send the browser
-    to auth_uri. The flow holds the PKCE verifier and the nonce: never show it to the browser."""
+    to auth_uri. The flow holds the PKCE verifier and the nonce: never show it to the browser.
+    `state` defaults to a random one from MSAL; a caller's own must be as unguessable."""
     if prompt and prompt not in PROMPTS:
         raise SsoError("invalid_request", f"prompt must be one of {', '.join(PROMPTS)}.")
     app = _apps.get(registration)
