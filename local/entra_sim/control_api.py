@@ -27,8 +27,12 @@ class ControlApi:
             ("POST", TENANT + "/saml-apps",
              lambda r, tenant: self.sim.add_saml_app(tenant, r.json())),
             ("POST", TENANT + "/saml-certificates",
-             lambda r, tenant: self.sim.rotate_saml_certificate(
+             lambda r, tenant: self.sim.add_saml_certificate(
                  tenant, activate=bool(r.json().get("activate")))),
+            ("POST", TENANT + "/saml-certificates/(?P<x5t>[^/]+)/activate",
+             lambda r, tenant, x5t: self.sim.activate_saml_certificate(tenant, x5t)),
+            ("POST", TENANT + "/saml-certificates/retire",
+             lambda r, tenant: self.sim.retire_saml_certificates(tenant)),
             ("POST", r"/_sim/saml/idp-initiated",
              lambda r: self.sim.saml_idp_initiated(**_fields(r, "tenant", "app", "username",
                                                              "relay_state"))),

@@ -209,9 +209,7 @@ class Directory:
             groups=groups, user_type=spec.get("user_type", "Member"),
             home_tenant_id=spec.get("home_tenant_id"), sign_in_name=spec.get("sign_in_name"))
         with self.lock:
-            tenant = self.tenant(tenant_ref)
-            if tenant is None:
-                raise ConfigError(f"no tenant {tenant_ref!r}")
+            tenant = self._tenant_or_fail(tenant_ref)
             if user.oid in tenant.users or self.user_by_upn(tenant, upn):
                 raise ConfigError(f"user {upn} / {user.oid} already exists in {tenant.name}")
             tenant.users[user.oid] = user
@@ -222,9 +220,7 @@ class Directory:
         certificates = [_certificate(c, client_id) for c in spec.get("certificates", [])]
         secrets = [_secret(s) for s in spec.get("secrets", [])]
         with self.lock:
-            tenant = self.tenant(tenant_ref)
-            if tenant is None:
-                raise ConfigError(f"no tenant {tenant_ref!r}")
+            tenant = self._tenant_or_fail(tenant_ref)
             if client_id in self.apps or client_id in self.saml_apps:
                 raise ConfigError(f"app {client_id} already exists")
             app = App(
@@ -248,9 +244,7 @@ class Directory:
             raise ConfigError(f"SAML app {identifier}: sign one of {SAML_SIGNINGS}, "
                               f"algorithm one of {SAML_ALGORITHMS}")
         with self.lock:
-            tenant = self.tenant(tenant_ref)
-            if tenant is None:
-                raise ConfigError(f"no tenant {tenant_ref!r}")
+            tenant = self._tenant_or_fail(tenant_ref)
             if self.saml_app(tenant, identifier) or app_id in self.saml_apps:
                 raise ConfigError(f"SAML app {identifier} / {app_id} already exists")
             app = SamlApp(
@@ -296,18 +290,36 @@ class Directory:
             app.certificates += certificates
             return app
 
-    def rotate_saml_certificate(self, tenant_ref: str, *, activate: bool) -> pki.KeyPair:
-        """Adds a SAML signing certificate; `activate` makes it the one that signs (rollover)."""
+    def _tenant_or_fail(self, ref: str) -> Tenant:
+        tenant = self.tenant(ref)
+        if tenant is None:
+            raise ConfigError(f"no tenant {ref!r}")
+        return tenant
+
+    def add_saml_certificate(self, tenant_ref: str, *, activate: bool) -> pki.KeyPair:
+        """A new SAML signing certificate, listed in the metadata; `activate` makes it sign."""
+        new = pki.self_signed("Microsoft Azure Federated SSO Certificate", days=SAML_CERT_DAYS)
         with self.lock:
-            tenant = self.tenant(tenant_ref)
-            if tenant is None:
-                raise ConfigError(f"no tenant {tenant_ref!r}")
-            new = pki.self_signed("Microsoft Azure Federated SSO Certificate", days=SAML_CERT_DAYS)
-            if activate:
-                tenant.saml_certs.insert(0, new)
-            else:
-                tenant.saml_certs.append(new)
-            return new
+            tenant = self._tenant_or_fail(tenant_ref)
+            tenant.saml_certs.insert(0 if activate else len(tenant.saml_certs), new)
+        return new
+
+    def activate_saml_certificate(self, tenant_ref: str, x5t: str) -> pki.KeyPair:
+        with self.lock:
+            tenant = self._tenant_or_fail(tenant_ref)
+            pair = next((p for p in tenant.saml_certs if p.x5t == x5t), None)
+            if pair is None:
+                raise ConfigError(f"no SAML certificate {x5t} in {tenant.name}")
+            tenant.saml_certs.remove(pair)
+            tenant.saml_certs.insert(0, pair)
+            return pair
+
+    def retire_saml_certificates(self, tenant_ref: str) -> list[str]:
+        """Drops every SAML certificate but the signing one (the end of a rollover)."""
+        with self.lock:
+            tenant = self._tenant_or_fail(tenant_ref)
+            retired, tenant.saml_certs = tenant.saml_certs[1:], tenant.saml_certs[:1]
+        return [p.x5t for p in retired]
 
     # -- lookups ---------------------------------------------------------------------------
 

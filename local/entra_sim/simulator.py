@@ -85,9 +85,7 @@ class Simulator:
                 "openid_configuration": f"{base}/v2.0/.well-known/openid-configuration",
                 "federation_metadata": f"{base}/federationmetadata/2007-06/federationmetadata.xml",
                 "saml_sso_url": f"{base}/saml2",
-                "saml_certificates": [{"x5t": pair.x5t, "signing": i == 0,
-                                       "expires": pair.cert.not_valid_after_utc.isoformat(),
-                                       "pem": pair.cert_pem.decode()}
+                "saml_certificates": [self._saml_cert_view(pair, i == 0)
                                       for i, pair in enumerate(saml_certs)],
                 "users": [user_view(u) for u in users], "apps": [app_view(a) for a in apps],
                 "saml_apps": [self.saml_app_view(a) for a in saml_apps]}
@@ -130,12 +128,24 @@ class Simulator:
     def add_saml_app(self, tenant: str, spec: dict) -> dict:
         return self.saml_app_view(self.directory.add_saml_app(tenant, spec))
 
-    def rotate_saml_certificate(self, tenant: str, *, activate: bool = False) -> dict:
-        """Adds a SAML signing certificate to the tenant's metadata; `activate` makes it sign
-        from now on (the previous one stays listed, as during an Entra rollover)."""
-        pair = self.directory.rotate_saml_certificate(tenant, activate=activate)
-        return {"x5t": pair.x5t, "signing": activate, "pem": pair.cert_pem.decode(),
+    @staticmethod
+    def _saml_cert_view(pair: pki.KeyPair, signing: bool) -> dict:
+        return {"x5t": pair.x5t, "signing": signing, "pem": pair.cert_pem.decode(),
                 "expires": pair.cert.not_valid_after_utc.isoformat()}
+
+    def add_saml_certificate(self, tenant: str, *, activate: bool = False) -> dict:
+        """Starts a SAML certificate rollover: a new certificate, listed in the metadata next to
+        the current one; `activate` makes it sign at once."""
+        pair = self.directory.add_saml_certificate(tenant, activate=activate)
+        return self._saml_cert_view(pair, activate)
+
+    def activate_saml_certificate(self, tenant: str, x5t: str) -> dict:
+        """Makes a listed SAML certificate the one that signs."""
+        return self._saml_cert_view(self.directory.activate_saml_certificate(tenant, x5t), True)
+
+    def retire_saml_certificates(self, tenant: str) -> dict:
+        """Ends a rollover: only the signing certificate stays in the metadata."""
+        return {"retired": self.directory.retire_saml_certificates(tenant)}
 
     def saml_idp_initiated(self, tenant: str, app: str, username: str,
                            relay_state: str | None = None) -> dict:

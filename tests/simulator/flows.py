@@ -1,6 +1,9 @@
 """Helpers that drive the simulator the way the service and a browser do."""
 
+import base64
+import datetime
 import uuid
+import zlib
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
@@ -63,3 +66,19 @@ def posted_form(page: str) -> tuple[str, dict]:
     """The action and hidden fields of an auto-posting form (form_post, SAML HTTP-POST)."""
     form = html.fromstring(page).forms[0]
     return form.action, {i.name: i.value for i in form.inputs if i.type == "hidden"}
+
+
+def authn_request(issuer: str, acs_url: str | None, request_id: str, *,
+                  deflate: bool = True) -> str:
+    """An SP's AuthnRequest, encoded for the HTTP-Redirect binding (or plain, for HTTP-POST)."""
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    acs = f' AssertionConsumerServiceURL="{acs_url}"' if acs_url else ""
+    xml = (f'<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
+           f'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="{request_id}" '
+           f'Version="2.0" IssueInstant="{now}"{acs}><saml:Issuer>{issuer}</saml:Issuer>'
+           '<samlp:NameIDPolicy Format="urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified"'
+           ' AllowCreate="true"/></samlp:AuthnRequest>').encode()
+    if deflate:
+        compressor = zlib.compressobj(wbits=-15)
+        xml = compressor.compress(xml) + compressor.flush()
+    return base64.b64encode(xml).decode()
