@@ -85,7 +85,6 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
-      http20Enabled: true
       // The whole set, every deployment: a setting added by hand in the portal does not survive.
       appSettings: [for setting in items(union(hostSettings, ssoAppSettings)): {
         name: setting.key
