@@ -24,6 +24,8 @@ CATALOGUE = {
     50034: ("invalid_request", 400,
             "The user account {username} does not exist in the {tenant} directory. To sign into "
             "this application, the account must be added to the directory."),
+    50058: ("login_required", 400,
+            "A silent sign-in request was sent but no user is signed in."),
     50059: ("invalid_request", 400,
             "No tenant-identifying information found in either the request or implied by any "
             "provided credentials."),

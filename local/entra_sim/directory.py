@@ -56,6 +56,10 @@ def _secret(spec: dict) -> "Secret":
                   expires=_expiry(spec.get("expires_on", "2099-12-31")), key_id=str(uuid.uuid4()))
 
 
+def _oids(values) -> set[str]:
+    return {_guid(v, "assigned user oid") for v in values}
+
+
 def _certificate(pem: str, client_id: str) -> x509.Certificate:
     try:
         return pki.load_certificate(pem)
@@ -73,7 +77,7 @@ class User:
     email: str | None = None
     email_domain_owner_verified: bool = False  # Entra's xms_edov
     groups: list[str] = field(default_factory=list)
-    user_type: str = "Member"
+    user_type: str = "Member"  # or "Guest"
     home_tenant_id: str | None = None  # guests: the tenant that vouches for them (`idp` claim)
     sign_in_name: str | None = None  # guests sign in with their home address, not the #EXT# UPN
 
@@ -109,7 +113,7 @@ class App:
     redirect_uris: list[str] = field(default_factory=list)
     secrets: list[Secret] = field(default_factory=list)
     certificates: list[x509.Certificate] = field(default_factory=list)
-    optional_claims: set[str] = field(default_factory=set)  # "email", "xms_edov", ...
+    optional_claims: set[str] = field(default_factory=set)  # "email", "xms_edov", "acct"
     groups_claim: bool = False
     assignment_required: bool = False
     assigned_users: set[str] = field(default_factory=set)  # oids
@@ -143,10 +147,6 @@ class Tenant:
     region_scope: str = "NA"
     users: dict[str, User] = field(default_factory=dict)  # by oid
     saml_certs: list[pki.KeyPair] = field(default_factory=list)  # signing one first
-
-    @property
-    def default_domain(self) -> str:
-        return self.domains[0]
 
 
 class Directory:
@@ -230,7 +230,7 @@ class Directory:
                 certificates=certificates, optional_claims=set(spec.get("optional_claims", [])),
                 groups_claim=bool(spec.get("groups_claim")),
                 assignment_required=bool(spec.get("assignment_required")),
-                assigned_users=set(spec.get("assigned_users", [])))
+                assigned_users=_oids(spec.get("assigned_users", [])))
             self.apps[client_id] = app
             return app
 
@@ -252,7 +252,7 @@ class Directory:
                 identifier=identifier, reply_urls=list(reply_urls), sign=sign,
                 algorithm=algorithm, name_id_format=spec.get("name_id_format", "persistent"),
                 assignment_required=bool(spec.get("assignment_required")),
-                assigned_users=set(spec.get("assigned_users", [])))
+                assigned_users=_oids(spec.get("assigned_users", [])))
             self.saml_apps[app_id] = app
             return app
 
@@ -281,7 +281,7 @@ class Directory:
                 if flag in changes:
                     setattr(app, flag, bool(changes[flag]))
             if "assigned_users" in changes:
-                app.assigned_users = set(changes["assigned_users"])
+                app.assigned_users = _oids(changes["assigned_users"])
             gone = set(changes.get("remove_secrets", []))
             app.secrets = [s for s in app.secrets if s.value not in gone] + secrets
             gone = set(changes.get("remove_certificates", []))
@@ -301,7 +301,10 @@ class Directory:
         new = pki.self_signed("Microsoft Azure Federated SSO Certificate", days=SAML_CERT_DAYS)
         with self.lock:
             tenant = self._tenant_or_fail(tenant_ref)
-            tenant.saml_certs.insert(0 if activate else len(tenant.saml_certs), new)
+            if activate:
+                tenant.saml_certs.insert(0, new)
+            else:
+                tenant.saml_certs.append(new)
         return new
 
     def activate_saml_certificate(self, tenant_ref: str, x5t: str) -> pki.KeyPair:
@@ -335,13 +338,6 @@ class Directory:
         name = (name or "").lower()
         with self.lock:
             return next((u for u in tenant.users.values() if u.signs_in_as(name)), None)
-
-    def find_user(self, tenants: list[Tenant], name: str) -> tuple[Tenant, User] | None:
-        for tenant in tenants:
-            user = self.user_by_upn(tenant, name)
-            if user:
-                return tenant, user
-        return None
 
     def app_in(self, tenant: Tenant | None, client_id: str) -> App | None:
         """The app as seen from `tenant` (None: a multi-tenant authority such as organizations)."""

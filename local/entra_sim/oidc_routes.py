@@ -127,6 +127,8 @@ class OidcEndpoints:
             raise EntraError(9002325)
         if params.get("code_challenge_method") != "S256":
             raise EntraError(50149)
+        if params.get("prompt") == "none":  # the simulator keeps no sign-in session
+            raise EntraError(50058)
         username = params.get("username") if request.method == "POST" else None
         accounts = realm.accounts(self.sim.directory)
         if not username:

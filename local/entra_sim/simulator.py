@@ -6,8 +6,8 @@ import os
 import tempfile
 
 from . import pki, web
-from .directory import App, Directory, SamlApp, Tenant, User
 from .control_api import ControlApi
+from .directory import App, Directory, SamlApp, Tenant, User
 from .faults import Faults
 from .grants import AssertionIds, AuthCodes
 from .oidc_routes import OidcEndpoints

@@ -65,6 +65,8 @@ def id_token(*, authority: str, app: App, tenant: Tenant, user: User, nonce: str
         claims["nonce"] = nonce
     if "xms_edov" in app.optional_claims and user.email:
         claims["xms_edov"] = user.email_domain_owner_verified
+    if "acct" in app.optional_claims:
+        claims["acct"] = 1 if user.user_type == "Guest" else 0
     return _sign(claims, keys)
 
 

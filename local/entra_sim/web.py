@@ -6,6 +6,7 @@ can't stall the others."""
 import json
 import logging
 import re
+import socket
 import ssl
 import sys
 import threading
@@ -92,6 +93,12 @@ class _RequestHandler(BaseHTTPRequestHandler):
     server_version = "entra-sim"
     sys_version = ""
 
+    def setup(self):
+        super().setup()
+        # Headers and body are separate writes: without this, Nagle's algorithm and the client's
+        # delayed ACK hold every response back ~40 ms.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def do_GET(self):
         self._dispatch()
 
@@ -132,8 +139,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         for name, value in response.headers.items():
             self.send_header(name, value)
         self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(response.body)
+        self.wfile.write(response.body)
 
     def log_message(self, format, *args):
         log.debug("%s %s", self.address_string(), format % args)

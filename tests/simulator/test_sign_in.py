@@ -191,3 +191,13 @@ def test_client_secret_wrong_or_expired(sim, http, new_app):
     assert wrong.json()["error_codes"] == [7000215]
     expired = http.post(token_url, data={**base, "client_secret": "old-one"})
     assert expired.status_code == 401 and expired.json()["error_codes"] == [7000222]
+
+
+def test_prompt_none_is_login_required_as_there_is_no_session(sim, http, new_app):
+    app = new_app()
+    _, challenge = pkce_pair()
+    error = redirect_params(http.get(f"{sim.authority}/{CONTOSO}/oauth2/v2.0/authorize",
+                                     params=authorize_params(app, challenge, prompt="none"),
+                                     allow_redirects=False))
+    assert error["error"] == "login_required"
+    assert error["error_description"].startswith("AADSTS50058: ")

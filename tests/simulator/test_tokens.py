@@ -48,8 +48,10 @@ def test_no_groups_unless_the_app_asks(sim, http, new_app):
 
 
 def test_guest_is_named_by_home_address_and_its_identity_provider(sim, http, new_app):
-    claims = claims_of(id_token(http, sim, new_app(), "jane.doe@fabrikam.com"))
+    claims = claims_of(id_token(http, sim, new_app(optional_claims=["acct"]),
+                                "jane.doe@fabrikam.com"))
     assert claims["preferred_username"] == "jane.doe@fabrikam.com"
+    assert claims["acct"] == 1
     assert claims["tid"] == CONTOSO
     assert claims["idp"] == "https://sts.windows.net/2ec7d01f-b28f-4f43-a09e-28545b0a28e9/"
 
