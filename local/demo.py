@@ -1,0 +1,83 @@
+"""Seeds the demo: an organization `demo` with an OIDC and a SAML connection to the simulator's
+Contoso tenant, wired only through public APIs (our admin API and the simulator's /_sim API),
+exactly as an admin and an Entra app registration would be."""
+from __future__ import annotations
+
+import json
+import secrets
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+DEMO_TENANTS = json.loads((Path(__file__).resolve().parent / "entra_sim" / "demo_tenants.json").read_text())
+CONTOSO = DEMO_TENANTS["tenants"][0]
+ORG = "demo"
+
+
+@dataclass(frozen=True)
+class Demo:
+    organization: str
+    oidc_connection: str
+    saml_connection: str
+    api_key: str
+    users: list[str]
+
+
+class _Client(requests.Session):
+    def __init__(self, base_url: str, verify, headers: dict | None = None):
+        super().__init__()
+        self.trust_env = False  # the machine's REQUESTS_CA_BUNDLE must not replace our CA choice
+        self.base_url, self.verify = base_url, verify
+        self.headers.update(headers or {})
+
+    def call(self, method: str, path: str, **kwargs) -> dict:
+        response = self.request(method, self.base_url + path, timeout=30, **kwargs)
+        if response.status_code >= 400:
+            raise RuntimeError(f"{method} {path} answered {response.status_code}: {response.text[:300]}")
+        return response.json() if response.content else {}
+
+
+def create_organization(api: _Client, redirect_uri: str, slug: str = ORG) -> None:
+    api.call("POST", "/api/organizations", json={"id": slug, "name": "Demo Org", "redirect_uris": [redirect_uri]})
+
+
+def add_oidc_connection(api: _Client, sim: _Client, base_url: str, slug: str = ORG) -> str:
+    """Registers an app in the simulator's Contoso tenant, as an admin would in Entra, and connects it."""
+    client_id, secret = str(uuid.uuid4()), "demo-" + secrets.token_urlsafe(24)
+    sim.call("POST", f"/_sim/tenants/{CONTOSO['id']}/apps", json={
+        "client_id": client_id, "name": "entra-sso demo (OIDC)", "redirect_uris": [f"{base_url}/auth/sso/microsoft/callback"],
+        "secrets": [{"value": secret, "expires_on": "2099-12-31"}], "optional_claims": ["email", "xms_edov"], "groups_claim": True,
+    })
+    return api.call("POST", f"/api/organizations/{slug}/connections", json={
+        "protocol": "oidc", "display_name": "Contoso (OIDC)", "entra_tenant_id": CONTOSO["id"], "client_id": client_id,
+        "client_secret": secret, "client_secret_expires_on": "2099-12-31",
+    })["id"]
+
+
+def add_saml_connection(api: _Client, sim: _Client, sim_authority: str, slug: str = ORG) -> str:
+    """Connects the tenant's SAML IdP by its metadata URL, then registers the enterprise app in the
+    simulator with the identifier and reply URL the connection says to paste."""
+    saml = api.call("POST", f"/api/organizations/{slug}/connections", json={
+        "protocol": "saml", "display_name": "Contoso (SAML)",
+        "idp_metadata_url": f"{sim_authority}/{CONTOSO['id']}/federationmetadata/2007-06/federationmetadata.xml",
+    })
+    sim.call("POST", f"/_sim/tenants/{CONTOSO['id']}/saml-apps", json={
+        "name": "entra-sso demo (SAML)", "identifier": saml["sp_entity_id"], "reply_url": saml["acs_url"],
+    })
+    return saml["id"]
+
+
+def clients(base_url: str, bootstrap_key: str, sim_authority: str, sim_ca_bundle: str) -> tuple[_Client, _Client]:
+    return _Client(base_url, True, {"Authorization": f"Bearer {bootstrap_key}"}), _Client(sim_authority, sim_ca_bundle)
+
+
+def seed_demo(*, base_url: str, bootstrap_key: str, sim_authority: str, sim_ca_bundle: str, app_redirect_uri: str) -> Demo:
+    api, sim = clients(base_url, bootstrap_key, sim_authority, sim_ca_bundle)
+    create_organization(api, app_redirect_uri)
+    oidc = add_oidc_connection(api, sim, base_url)
+    saml = add_saml_connection(api, sim, sim_authority)
+    api.call("PATCH", f"/api/organizations/{ORG}", json={"default_connection": oidc})
+    key = api.call("POST", "/api/api-keys", json={"organization": ORG, "name": "demo sample app"})["key"]
+    return Demo(ORG, oidc, saml, key, [u["upn"] for u in CONTOSO["users"]])
