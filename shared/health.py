@@ -13,5 +13,15 @@ def _storage_ok() -> bool:
         return False
 
 
+def _secret_store_ok() -> bool:
+    from shared.secret_store import get_secret_store
+
+    try:
+        get_secret_store().list_versions("health-probe")
+        return True
+    except SsoError:
+        return False
+
+
 def check_dependencies() -> dict[str, bool]:
-    return {"storage": _storage_ok()}
+    return {"storage": _storage_ok(), "secret_store": _secret_store_ok()}

@@ -122,6 +122,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Reads and validates every setting; raises SettingsError naming all problems at once."""
     env = {k: v for k, v in (os.environ if environ is None else environ).items() if k in SETTING_NAMES and v != ""}
     problems: list[str] = []
+    # App Service hands over the literal reference text when it cannot resolve a Key Vault
+    # reference; taken as a value, it would become e.g. a valid global API key.
+    for name, value in env.items():
+        if value.startswith("@Microsoft.KeyVault("):
+            problems.append(f"{name} is an unresolved Key Vault reference: grant the app's identity 'Key Vault Secrets User' (or Officer) on the vault and check the secret exists")
 
     def required(name: str) -> str:
         if name not in env:

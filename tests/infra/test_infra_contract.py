@@ -146,9 +146,6 @@ def test_bootstrap_secret_is_outside_the_secret_store_namespace():
     assert not secret.startswith(names.VAULT_PREFIX)
 
 
-@pytest.mark.xfail(reason="shared/settings.py accepts an unresolved Key Vault reference as the bootstrap key: "
-                          "App Service passes the literal '@Microsoft.KeyVault(...)' text when it cannot resolve "
-                          "it, and that text is long enough to be taken as a valid global API key", strict=False)
 def test_unresolved_key_vault_reference_is_refused():
     values = evaluated_azure_settings(model.PARAMS / "eu.bicepparam")
     with pytest.raises(SettingsError):
