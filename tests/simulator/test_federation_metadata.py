@@ -5,6 +5,7 @@ from lxml import etree
 from tests.simulator.flows import CONTOSO
 
 MD = "urn:oasis:names:tc:SAML:2.0:metadata"
+FABRIKAM_APP = "d1fcf065-0101-4611-b123-25c6d18eacdf"  # an OIDC app: no SAML metadata
 
 
 def test_metadata_starts_with_the_bom_and_lists_the_tenant_signing_certificate(sim, http):
@@ -24,3 +25,13 @@ def test_metadata_of_an_unknown_tenant_is_aadsts90002(sim, http):
     response = http.get(f"{sim.authority}/nowhere.example/federationmetadata/2007-06/"
                         "federationmetadata.xml")
     assert response.status_code == 400 and response.json()["error_codes"] == [90002]
+
+
+def test_app_metadata_by_appid_and_unknown_appid(sim, http):
+    app = sim.add_saml_app(CONTOSO, {"identifier": "https://md.example/sp",
+                                     "reply_url": "https://md.example/acs"})
+    ok = http.get(app["metadata_url"])
+    assert ok.status_code == 200 and ok.content.startswith(b"\xef\xbb\xbf")
+    unknown = http.get(f"{sim.authority}/{CONTOSO}/federationmetadata/2007-06/"
+                       "federationmetadata.xml", params={"appid": FABRIKAM_APP})
+    assert unknown.status_code == 400 and unknown.json()["error_codes"] == [700016]
