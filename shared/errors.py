@@ -50,6 +50,7 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "invalid_redirect_uri": ErrorSpec(400, "`redirect_uri` must exactly equal one of the organization's `redirect_uris`; add it with PATCH /api/organizations/{org}."),
     "invalid_state": ErrorSpec(400, "This sign-in response is unknown or was already used; start the sign-in again from the application."),
     "login_expired": ErrorSpec(400, "The sign-in took longer than 10 minutes; start it again from the application."),
+    "saml_assertion_replayed": ErrorSpec(400, "This SAML assertion was already used; start the sign-in again from the application."),
     "invalid_grant": ErrorSpec(400, "The code is unknown, expired (60 s), already used, or belongs to another organization; start a new sign-in."),
     # OIDC: ID-token checks (shared/oidc/id_token.py, shared/oidc/entra_id_token.py)
     "id_token_malformed": ErrorSpec(400, "The ID token is not a well-formed signed JWT; check that the connection points at Entra's v2.0 endpoints."),
@@ -83,6 +84,30 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "dns_unavailable": ErrorSpec(503, "The DNS lookup failed (timeout or server failure); nothing was changed. Retry shortly."),
     "policy_locks_out": ErrorSpec(400, "This sign-in policy requires SSO for everyone and leaves no password way in; add at least one admin email to `break_glass_emails`."),
     "user_not_invited": ErrorSpec(400, "This organization admits invited users only; ask its administrator to invite your email (POST /api/organizations/{org}/invitations), and sign in with an account whose email is on the organization's verified domains."),
+    # Credential lifecycle: secret rotation and rollback, certificate credentials (shared/credential_rotation.py, shared/certificate_credentials.py)
+    "not_oidc_connection": ErrorSpec(400, "Only an OIDC connection has a client secret or certificate credential; a SAML connection's IdP signing certificates come from its metadata."),
+    "client_secret_unchanged": ErrorSpec(400, "This is already the connection's current client secret; create a new client secret in Entra (Certificates & secrets) and send its Value and Expires date."),
+    "rollback_unavailable": ErrorSpec(409, "There is no previous credential to restore, or it was replaced more than 7 days ago; rotate in a new client secret instead."),
+    "no_pending_certificate": ErrorSpec(409, "No certificate is waiting for activation; create one with POST .../certificate, upload it to the app registration in Entra, then activate it."),
+    # SAML (shared/saml/): the ACS's checks of a response, each saying what to change in Entra or in the connection
+    "saml_malformed": ErrorSpec(400, "The SAML response is not a well-formed SAML 2.0 Response; start the sign-in again, and if it persists check the enterprise app's SAML settings in Entra."),
+    "saml_response_too_large": ErrorSpec(413, "The SAML response is larger than 512 KiB; reduce the claims the enterprise app sends (e.g. emit groups assigned to the application only)."),
+    "saml_dtd_forbidden": ErrorSpec(400, "The SAML response contains a DOCTYPE or entity declarations, which are never accepted; Entra does not send them, so the response did not come from Entra."),
+    "saml_signature_invalid": ErrorSpec(400, "The SAML response's signature does not verify against the connection's IdP certificates; if Entra's SAML signing certificate changed, update the connection (or use the metadata URL, which is refreshed daily)."),
+    "saml_assertion_unsigned": ErrorSpec(400, "The assertion is not signed; set the enterprise app's Signing Option in Entra to 'Sign SAML assertion' or 'Sign SAML response and assertion'."),
+    "saml_deprecated_algorithm": ErrorSpec(400, "The response is signed with SHA-1, which is refused; set the enterprise app's Signing Algorithm in Entra to SHA-256."),
+    "saml_encrypted_assertion": ErrorSpec(400, "The assertion is encrypted and entra-sso holds no decryption key; turn off Token encryption for the enterprise app in Entra."),
+    "saml_multiple_assertions": ErrorSpec(400, "The SAML response must carry exactly one assertion; Entra sends one, so the response was altered."),
+    "saml_issuer_mismatch": ErrorSpec(400, "The response was issued by another IdP than the connection's; check that the connection's IdP entity id is the app's Microsoft Entra Identifier (https://sts.windows.net/<tenant id>/)."),
+    "saml_audience_mismatch": ErrorSpec(400, "The assertion is for another application; set the Identifier (Entity ID) of the enterprise app in Entra to the connection's sp_entity_id."),
+    "saml_destination_mismatch": ErrorSpec(400, "The response was addressed to another URL; set the Reply URL (Assertion Consumer Service URL) in Entra to exactly the connection's acs_url."),
+    "saml_recipient_mismatch": ErrorSpec(400, "The assertion was issued for another URL; set the Reply URL (Assertion Consumer Service URL) in Entra to exactly the connection's acs_url."),
+    "saml_expired": ErrorSpec(400, "The SAML response has expired; sign in again, and if it repeats check that this server's clock is right."),
+    "saml_not_yet_valid": ErrorSpec(400, "The SAML response is not valid yet; check that this server's clock is right."),
+    "saml_in_response_to_mismatch": ErrorSpec(400, "The SAML response does not answer the sign-in request this browser started; start the sign-in again from the application."),
+    "saml_unsolicited_response": ErrorSpec(400, "IdP-initiated sign-in (from My Apps) is off for this connection; start the sign-in from the application, or set allow_idp_initiated on the connection."),
+    "saml_name_id_missing": ErrorSpec(400, "The assertion has no NameID; set the enterprise app's Unique User Identifier (Name ID) in Entra to an attribute every user has, e.g. user.userprincipalname."),
+    "saml_status_error": ErrorSpec(400, "Entra refused the sign-in; look up the AADSTS code in Microsoft's error code reference and fix the enterprise app's SAML configuration."),
 }
 
 

@@ -19,7 +19,7 @@ from shared.observability import count_sign_in
 from shared.storage import tables
 
 
-def _to_app(redirect_uri: str, params: dict) -> func.HttpResponse:
+def redirect_to_app(redirect_uri: str, params: dict) -> func.HttpResponse:
     separator = "&" if "?" in redirect_uri else "?"
     return redirect(redirect_uri + separator + urlencode(params))
 
@@ -37,7 +37,7 @@ def succeed(login: tables.Stored, profile: dict, *, extra_ops: list[tables.Op] =
         return html_response(diagnostic_page(profile, checks or [], None))
     code = logins.issue_code(login, profile, event, list(extra_ops))
     count_sign_in("ok", None)
-    return _to_app(doc["redirect_uri"], {"code": code, "state": doc.get("app_state", "")})
+    return redirect_to_app(doc["redirect_uri"], {"code": code, "state": doc.get("app_state", "")})
 
 
 def fail(login: tables.Stored, err: SsoError, *, checks: list | None = None, claims: dict | None = None) -> func.HttpResponse:
@@ -52,7 +52,7 @@ def fail(login: tables.Stored, err: SsoError, *, checks: list | None = None, cla
         return error_response(err, as_json=False)
     if doc.get("test"):
         return html_response(diagnostic_page(claims, checks or [], err), 400)
-    return _to_app(doc["redirect_uri"], {"error": err.code, "error_description": err.message, "state": doc.get("app_state", "")})
+    return redirect_to_app(doc["redirect_uri"], {"error": err.code, "error_description": err.message, "state": doc.get("app_state", "")})
 
 
 def email_domain_events(organization: str, connection_id: str, email_check) -> list[tables.Op]:

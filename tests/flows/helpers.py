@@ -85,3 +85,24 @@ def oidc_sign_in(browser: Browser, stack, username: str = ADELE, **params) -> re
     from_entra = entra_sign_in(browser, started.headers["Location"], username)
     assert from_entra.status_code == 302, from_entra.text[:500]
     return browser.get(from_entra.headers["Location"])
+
+
+def create_saml_connection(stack, admin, org: str, tenant: str = CONTOSO, **fields) -> dict:
+    """A SAML connection by the tenant's federation metadata URL, and its enterprise app in the
+    simulator with the identifier and reply URL the connection says to paste."""
+    body = {"protocol": "saml", "idp_metadata_url": f"{stack.simulator.authority}/{tenant}/federationmetadata/2007-06/federationmetadata.xml", **fields}
+    response = admin.post(f"/api/organizations/{org}/connections", json=body)
+    assert response.status_code == 201, response.text
+    connection = response.json()
+    connection["sim_app"] = stack.simulator.add_saml_app(tenant, {"name": "entra-sso test", "identifier": connection["sp_entity_id"],
+                                                                  "reply_url": connection["acs_url"]})
+    return connection
+
+
+def saml_response_form(browser: Browser, stack, username: str = ADELE, **params) -> tuple[str, dict]:
+    """start → the simulator's SAML sign-in → (ACS URL, the auto-post form's fields)."""
+    started = start(browser, stack, **params)
+    assert started.status_code == 302, started.text[:500]
+    page = entra_sign_in(browser, started.headers["Location"], username)
+    assert page.status_code == 200 and "SAMLResponse" in page.text, page.text[:500]
+    return form_action(page.text), form_fields(page.text)
