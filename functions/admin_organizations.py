@@ -19,14 +19,20 @@ def _if_match(req: func.HttpRequest, current_etag: str) -> str:
     return current_etag
 
 
+def _shown_once(webhook_secret: str | None) -> dict:
+    """The webhook signing secret is answered by the write that made it, and never again."""
+    return {"notification_webhook_secret": webhook_secret} if webhook_secret else {}
+
+
 @bp.route(route="api/organizations", methods=["POST"])
 @api_handler
 def create_organization(req: func.HttpRequest) -> func.HttpResponse:
     authenticate(req).require_global()
     org = organizations.new_organization(read_json(req, organizations.CREATE_FIELDS))
+    webhook_secret = organizations.issue_webhook_secret(org)  # before the record that pins it
     etag = organizations.insert(org)
     events.record(org["id"], "organization.created")
-    return json_response({**org, "etag": etag}, 201, {"ETag": etag})
+    return json_response({**organizations.visible(org), "etag": etag, **_shown_once(webhook_secret)}, 201, {"ETag": etag})
 
 
 @bp.route(route="api/organizations/{org}", methods=["GET", "PATCH", "DELETE"])
@@ -41,9 +47,13 @@ def organization(req: func.HttpRequest) -> func.HttpResponse:
         organizations.delete(slug)
         return func.HttpResponse(status_code=204)
     changes = organizations.clean_fields(read_json(req, organizations.PATCH_FIELDS))
-    etag = organizations.save({**stored.doc, **changes}, _if_match(req, stored.etag))
-    events.record(slug, "organization.updated", detail={"fields": sorted(changes)})
-    return json_response({**stored.doc, **changes, "etag": etag}, headers={"ETag": etag})
+    organizations.refuse_lock_out({**stored.doc, **changes}, changes)
+    expected_etag = _if_match(req, stored.etag)
+    updated = {**stored.doc, **changes}
+    webhook_secret = organizations.issue_webhook_secret(updated, stored.doc) if "notification_webhook_url" in changes else None
+    etag = organizations.save(updated, expected_etag)
+    events.record(slug, "organization.updated", detail={"fields": sorted(changes), "webhook_secret_issued": webhook_secret is not None})
+    return json_response({**organizations.visible(updated), "etag": etag, **_shown_once(webhook_secret)}, headers={"ETag": etag})
 
 
 @bp.route(route="api/organizations/{org}/events", methods=["GET"])

@@ -79,7 +79,7 @@ def new_organization(body: dict) -> dict:
         if required not in body:
             raise SsoError("missing_field", f"`{required}` is required.")
     now = _now()
-    return {
+    org = {
         "id": v.slug("id", body["id"]),
         **DEFAULTS,
         **clean_fields(body),
@@ -88,6 +88,17 @@ def new_organization(body: dict) -> dict:
         "created": now,
         "updated": now,
     }
+    refuse_lock_out(org, set(body))
+    return org
+
+
+def refuse_lock_out(org: dict, changed_fields) -> None:
+    """400 `policy_locks_out` when a change to the sign-in policy fields leaves the org with no
+    way in (the rule: shared/sign_in_policy.py). Changes to other fields are not held up by it."""
+    from shared.sign_in_policy import LOCK_OUT_FIELDS, refuse_lock_out as refuse
+
+    if LOCK_OUT_FIELDS & set(changed_fields):
+        refuse(org)
 
 
 def _remember(slug: str, stored: tables.Stored | None) -> tables.Stored | None:
@@ -140,5 +151,28 @@ def delete(slug: str) -> None:
     _cache.pop(slug, None)
 
 
+# Kept on the record, never answered: the version of the org's webhook signing secret.
+INTERNAL_FIELDS = frozenset({"notification_webhook_secret_version"})
+
+
+def visible(org: dict) -> dict:
+    return {k: v for k, v in org.items() if k not in INTERNAL_FIELDS}
+
+
 def public_view(stored: tables.Stored) -> dict:
-    return {**stored.doc, "etag": stored.etag}
+    return {**visible(stored.doc), "etag": stored.etag}
+
+
+def issue_webhook_secret(org: dict, previous: dict | None = None) -> str | None:
+    """When `org` (about to be written) sets `notification_webhook_url` to a new URL, or has no
+    signing secret yet: a new signing secret, stored in the secret store with its version pinned
+    on `org`, returned to be answered this once as `notification_webhook_secret`. Setting the
+    URL to null unpins it; re-sending the same URL keeps the secret (PATCH of a whole object)."""
+    if not org.get("notification_webhook_url"):
+        org.pop("notification_webhook_secret_version", None)
+        return None
+    if previous and previous.get("notification_webhook_url") == org["notification_webhook_url"] and org.get("notification_webhook_secret_version"):
+        return None
+    from shared.webhooks import issue_signing_secret
+
+    return issue_signing_secret(org)

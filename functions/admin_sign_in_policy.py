@@ -1,0 +1,57 @@
+"""Admin API: an organization's sign-in policy for one email, and its invitations."""
+from __future__ import annotations
+
+import azure.functions as func
+
+from shared import invitations, organizations, sign_in_policy
+from shared import validation as v
+from shared.api_keys import authenticate
+from shared.errors import SsoError
+from shared.http import api_handler, json_response, query_param, read_json
+
+bp = func.Blueprint()
+
+
+def _organization(req: func.HttpRequest) -> dict:
+    slug = req.route_params["org"]
+    authenticate(req).require_organization(slug)
+    return organizations.require(slug).doc
+
+
+@bp.route(route="api/organizations/{org}/sign-in-policy", methods=["GET"])
+@api_handler
+def sign_in_policy_for_email(req: func.HttpRequest) -> func.HttpResponse:
+    org = _organization(req)
+    raw = query_param(req, "email", max_length=320)
+    if not raw:
+        raise SsoError("invalid_request", "Give the `email` to answer for, e.g. ?email=ada@contoso.com.")
+    try:
+        email = v.email("email", raw)
+    except SsoError:
+        raise SsoError("invalid_request", "`email` must be an email address such as ada@contoso.com.") from None
+    return json_response(sign_in_policy.policy_for(org, email))
+
+
+@bp.route(route="api/organizations/{org}/invitations", methods=["GET", "POST"])
+@api_handler
+def organization_invitations(req: func.HttpRequest) -> func.HttpResponse:
+    org = _organization(req)
+    if req.method == "GET":
+        try:
+            limit = int(req.params.get("limit", "50"))
+        except ValueError:
+            raise SsoError("invalid_request", "`limit` must be a whole number from 1 to 100.") from None
+        items, cursor = invitations.list_invitations(org, req.params.get("cursor"), limit)
+        return json_response({"items": items, "next": cursor})
+    view, created = invitations.create(org, read_json(req, invitations.CREATE_FIELDS))
+    return json_response(view, 201 if created else 200)
+
+
+@bp.route(route="api/organizations/{org}/invitations/{invitation}", methods=["GET", "DELETE"])
+@api_handler
+def organization_invitation(req: func.HttpRequest) -> func.HttpResponse:
+    org = _organization(req)
+    if req.method == "DELETE":
+        invitations.remove(org, req.route_params["invitation"])
+        return func.HttpResponse(status_code=204)
+    return json_response(invitations.public_view(invitations.require(org, req.route_params["invitation"]).doc))
