@@ -18,6 +18,7 @@ import azure.functions as func
 
 from shared.errors import SsoError
 from shared.observability import correlation_id, log, new_correlation_id
+from shared.regions import UnknownOrganization, location_elsewhere
 
 MAX_BODY_BYTES = 1024 * 1024
 CORRELATION_HEADER = "X-Correlation-Id"
@@ -83,6 +84,11 @@ def _wrap(fn: Callable, browser: bool) -> Callable:
         new_correlation_id()
         try:
             return fn(req, *args, **kwargs)
+        except UnknownOrganization as err:
+            location = location_elsewhere(err.slug, req.url)
+            if location:
+                return redirect(location, 307)
+            return error_response(err, as_json=not browser or wants_json(req))
         except SsoError as err:
             log(logging.WARNING, "request_failed", route=req.url.split("?")[0], error=err.code, status=err.status)
             return error_response(err, as_json=not browser or wants_json(req))

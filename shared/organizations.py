@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 
 from shared import validation as v
 from shared.errors import SsoError
+from shared.regions import UnknownOrganization
 from shared.settings import get_settings
 from shared.storage import tables
 
@@ -122,7 +123,7 @@ def get_cached(slug: str) -> tables.Stored | None:
 def require(slug: str) -> tables.Stored:
     stored = get(slug)
     if stored is None:
-        raise SsoError("not_found", f"No organization {slug!r}.")
+        raise UnknownOrganization("not_found", slug, f"No organization {slug!r}.")
     return stored
 
 

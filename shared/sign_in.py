@@ -12,6 +12,7 @@ from typing import Mapping
 from shared import connections, logins, organizations
 from shared import validation as v
 from shared.errors import SsoError
+from shared.regions import UnknownOrganization
 
 MAX_APP_STATE = 512
 PROMPTS = ("login", "select_account", "consent", "none")
@@ -41,7 +42,7 @@ def enabled_connection(org: dict, connection_id: str | None = None) -> dict:
 def _organization(slug: str) -> dict:
     stored = organizations.get_cached(slug)
     if stored is None:
-        raise SsoError("unknown_organization")
+        raise UnknownOrganization("unknown_organization", slug)
     return stored.doc
 
 

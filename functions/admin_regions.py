@@ -1,0 +1,18 @@
+"""Admin API: routing entries saying on which region's stamp an organization lives."""
+from __future__ import annotations
+
+import azure.functions as func
+
+from shared import regions
+from shared.api_keys import authenticate
+from shared.http import api_handler, json_response, read_json
+
+bp = func.Blueprint()
+
+
+@bp.route(route="api/organization-routes/{org}", methods=["PUT"])
+@api_handler
+def organization_route(req: func.HttpRequest) -> func.HttpResponse:
+    authenticate(req).require_global()
+    body = read_json(req, {"region"})
+    return json_response(regions.set_route(req.route_params["org"], body.get("region")))
