@@ -19,11 +19,6 @@ from shared.oidc.id_token import Check, CheckResult, Jwt
 from shared.oidc.jwks import signing_key
 
 
-def _allowed(allowed_tenant_ids: Iterable[str]) -> frozenset[str]:
-    """Only GUIDs count: a stray `common` or `organizations` in the list allows nobody."""
-    return frozenset(t.lower() for t in allowed_tenant_ids if is_tenant_guid(t.lower()))
-
-
 def check_tenant(token: Jwt, entra_tenant_id: str, allowed_tenant_ids: frozenset[str]) -> str:
     tid = id_token.required_claim(token.claims, "tid")
     if not is_tenant_guid(tid):
@@ -50,7 +45,7 @@ def id_token_checks(*, client_id: str, entra_tenant_id: str, allowed_tenant_ids:
                     now: float, leeway: float = id_token.LEEWAY_SECONDS) -> list[Check]:
     """The checks in the order `validate` runs them: the tenant before the issuer built from it."""
     tenant = normalize_tenant(entra_tenant_id)
-    allowed = _allowed(allowed_tenant_ids)
+    allowed = frozenset(t.lower() for t in allowed_tenant_ids)  # exact GUIDs: `common` or `*` match no tid
     return [
         ("algorithm", id_token.check_algorithm),
         ("signature", lambda t: id_token.check_signature(t, lambda kid: signing_key(provider_metadata(tenant).jwks_uri, kid))),

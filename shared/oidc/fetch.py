@@ -13,14 +13,12 @@ JsonFetcher = Callable[[str], "tuple[int, object]"]
 
 
 def fetch_json(url: str) -> tuple[int, object]:
-    """The status and JSON body of a GET; network failures, timeouts and 5xx/429 are
-    `authority_unreachable`, so callers only interpret the answers Entra meant."""
+    """The status and JSON body (None if not JSON) of a GET; network failures and timeouts are
+    `authority_unreachable`, statuses are for the caller to interpret."""
     try:
         response = http_session().get(url, headers={"Accept": "application/json"})
     except requests.RequestException as exc:
         raise SsoError("authority_unreachable", f"Entra could not be reached ({type(exc).__name__}); retry shortly.") from None
-    if response.status_code >= 500 or response.status_code == 429:
-        raise SsoError("authority_unreachable", f"Entra answered HTTP {response.status_code}; retry shortly.")
     try:
         return response.status_code, response.json()
     except ValueError:

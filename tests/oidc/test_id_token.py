@@ -126,6 +126,11 @@ def test_personal_accounts_are_refused_unless_their_tenant_is_listed(entra):
     check(consumer, tenant="organizations", allowed=[fe.TENANT, CONSUMER_TENANT_ID])
 
 
+@pytest.mark.parametrize("tid", [["x"], "common", "contoso.com", 42])
+def test_a_tid_that_is_not_a_tenant_id_is_refused(entra, tid):
+    refused("id_token_wrong_tenant", fe.token(fe.claims(tid=tid)), tenant="organizations", allowed=["common", "contoso.com"])
+
+
 @pytest.mark.parametrize("allowed", [[], ["common"], ["organizations"], ["*"]])
 def test_no_wildcard_in_the_allowlist(entra, allowed):
     refused("tenant_not_allowed", fe.token(fe.claims()), tenant="organizations", allowed=allowed)
@@ -190,6 +195,11 @@ def test_an_empty_expected_nonce_is_a_programming_error(entra):
 @pytest.mark.parametrize("token", ["", "a.b", "a.b.c.d", "e30.e30", "!!!.e30.sig", "e30.bm90IGpzb24.", "W10.e30.", 42, None])
 def test_malformed_tokens(entra, token):
     refused("id_token_malformed", token)
+
+
+@pytest.mark.parametrize("junk", ["*", "=", " ", "+/"])
+def test_characters_outside_base64url_are_refused_not_skipped(entra, junk):
+    refused("id_token_malformed", fe.token() + junk)
 
 
 def test_critical_header_extensions_are_refused(entra):

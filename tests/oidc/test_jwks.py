@@ -3,6 +3,7 @@ jwks_uri (clock injected, never slept on), and a day-old key set is refetched.""
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -71,18 +72,27 @@ def test_a_day_old_key_set_is_refetched_so_withdrawn_keys_stop_working(cache, en
     unknown(cache, "key-1")
 
 
-def test_concurrent_lookups_of_an_unknown_kid_fetch_once(entra, clock):
-    gate = threading.Event()
+def test_two_threads_past_the_fast_path_fetch_once(entra):
+    """B checks, takes the fetch lock and pauses; meanwhile A checks (still stale) and queues on the
+    lock. A must re-check under the lock instead of fetching again. Correct code passes whatever
+    the timing; the pause only gives A time to reach the lock so that a missing re-check shows."""
+    a_may_check = threading.Event()
+    calls = {"A": 0, "B": 0}
+    now = [1000.0]
 
-    def slow_fetch(url):
-        gate.wait(5)  # holds the first fetch until every thread has asked
-        return entra.fetch(url)
+    def clock():
+        name = threading.current_thread().name
+        calls[name] = calls.get(name, 0) + 1
+        if name == "A" and calls["A"] == 1:
+            a_may_check.wait(5)
+        if name == "B" and calls["B"] == 2:  # B holds the lock, before it records its attempt
+            a_may_check.set()
+            time.sleep(0.05)
+        return now[0]
 
-    cache = JwksCache(fetch=slow_fetch, clock=clock)
-    gate.set()
+    cache = JwksCache(fetch=entra.fetch, clock=clock)
     cache.key(entra.jwks_uri(), "key-1")
-    gate.clear()
-    clock.now += 61
+    now[0] += 61
     errors = []
 
     def look_up():
@@ -91,13 +101,12 @@ def test_concurrent_lookups_of_an_unknown_kid_fetch_once(entra, clock):
         except SsoError as error:
             errors.append(error.code)
 
-    threads = [threading.Thread(target=look_up) for _ in range(8)]
+    threads = [threading.Thread(target=look_up, name=name) for name in ("A", "B")]
     for thread in threads:
         thread.start()
-    gate.set()
     for thread in threads:
         thread.join()
-    assert errors == ["id_token_unknown_key"] * 8
+    assert errors == ["id_token_unknown_key"] * 2
     assert entra.key_fetches() == 2
 
 

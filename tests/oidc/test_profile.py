@@ -112,6 +112,7 @@ def test_groups_overage_is_the_pointer_without_groups():
     assert (result["groups"], result["groups_overage"]) == ([], True)
     assert profile(hasgroups=True)[0]["groups_overage"] is True
     assert profile()[0]["groups_overage"] is False
+    assert profile(groups=["g1"], _claim_names={"groups": "src1"})[0]["groups_overage"] is False
 
 
 def saml(attributes: dict, name_id: str = "adele@contoso.com", own_app: bool = True, **kwargs):
@@ -134,7 +135,9 @@ def test_saml_emails_only_on_verified_domains_and_never_from_the_name_id():
 
 
 def test_saml_groups_overage_is_groups_link():
-    assert saml({"groups_link": ["https://graph.microsoft.com/v1.0/users/x/memberOf"]})[0]["groups_overage"] is True
+    link = ["https://graph.microsoft.com/v1.0/users/x/memberOf"]
+    assert saml({"groups_link": link})[0]["groups_overage"] is True
+    assert saml({"groups_link": link, "groups": ["g1"]})[0]["groups_overage"] is False
 
 
 def test_a_connections_attribute_mapping_replaces_the_defaults():
