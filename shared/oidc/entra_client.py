@@ -12,25 +12,30 @@ answer from memory instead of asking Entra:
   hour) under a key of URL, client id and scope (msal 1.39 means to add the auth code to the
   key, but its `_extract_data` drops it), so one 5xx would fail every sign-in of the connection
   for seconds after Entra recovered. It also replays any HTTP 400 for 60 s under a key of the
-  whole request body: the probe's body is the same on a retry (the secret, or the client
-  assertion MSAL reuses for 9 minutes), so an admin who uploads the certificate to Entra and
-  retries within a minute would get Entra's old refusal. Each sign-in or probe is one user or
-  admin action; there is nothing to throttle on our side.
+  whole request body, which for a secret's probe is the same on a retry: a new secret Entra
+  has not finished propagating is refused, and a retry within the minute would get that refusal
+  again without asking Entra. Each sign-in or probe is one user or admin action; there is
+  nothing to throttle on our side.
 - MSAL's token cache would answer a repeated probe with the access token it already has (so a
   credential deleted in Entra still "works"), and would keep every user's tokens in a
   long-lived app. We need only the ID token, once.
 """
 from __future__ import annotations
 
+import base64
 import threading
+import time
+import uuid
 from collections import OrderedDict
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Sequence, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
+import jwt
 import msal
 import requests
+from cryptography.hazmat.primitives import serialization
 from msal.exceptions import MsalServiceError
 
 from shared.errors import SsoError
@@ -41,6 +46,7 @@ from shared.outbound import http_session
 from shared.settings import get_settings
 
 APP_CACHE_SIZE = 512
+ASSERTION_LIFETIME_SECONDS = 300  # one request's worth; Entra allows up to 10 minutes
 PROBE_SCOPES = ["https://graph.microsoft.com/.default"]
 PROMPTS = ("login", "none", "consent", "select_account")
 _MSAL_RESERVED_SCOPES = {"openid", "profile", "offline_access"}  # MSAL adds openid and profile itself
@@ -52,7 +58,8 @@ _CALLBACK_PARAMS = ("state", "code", "error", "error_description")
 @dataclass(frozen=True)
 class AppRegistration:
     """What MSAL needs of an OIDC connection. `credential` is the client secret, or for a
-    certificate {"private_key": pem, "thumbprint": sha1 hex, "public_certificate": pem}."""
+    certificate {"private_key": pem, "thumbprint": sha1 hex, "public_certificate": pem}
+    (unencrypted PKCS#8 or traditional PEM key)."""
     connection_id: str
     credential_version: str
     entra_tenant_id: str
@@ -101,11 +108,30 @@ def _call_entra(call: Callable[[], T]) -> T:
         raise SsoError("authority_unreachable", f"Entra could not be reached ({type(exc).__name__}); retry shortly.") from None
 
 
+def _assertion_signer(certificate: Mapping[str, str], client_id: str, token_endpoint: str) -> Callable[[], str]:
+    """A new client assertion for every token request (Entra's certificate credential: RS256 with
+    the SHA-1 thumbprint as x5t). MSAL's own would be reused for 9 minutes, and a server that
+    enforces RFC 7523's single-use jti refuses the second use."""
+    key = serialization.load_pem_private_key(certificate["private_key"].encode(), password=None)
+    x5t = base64.urlsafe_b64encode(bytes.fromhex(certificate["thumbprint"])).rstrip(b"=").decode()
+
+    def assertion() -> str:
+        now = int(time.time())
+        claims = {"aud": token_endpoint, "iss": client_id, "sub": client_id, "jti": str(uuid.uuid4()),
+                  "nbf": now, "iat": now, "exp": now + ASSERTION_LIFETIME_SECONDS}
+        return jwt.encode(claims, key, algorithm="RS256", headers={"x5t": x5t})
+    return assertion
+
+
 def _build(registration: AppRegistration, tenant: str) -> msal.ConfidentialClientApplication:
-    provider_metadata(tenant)  # tenant_not_found / authority_unreachable in our words, before MSAL's own discovery
+    # our discovery first: tenant_not_found / authority_unreachable in our words, and the token endpoint
+    token_endpoint = provider_metadata(tenant).token_endpoint
+    credential = registration.credential
+    if isinstance(credential, Mapping):
+        credential = {"client_assertion": _assertion_signer(credential, registration.client_id, token_endpoint)}
     return _call_entra(lambda: msal.ConfidentialClientApplication(
         registration.client_id,
-        client_credential=dict(registration.credential) if isinstance(registration.credential, Mapping) else registration.credential,
+        client_credential=credential,
         authority=authority_url(tenant),
         instance_discovery=False,  # the authority is SSO_ENTRA_AUTHORITY_HOST, not looked up at Microsoft
         azure_region=False,  # nor moved to a regional host by MSAL_FORCE_REGION

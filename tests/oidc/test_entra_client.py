@@ -263,3 +263,11 @@ def test_a_certificate_credential_signs_a_client_assertion(http):
     assert base64.urlsafe_b64decode(header["x5t"] + "==") == bytes.fromhex(credential["thumbprint"])
     claims = jwt.decode(assertion, fe.private_key("key-2").public_key(), algorithms=["RS256"], audience=url)
     assert claims["iss"] == claims["sub"] == fe.CLIENT_ID
+
+
+def test_every_request_gets_a_new_client_assertion(http):
+    with_certificate = registration(credential=certificate(), version="cert-1")
+    probe_credential(with_certificate)
+    probe_credential(with_certificate)
+    first, second = (jwt.decode(data["client_assertion"], options={"verify_signature": False}) for _, data in http.posts)
+    assert first["jti"] != second["jti"]
