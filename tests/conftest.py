@@ -2,10 +2,12 @@
 serving function_app's handlers in this process. Started once per test session, on first use."""
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import threading
 from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -13,6 +15,68 @@ import requests
 from local.azurite import free_port, start_azurite
 
 BOOTSTRAP_KEY = "test-bootstrap-" + secrets.token_urlsafe(32)
+
+
+class SecretWatch(logging.Handler):
+    """Keeps every log record of the run, at every level, and every secret the tests handled
+    (keys, client secrets, codes, SAML responses); the run fails if any secret was logged."""
+
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+        self.secrets: set[str] = {BOOTSTRAP_KEY}
+        self.test_client_origin = "\0"  # the dev host's origin, once the stack is up
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = self.format(record)
+            # urllib3's lines about the tests' own requests to the dev host (a browser's URL
+            # carries Entra's code) are the test client's log, not the service's.
+            if not (record.name == "urllib3.connectionpool" and line.startswith(self.test_client_origin)):
+                self.lines.append(line)
+        except Exception:  # a record that cannot format is not ours to judge
+            pass
+
+    def remember(self, *values) -> None:
+        self.secrets.update(v for v in values if isinstance(v, str) and len(v) >= 12)
+
+    def remember_exchange(self, kwargs: dict, response) -> None:
+        """Harvests secrets from a request the tests sent and the response they got."""
+        body = kwargs.get("json") if isinstance(kwargs.get("json"), dict) else kwargs.get("data") if isinstance(kwargs.get("data"), dict) else {}
+        self.remember(body.get("client_secret"), body.get("SAMLResponse"), body.get("code"))
+        location = response.headers.get("Location", "")
+        self.remember(*parse_qs(urlsplit(location).query).get("code", []))
+        if "application/json" in response.headers.get("Content-Type", ""):
+            try:
+                data = response.json()
+            except ValueError:
+                return
+            if isinstance(data, dict):
+                self.remember(data.get("key"), data.get("notification_webhook_secret"))
+
+    def leaks(self) -> list[str]:
+        found = []
+        for secret in self.secrets:
+            line = next((line for line in self.lines if secret in line), None)
+            if line:
+                found.append(f"{secret[:6]}... in: {line.replace(secret, '<SECRET>')[:300]}")
+        return sorted(found)
+
+
+SECRET_WATCH = SecretWatch()
+
+
+def pytest_configure(config):
+    root = logging.getLogger()
+    root.addHandler(SECRET_WATCH)
+    root.setLevel(logging.DEBUG)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    leaks = SECRET_WATCH.leaks()
+    if leaks:
+        print(f"\nSECRETS FOUND IN LOGS ({len(SECRET_WATCH.lines)} records scanned): {leaks}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @dataclass
@@ -36,7 +100,9 @@ class ApiClient(requests.Session):
     def request(self, method, url, **kwargs):
         kwargs["allow_redirects"] = False  # Session.get would default it to True
         kwargs.setdefault("timeout", 30)
-        return super().request(method, url if url.startswith("http") else self.base_url + url, **kwargs)
+        response = super().request(method, url if url.startswith("http") else self.base_url + url, **kwargs)
+        SECRET_WATCH.remember_exchange(kwargs, response)
+        return response
 
 
 @pytest.fixture(scope="session")
@@ -50,6 +116,7 @@ def stack(tmp_path_factory):
     simulator = start_simulator(state_dir=str(state_dir))
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
+    SECRET_WATCH.test_client_origin = base_url
     env = {
         "SSO_REGION": "eu",
         "SSO_PUBLIC_BASE_URL": base_url,

@@ -11,6 +11,8 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 import requests
 
+from tests.conftest import SECRET_WATCH
+
 DEMO = json.loads((Path(__file__).resolve().parents[2] / "local" / "entra_sim" / "demo_tenants.json").read_text())
 CONTOSO = DEMO["tenants"][0]["id"]
 FABRIKAM = DEMO["tenants"][1]["id"]
@@ -43,12 +45,15 @@ class Browser(requests.Session):
     def request(self, method, url, **kwargs):
         kwargs["allow_redirects"] = False  # Session.get would default it to True
         kwargs.setdefault("timeout", 30)
-        return super().request(method, url, **kwargs)
+        response = super().request(method, url, **kwargs)
+        SECRET_WATCH.remember_exchange(kwargs, response)
+        return response
 
 
 def register_oidc_app(stack, tenant: str = CONTOSO, **spec) -> dict:
     client_id = str(uuid.uuid4())
     secret = "sim-secret-" + secrets.token_urlsafe(12)
+    SECRET_WATCH.remember(secret)
     stack.simulator.add_app(tenant, {
         "client_id": client_id, "name": "entra-sso test", "redirect_uris": [f"{stack.base_url}/auth/sso/microsoft/callback"],
         "secrets": [{"value": secret, "expires_on": "2099-01-01"}], "optional_claims": ["email", "xms_edov"], "groups_claim": True, **spec,
