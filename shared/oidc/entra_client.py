@@ -59,7 +59,7 @@ _CALLBACK_PARAMS = ("state", "code", "error", "error_description")
 class AppRegistration:
     """What MSAL needs of an OIDC connection. `credential` is the client secret, or for a
     certificate {"private_key": pem, "thumbprint": sha1 hex, "public_certificate": pem}
-    (unencrypted PKCS#8 or traditional PEM key)."""
+    (unencrypted PEM key), or MSAL's own {"client_assertion": callable}, passed as is."""
     connection_id: str
     credential_version: str
     entra_tenant_id: str
@@ -127,7 +127,7 @@ def _build(registration: AppRegistration, tenant: str) -> msal.ConfidentialClien
     # our discovery first: tenant_not_found / authority_unreachable in our words, and the token endpoint
     token_endpoint = provider_metadata(tenant).token_endpoint
     credential = registration.credential
-    if isinstance(credential, Mapping):
+    if isinstance(credential, Mapping) and "private_key" in credential:
         credential = {"client_assertion": _assertion_signer(credential, registration.client_id, token_endpoint)}
     return _call_entra(lambda: msal.ConfidentialClientApplication(
         registration.client_id,

@@ -265,6 +265,11 @@ def test_a_certificate_credential_signs_a_client_assertion(http):
     assert claims["iss"] == claims["sub"] == fe.CLIENT_ID
 
 
+def test_msals_own_client_assertion_form_is_passed_as_is(http):
+    probe_credential(registration(credential={"client_assertion": lambda: "signed-elsewhere"}, version="cert-2"))
+    assert http.posts[-1][1]["client_assertion"] == "signed-elsewhere"
+
+
 def test_every_request_gets_a_new_client_assertion(http):
     with_certificate = registration(credential=certificate(), version="cert-1")
     probe_credential(with_certificate)
