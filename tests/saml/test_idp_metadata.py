@@ -7,7 +7,7 @@ import datetime
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import dsa, rsa
 from cryptography.x509.oid import NameOID
 
 from local.entra_sim import saml_idp
@@ -24,8 +24,8 @@ def _metadata(*keys) -> bytes:
                                             signing_certs_pem=[key.cert_pem for key in keys])
 
 
-def _certificate_pem(*, bits: int = 2048, not_after: datetime.datetime = NOW + datetime.timedelta(days=365)) -> str:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
+def _certificate_pem(*, bits: int = 2048, not_after: datetime.datetime = NOW + datetime.timedelta(days=365), dsa_key: bool = False) -> str:
+    key = dsa.generate_private_key(key_size=2048) if dsa_key else rsa.generate_private_key(public_exponent=65537, key_size=bits)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Microsoft Azure Federated SSO Certificate")])
     certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
                    .serial_number(x509.random_serial_number())
@@ -107,6 +107,7 @@ def test_three_fields(idp_key):
     ("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----", "invalid_certificate"),
     ("TUlJQ", "invalid_certificate"),
     (_certificate_pem(bits=1024), "invalid_certificate"),
+    (_certificate_pem(dsa_key=True), "invalid_certificate"),
     (_certificate_pem(not_after=NOW - datetime.timedelta(minutes=1)), "certificate_expired"),
 ])
 def test_pasted_certificate_is_checked(certificate, code):

@@ -170,8 +170,12 @@ def test_unsolicited_response_is_rejected_unless_allowed(connection, idp_key):
 
 
 def test_response_to_an_unknown_request_is_not_taken_for_idp_initiated(connection, idp_key):
+    """E.g. the login state expired: say so, rather than that IdP-initiated sign-in is off; and
+    never accept it as IdP-initiated, even where that is allowed."""
+    xml = entra_response(idp_key)
+    assert _rejected(connection, xml, expected_request_id=None).code == "saml_in_response_to_mismatch"
     allowed = dataclasses.replace(connection, allow_idp_initiated=True)
-    assert _rejected(allowed, entra_response(idp_key), expected_request_id=None).code == "saml_in_response_to_mismatch"
+    assert _rejected(allowed, xml, expected_request_id=None).code == "saml_in_response_to_mismatch"
 
 
 # Entra's refusals

@@ -54,6 +54,12 @@ def test_huge_input_is_refused_before_decoding(connection):
     assert _code(connection, "A" * (512 * 1024 + 4)) == ("saml_response_too_large", 413)
 
 
+def test_base64_with_junk_is_refused_not_silently_cleaned(connection, idp_key):
+    """python3-saml's decoder drops non-base64 characters, which would accept this."""
+    encoded = encode(entra_response(idp_key))
+    assert _code(connection, encoded[:100] + "!%" + encoded[100:]) == ("saml_malformed", 400)
+
+
 def test_base64_wrapped_in_lines_is_accepted(connection, idp_key):
     encoded = base64.encodebytes(entra_response(idp_key)).decode()  # 76-character lines
     assert "\n" in encoded
