@@ -3,7 +3,7 @@ the record, in an order that never half-writes (the secret is stored before the 
 points at it, and a failed record write leaves only an unreferenced secret version)."""
 from __future__ import annotations
 
-from datetime import datetime, time, timezone
+from datetime import datetime, time, timedelta, timezone
 
 from shared import connections, events
 from shared.connection_status import public_view
@@ -24,6 +24,28 @@ def store_client_secret(connection_id: str, value: str, expires_on: str) -> str:
         connections.secret_name(connection_id), value, expires_on=_expiry_datetime(expires_on), tags={"connection": connection_id}
     )
     return version.version_id
+
+
+SP_SIGNING_YEARS = 3
+
+
+def _ensure_sp_signing(doc: dict) -> None:
+    """A connection that signs its AuthnRequests gets its own SP key pair once: the key in the
+    secret store, the certificate on the record (published in the SP metadata)."""
+    if not doc.get("sign_authn_requests") or doc.get("sp_signing"):
+        return
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from shared.certificate_credentials import make_certificate, thumbprint
+    from shared.saml_sign_in import SP_KEY_PURPOSE
+    from shared.secret_store import get_secret_store
+
+    not_after = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=365 * SP_SIGNING_YEARS)
+    key_pem, certificate = make_certificate(doc, 2048, not_after)
+    version = get_secret_store().set_secret(connections.secret_name(doc["id"], SP_KEY_PURPOSE), key_pem, expires_on=not_after,
+                                            tags={"connection": doc["id"]})
+    doc["sp_signing"] = {"key_version": version.version_id, "certificate_pem": certificate.public_bytes(Encoding.PEM).decode("ascii"),
+                         "thumbprint": thumbprint(certificate), "expires_on": not_after.date().isoformat()}
 
 
 def _check_oidc(doc: dict) -> None:
@@ -92,6 +114,7 @@ def create(organization: str, body: dict) -> tuple[dict, str]:
         if not doc.get("idp_entity_id"):
             raise SsoError("missing_field", "Give the IdP: `idp_metadata_url`, `idp_metadata_xml`, or `idp_entity_id` + `idp_sso_url` + `idp_certificate`.")
         connections.claim_sp_entity_id(doc["sp_entity_id"], connection_id)
+        _ensure_sp_signing(doc)
     try:
         etag = connections.insert(doc)
     except SsoError:
@@ -118,6 +141,7 @@ def update(stored: tables.Stored, body: dict, if_match: str | None) -> tuple[dic
         old_entity_id = doc["sp_entity_id"]
         doc.update({k: v for k, v in fields.items() if k not in connections.IDP_SOURCE_FIELDS})
         _resolve_saml_idp(doc, fields)
+        _ensure_sp_signing(doc)
         if doc["sp_entity_id"] != old_entity_id:
             connections.claim_sp_entity_id(doc["sp_entity_id"], doc["id"])
     etag = connections.save(doc, stored.etag)

@@ -6,7 +6,7 @@ Status, worst first: `disabled`, `error` (a credential or every IdP certificate 
 from __future__ import annotations
 
 import functools
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -14,7 +14,9 @@ from cryptography.hazmat.primitives import hashes
 from shared.settings import get_settings
 
 STATUS_WARNING_DAYS = 30
-_INTERNAL_FIELDS = ("client_secret_version", "previous_client_secret", "pending_certificate", "certificate_credential", "idp_certificates")
+_INTERNAL_FIELDS = ("sp_signing", "client_secret_version", "previous_client_secret", "pending_certificate", "certificate_credential", "idp_certificates",
+                    "previous_credential")
+ROLLBACK_DAYS = 7  # shared/credential_rotation.py ROLLBACK_WINDOW
 
 
 @functools.lru_cache(maxsize=256)
@@ -77,10 +79,29 @@ def _setup_fields(doc: dict) -> dict:
     }
 
 
+def _credential_fields(doc: dict) -> dict:
+    """An OIDC connection's credentials as the admin sees them: which kind is current, the
+    certificate's thumbprint and expiry (never a key or secret), and until when a rollback works."""
+    if doc["protocol"] != "oidc":
+        return {}
+    certificate, pending, previous = doc.get("certificate_credential"), doc.get("pending_certificate"), doc.get("previous_credential")
+    until = None
+    if previous:
+        deadline = datetime.fromisoformat(previous["replaced_at"].replace("Z", "+00:00")) + timedelta(days=ROLLBACK_DAYS)
+        if deadline > datetime.now(timezone.utc):
+            until = deadline.isoformat(timespec="seconds").replace("+00:00", "Z")
+    return {
+        "credential_type": "certificate" if certificate else "secret",
+        "certificate": {"thumbprint": certificate["thumbprint"], "expires_on": certificate["expires_on"]} if certificate else None,
+        "pending_certificate": {k: pending[k] for k in ("thumbprint", "expires_on", "created")} if pending else None,
+        "rollback_available_until": until,
+    }
+
+
 def public_view(doc: dict, etag: str | None = None) -> dict:
     status, reasons = status_of(doc)
     view = {k: v for k, v in doc.items() if k not in _INTERNAL_FIELDS and k != "last_error"}
-    view.update(_setup_fields(doc), status=status, status_reasons=reasons)
+    view.update(_setup_fields(doc), **_credential_fields(doc), status=status, status_reasons=reasons)
     if etag:
         view["etag"] = etag
     return view

@@ -18,9 +18,10 @@ from shared.saml.connection import SamlConnection
 
 
 def toolkit_settings(config: SamlConnection, base_url: str, *, with_sp_key: bool = False) -> OneLogin_Saml2_Settings:
-    """The toolkit's settings. The SP key is left out unless asked for (signing AuthnRequests):
-    the ACS never decrypts, so an encrypted assertion is refused rather than tried."""
-    key = config.sp_private_key_pem if with_sp_key else None
+    """The toolkit's settings. The SP key is left out unless asked for (signing AuthnRequests)
+    or the connection signs its requests (the toolkit then refuses settings without it): the ACS
+    never decrypts, and refuses an encrypted assertion before the toolkit sees it."""
+    key = config.sp_private_key_pem if with_sp_key or config.sign_requests else None
     return _cached(config.entity_id(base_url), config.acs_url(base_url), config.idp_entity_id, config.idp_sso_url,
                    config.idp_certificates, config.sign_requests, config.sp_certificate_pem, key)
 

@@ -105,3 +105,14 @@ def test_bad_acs_input_is_a_clear_4xx_and_an_event(stack, admin, saml_org, brows
 def test_unknown_connection_acs_is_a_400(stack, browser):
     response = browser.post(f"{stack.base_url}/auth/sso/saml/conn_aaaaaaaaaaaaaaaaaaaa/acs", data={"SAMLResponse": "x"})
     assert response.status_code == 400 and "unknown_connection" in response.text
+
+
+def test_signed_authn_requests_use_the_connections_own_key(stack, admin, new_org, browser):
+    org = new_org()
+    connection = create_saml_connection(stack, admin, org, sign_authn_requests=True)
+    started = browser.get(f"{stack.base_url}/auth/sso/start", params={"connection": connection["id"], "redirect_uri": APP_REDIRECT})
+    params = query(started.headers["Location"])
+    assert params["SigAlg"].endswith("rsa-sha256") and params["Signature"]
+    metadata = browser.get(f"{stack.base_url}/auth/sso/saml/{connection['id']}/metadata").text
+    assert "X509Certificate" in metadata and 'AuthnRequestsSigned="true"' in metadata
+    assert "sp_signing" not in connection
