@@ -44,7 +44,7 @@ def txt_values(name: str) -> list[str]:
 
     An absent name or a name without TXT records answers []; a DNS failure (timeout, no server
     answering, SERVFAIL) raises `dns_unavailable`, since it says nothing about the record."""
-    try:
+    try:  # building the resolver is inside: a host with no resolver configuration is a DNS failure, not a 500
         answer = _resolver().resolve(dns.name.from_text(name), dns.rdatatype.TXT, search=False)
     except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
         return []
