@@ -1,8 +1,11 @@
 """Starts Azurite's Table service (npm package, installed by package.json) in memory on loopback."""
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 import socket
+import sys
 import subprocess
 import time
 from dataclasses import dataclass
@@ -35,6 +38,13 @@ class Azurite:
             self.process.kill()
 
 
+def _die_with_parent() -> None:
+    """Linux: Azurite gets SIGTERM when the process that started it dies (a killed test run must
+    not leave emulators behind)."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -48,7 +58,7 @@ def start_azurite(port: int | None = None, timeout: float = 30.0) -> Azurite:
     process = subprocess.Popen(
         [str(AZURITE_BIN), "--inMemoryPersistence", "--silent", "--disableTelemetry", "--skipApiVersionCheck",
          "--tableHost", "127.0.0.1", "--tablePort", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT, env={**os.environ},
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT, env={**os.environ}, preexec_fn=_die_with_parent,
     )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
