@@ -28,15 +28,25 @@ def secret_value(name: str, version: str) -> str:
     return value
 
 
+CERTIFICATE_KEY = "certificate-key"  # secret name purpose: `{connection}/certificate-key`
+
+
+def certificate_credential(connection_id: str, certificate: dict) -> dict:
+    """MSAL's certificate credential for a certificate record (`thumbprint`, `certificate_pem`,
+    `key_version`): current, pending, or the one a rollback restores. entra_client signs a new
+    client assertion with it for every token request."""
+    return {
+        "private_key": secret_value(connections.secret_name(connection_id, CERTIFICATE_KEY), certificate["key_version"]),
+        "thumbprint": certificate["thumbprint"],
+        "public_certificate": certificate["certificate_pem"],
+    }
+
+
 def registration(doc: dict) -> AppRegistration:
     """MSAL's view of the connection's current credential."""
     certificate = doc.get("certificate_credential")
     if certificate:
-        credential = {
-            "private_key": secret_value(connections.secret_name(doc["id"], "certificate-key"), certificate["key_version"]),
-            "thumbprint": certificate["thumbprint"],
-            "public_certificate": certificate["certificate_pem"],
-        }
+        credential = certificate_credential(doc["id"], certificate)
         version = "cert:" + certificate["key_version"]
     else:
         credential = secret_value(connections.secret_name(doc["id"]), doc["client_secret_version"])
