@@ -1,0 +1,208 @@
+"""Notification webhooks: signed POSTs to an organization's `notification_webhook_url`.
+
+Signing: each organization has its own signing secret, made when its `notification_webhook_url`
+is set (answered once, as `notification_webhook_secret`) and kept in the secret store; the org
+record pins its version. Every POST carries
+
+    Entra-SSO-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 over "<t>.<body>", keyed by the secret>
+
+so a receiver recomputes the HMAC over the exact bytes it received, compares in constant time,
+and refuses timestamps older than a few minutes (`verify_signature` does exactly that).
+
+Delivery is at least once, from an outbox: the notification is a row `webhook_<time>_<id>` in
+the org's partition of the `activity` table, written in the same transaction as the event it
+reports. `deliver_pending` POSTs the rows that are due (5 s timeouts, no redirects followed);
+a 2xx removes the row, anything else schedules the next attempt further out (BACKOFF) and
+leaves the org's other rows for the next run, so one dead endpoint costs one timeout per run.
+After MAX_ATTEMPTS the notification is dropped and an event says so. Each payload has an `id`
+that stays the same across attempts, for receivers to drop duplicates.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+import time
+from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
+
+import requests
+
+from shared import events
+from shared.errors import SsoError
+from shared.observability import log
+from shared.settings import get_settings, is_loopback_host
+from shared.storage import tables
+
+SIGNATURE_HEADER = "Entra-SSO-Signature"
+DELIVERY_HEADER = "Entra-SSO-Delivery"
+OUTBOX_PREFIX = "webhook_"
+_OUTBOX_END = "webhook`"  # the character after '_'
+TIMEOUT_SECONDS = 5
+SIGNATURE_TOLERANCE_SECONDS = 300
+# Waits after the 1st, 2nd, ... failed attempt. The checks run daily, so each is "that many runs
+# later", less a few hours so that a timer firing a little early does not skip a run.
+BACKOFF = (timedelta(hours=20), timedelta(hours=44), timedelta(hours=92), timedelta(hours=188))
+MAX_ATTEMPTS = len(BACKOFF) + 1
+MAX_DUE_PER_RUN = 50
+
+
+# -- the per-organization signing secret -------------------------------------------------------
+
+def secret_name(organization: str) -> str:
+    """Secret store name of an org's signing secret. Hashed: any slug fits Key Vault's 127
+    characters, and names are never reused for another purpose."""
+    return "webhook-signing/" + hashlib.sha256(organization.encode()).hexdigest()[:40]
+
+
+def issue_signing_secret(org: dict) -> str:
+    """Makes and stores a new signing secret, pins its version on `org`; returns it (shown once)."""
+    from shared.secret_store import get_secret_store
+
+    value = "whsec_" + secrets.token_urlsafe(32)
+    version = get_secret_store().set_secret(secret_name(org["id"]), value, tags={"organization": org["id"], "purpose": "webhook-signing"})
+    org["notification_webhook_secret_version"] = version.version_id
+    return value
+
+
+def signing_secret(org: dict) -> str:
+    from shared.credentials import secret_value
+
+    return secret_value(secret_name(org["id"]), org["notification_webhook_secret_version"])
+
+
+def signature(secret: str, body: bytes, timestamp: int) -> str:
+    digest = hmac.new(secret.encode("utf-8"), f"{timestamp}.".encode("ascii") + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def verify_signature(secret: str, header: str | None, body: bytes, *, now: float | None = None,
+                     tolerance: int = SIGNATURE_TOLERANCE_SECONDS) -> bool:
+    """What a receiver does: the header's `t` is recent and one of its `v1` values is the HMAC of
+    "<t>.<body>" (constant-time comparison)."""
+    if not header:
+        return False
+    parts = [item.strip().partition("=") for item in header.split(",")]
+    stamps = [value for key, _, value in parts if key == "t"]
+    signatures = [value for key, _, value in parts if key == "v1"]
+    if len(stamps) != 1 or not stamps[0].isdigit() or not signatures:
+        return False
+    timestamp = int(stamps[0])
+    if abs((time.time() if now is None else now) - timestamp) > tolerance:
+        return False
+    expected = signature(secret, body, timestamp).rpartition("v1=")[2]
+    return any(hmac.compare_digest(expected, candidate) for candidate in signatures)
+
+
+# -- the outbox --------------------------------------------------------------------------------
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def outbox_op(organization: str, event_type: str, data: dict, *, now: datetime | None = None) -> tables.Op:
+    """A notification to send, as a transaction operation (commit it with the event it reports)."""
+    moment = now or _now()
+    delivery_id = "whd_" + secrets.token_hex(12)
+    payload = {"id": delivery_id, "type": event_type, "created": _iso(moment), "organization": organization, "data": data}
+    doc = {"id": delivery_id, "type": event_type, "body": json.dumps(payload, separators=(",", ":"), sort_keys=True),
+           "attempts": 0, "next_attempt_at": _iso(moment), "last_error": None}
+    return tables.Op("create", f"{OUTBOX_PREFIX}{int(moment.timestamp() * 1000):014d}_{delivery_id}", doc)
+
+
+def pending(organization: str, limit: int = MAX_DUE_PER_RUN) -> list[tables.Stored]:
+    """The org's undelivered notifications, oldest first."""
+    return tables.query_all("activity", "PartitionKey eq @org and RowKey ge @start and RowKey lt @end",
+                            {"org": organization, "start": OUTBOX_PREFIX, "end": _OUTBOX_END}, limit=limit)
+
+
+def _url_problem(url: str) -> str | None:
+    """Re-checked at send time: the setting that allows loopback http may differ from when it was saved."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return None
+    if parts.scheme == "http" and get_settings().allow_loopback_metadata and is_loopback_host(parts.hostname):
+        return None
+    return "the URL must be https (plain http only on loopback, in development)"
+
+
+def post(url: str, secret: str, body: str, delivery_id: str) -> str | None:
+    """One signed POST; None when the receiver answered 2xx, else what went wrong (no secrets)."""
+    from shared.outbound import http_session
+
+    problem = _url_problem(url)
+    if problem:
+        return problem
+    raw = body.encode("utf-8")
+    headers = {"Content-Type": "application/json", "User-Agent": "entra-sso-webhooks/1",
+               DELIVERY_HEADER: delivery_id, SIGNATURE_HEADER: signature(secret, raw, int(time.time()))}
+    try:
+        response = http_session().post(url, data=raw, headers=headers, timeout=TIMEOUT_SECONDS, allow_redirects=False)
+        response.close()
+    except requests.RequestException as exc:
+        return f"no answer ({type(exc).__name__})"
+    if 200 <= response.status_code < 300:
+        return None
+    return f"HTTP {response.status_code}"
+
+
+def deliver_pending(org: dict, *, now: datetime | None = None) -> dict:
+    """POSTs the org's due notifications, oldest first, until one fails. Returns counts."""
+    moment = now or _now()
+    counts = {"delivered": 0, "failed": 0, "dropped": 0}
+    rows = pending(org["id"])
+    if not rows:
+        return counts
+    url, version = org.get("notification_webhook_url"), org.get("notification_webhook_secret_version")
+    if not url or not version:  # the URL was removed since: nobody to tell
+        for row in rows:
+            _remove(row)
+            counts["dropped"] += 1
+        return counts
+    secret = signing_secret(org)
+    for row in rows:
+        doc = row.doc
+        if datetime.fromisoformat(doc["next_attempt_at"].replace("Z", "+00:00")) > moment:
+            continue
+        problem = post(url, secret, doc["body"], doc["id"])
+        if problem is None:
+            _remove(row)
+            counts["delivered"] += 1
+            log(logging.INFO, "webhook_delivered", organization=org["id"], delivery=doc["id"], type=doc["type"], attempt=doc["attempts"] + 1)
+            continue
+        counts["failed"] += 1
+        _failed(org["id"], row, problem, moment)
+        break  # the endpoint is failing: the org's other notifications wait for the next run
+    return counts
+
+
+def _remove(row: tables.Stored) -> None:
+    try:
+        tables.delete("activity", row.partition_key, row.row_key, etag=row.etag)
+    except tables.EtagMismatch:
+        pass  # another run handled it
+
+
+def _failed(organization: str, row: tables.Stored, problem: str, moment: datetime) -> None:
+    doc = dict(row.doc)
+    doc["attempts"] += 1
+    doc["last_error"] = problem
+    log(logging.WARNING, "webhook_failed", organization=organization, delivery=doc["id"], attempt=doc["attempts"], problem=problem)
+    try:
+        if doc["attempts"] >= MAX_ATTEMPTS:
+            tables.delete("activity", row.partition_key, row.row_key, etag=row.etag)
+            events.record(organization, "webhook.abandoned", outcome="failed", error=None,
+                          detail={"delivery": doc["id"], "type": doc["type"], "attempts": doc["attempts"], "last_error": problem})
+            return
+        doc["next_attempt_at"] = _iso(moment + BACKOFF[doc["attempts"] - 1])
+        tables.replace("activity", row.partition_key, row.row_key, doc, row.etag)
+    except tables.EtagMismatch:
+        pass  # another run is handling this row
+    except SsoError as err:
+        log(logging.WARNING, "webhook_state_not_saved", organization=organization, delivery=doc["id"], error=err.code)
