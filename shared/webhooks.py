@@ -51,10 +51,20 @@ MAX_DUE_PER_RUN = 50
 
 # -- the per-organization signing secret -------------------------------------------------------
 
-def secret_name(organization: str) -> str:
-    """Secret store name of an org's signing secret. Hashed: any slug fits Key Vault's 127
-    characters, and names are never reused for another purpose."""
-    return "webhook-signing/" + hashlib.sha256(organization.encode()).hexdigest()[:40]
+def secret_name(org: dict | str) -> str:
+    """Secret store name of an org's signing secret (the org record, or its slug while the record
+    exists). Named after the org's slug AND its creation time: an org deleted (its secret with
+    it) and created again under the same slug gets a new name, because Key Vault refuses to
+    reuse the name of a soft-deleted secret. Hashed, so any slug fits Key Vault's 127 characters."""
+    if isinstance(org, str):
+        from shared import organizations
+
+        stored = organizations.get(org)
+        if stored is None:
+            raise LookupError(f"no organization {org!r}: pass the organization record")
+        org = stored.doc
+    incarnation = f"{org['id']}\n{org.get('created', '')}"
+    return "webhook-signing/" + hashlib.sha256(incarnation.encode()).hexdigest()[:40]
 
 
 def issue_signing_secret(org: dict) -> str:
@@ -62,7 +72,7 @@ def issue_signing_secret(org: dict) -> str:
     from shared.secret_store import get_secret_store
 
     value = "whsec_" + secrets.token_urlsafe(32)
-    version = get_secret_store().set_secret(secret_name(org["id"]), value, tags={"organization": org["id"], "purpose": "webhook-signing"})
+    version = get_secret_store().set_secret(secret_name(org), value, tags={"organization": org["id"], "purpose": "webhook-signing"})
     org["notification_webhook_secret_version"] = version.version_id
     return value
 
@@ -70,7 +80,7 @@ def issue_signing_secret(org: dict) -> str:
 def signing_secret(org: dict) -> str:
     from shared.credentials import secret_value
 
-    return secret_value(secret_name(org["id"]), org["notification_webhook_secret_version"])
+    return secret_value(secret_name(org), org["notification_webhook_secret_version"])
 
 
 def signature(secret: str, body: bytes, timestamp: int) -> str:

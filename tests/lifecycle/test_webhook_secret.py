@@ -16,8 +16,9 @@ def _stored_secret(slug: str) -> str:
     from shared import organizations, webhooks
     from shared.secret_store import get_secret_store
 
-    version = organizations.get(slug).doc["notification_webhook_secret_version"]
-    return get_secret_store().get_secret(webhooks.secret_name(slug), version).value
+    doc = organizations.get(slug).doc
+    assert webhooks.secret_name(doc) == webhooks.secret_name(slug)
+    return get_secret_store().get_secret(webhooks.secret_name(doc), doc["notification_webhook_secret_version"]).value
 
 
 def test_the_secret_is_answered_once_and_kept_in_the_secret_store(admin):
@@ -75,3 +76,13 @@ def test_loopback_http_receivers_work_in_development(admin):
         assert created.status_code == 201 and created.json()["notification_webhook_secret"]
     finally:
         receiver.stop()
+
+
+def test_an_org_made_again_under_the_same_slug_gets_a_new_secret_name(admin):
+    """Key Vault keeps a deleted secret's name (soft delete): it cannot be reused."""
+    from shared import webhooks
+
+    first = {"id": "org-same", "created": "2026-01-01T00:00:00Z"}
+    again = {"id": "org-same", "created": "2026-03-01T00:00:00Z"}
+    assert webhooks.secret_name(first) != webhooks.secret_name(again)
+    assert webhooks.secret_name(first) == webhooks.secret_name(dict(first))
