@@ -5,6 +5,7 @@ import azure.functions as func
 
 from shared import events, organizations
 from shared.api_keys import authenticate
+from shared.organization_deletion import delete_organization
 from shared.errors import SsoError
 from shared.http import api_handler, json_response, read_json
 
@@ -44,7 +45,7 @@ def organization(req: func.HttpRequest) -> func.HttpResponse:
     if req.method == "GET":
         return json_response(organizations.public_view(stored), headers={"ETag": stored.etag})
     if req.method == "DELETE":
-        organizations.delete(slug)
+        delete_organization(stored)
         return func.HttpResponse(status_code=204)
     changes = organizations.clean_fields(read_json(req, organizations.PATCH_FIELDS))
     organizations.refuse_lock_out({**stored.doc, **changes}, changes)

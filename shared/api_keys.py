@@ -72,6 +72,12 @@ def authenticate(req: func.HttpRequest) -> Principal:
     return Principal(doc["id"], doc["organization"])
 
 
+def delete_keys_of(organization: str) -> None:
+    for stored in tables.query_all("apikeys", "organization eq @org", {"org": organization}, limit=100_000):
+        tables.delete("apikeys", stored.partition_key, stored.row_key)
+        _cache.pop(stored.partition_key, None)
+
+
 def create_key(name: str, organization: str | None) -> tuple[dict, str]:
     """Stores a new key; returns its public record and the key itself (shown once)."""
     key_id = secrets.token_hex(8)
@@ -83,5 +89,5 @@ def create_key(name: str, organization: str | None) -> tuple[dict, str]:
         "hash": _digest(key).hex(),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
-    tables.insert("apikeys", key_id, "apikey", doc)
+    tables.insert("apikeys", key_id, "apikey", doc, {"organization": organization or ""})
     return {k: v for k, v in doc.items() if k != "hash"}, key

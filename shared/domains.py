@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -103,7 +104,7 @@ def email_domain(email: str) -> str:
 
 # ---------------------------------------------------------------- records
 
-def _claim_partition(slug: str) -> str:
+def claim_partition(slug: str) -> str:
     return CLAIM_PARTITION_PREFIX + slug
 
 
@@ -112,7 +113,7 @@ def _live(doc: dict, org: dict) -> bool:
 
 
 def get_claim(org: dict, domain: str) -> tables.Stored | None:
-    stored = tables.get(TABLE, _claim_partition(org["id"]), domain)
+    stored = tables.get(TABLE, claim_partition(org["id"]), domain)
     return stored if stored is not None and _live(stored.doc, org) else None
 
 
@@ -142,7 +143,7 @@ def claim(org: dict, body: dict) -> tuple[dict, bool]:
         return public_view(existing.doc), False
     doc = {"domain": domain, "organization": org["id"], "token": secrets.token_hex(16), "status": PENDING,
            "created": _now(), "verified_at": None, "org_created": org.get("created")}
-    partition = _claim_partition(org["id"])
+    partition = claim_partition(org["id"])
     try:
         tables.insert(TABLE, partition, domain, doc)
     except tables.AlreadyExists:
@@ -162,7 +163,7 @@ def claim(org: dict, body: dict) -> tuple[dict, bool]:
 
 def list_claims(org: dict, cursor: str | None, limit: int = 50) -> tuple[list[dict], str | None]:
     items, next_cursor = tables.query_page(
-        TABLE, "PartitionKey eq @p", {"p": _claim_partition(org["id"])}, page_size=max(1, min(limit, MAX_PAGE)), cursor=cursor,
+        TABLE, "PartitionKey eq @p", {"p": claim_partition(org["id"])}, page_size=max(1, min(limit, MAX_PAGE)), cursor=cursor,
     )
     return [public_view(item.doc) for item in items if _live(item.doc, org)], next_cursor
 
@@ -179,6 +180,7 @@ def _owner_is_stale(owner: dict) -> bool:
 
 def _take_ownership(org: dict, domain: str) -> None:
     """Atomically makes `org` the one owner of `domain`, or raises `domain_taken`."""
+    _owner_rows.pop(domain, None)
     doc = {"domain": domain, "organization": org["id"], "org_created": org.get("created"), "verified_at": _now()}
     for _ in range(3):
         try:
@@ -200,7 +202,8 @@ def _take_ownership(org: dict, domain: str) -> None:
     raise SsoError("conflict", f"{domain} changed hands while it was being verified; verify again.")
 
 
-def _release_ownership(org: dict, domain: str) -> None:
+def release_ownership(org: dict, domain: str) -> None:
+    _owner_rows.pop(domain, None)
     current = tables.get(TABLE, domain, OWNER_ROW)
     if current is None or current.doc["organization"] != org["id"] or current.doc.get("org_created") != org.get("created"):
         return
@@ -271,7 +274,7 @@ def remove(org: dict, domain: str) -> None:
     """Deletes the claim: out of verified_domains first (routing stops at once), then ownership."""
     stored = require_claim(org, domain)
     _update_verified_domains(org["id"], lambda current: [d for d in current if d != domain])
-    _release_ownership(org, domain)
+    release_ownership(org, domain)
     try:
         tables.delete(TABLE, stored.partition_key, stored.row_key)
     except tables.EtagMismatch:
@@ -281,13 +284,27 @@ def remove(org: dict, domain: str) -> None:
 
 # ---------------------------------------------------------------- who owns a domain, where an email goes
 
+_owner_rows: dict[str, tuple[float, tables.Stored | None]] = {}
+
+
+def _owner_row(domain: str) -> tables.Stored | None:
+    """The ownership row, cached like org records on the sign-in path (this instance's own
+    verifications and removals drop the entry at once)."""
+    cached = _owner_rows.get(domain)
+    if cached and time.monotonic() - cached[0] < organizations.CACHE_SECONDS:
+        return cached[1]
+    row = tables.get(TABLE, domain, OWNER_ROW)
+    _owner_rows[domain] = (time.monotonic(), row)
+    return row
+
+
 def _owning_org(domain: str) -> dict | None:
     """The live org that verified `domain` (its record from the short sign-in cache), or None."""
     try:
         domain = v.domain("domain", domain)
     except SsoError:
         return None
-    owner = tables.get(TABLE, domain, OWNER_ROW)
+    owner = _owner_row(domain)
     if owner is None:
         return None
     stored = organizations.get_cached(owner.doc["organization"])

@@ -175,6 +175,22 @@ def transact(table: str, partition_key: str, ops: list[Op]) -> None:
             raise SsoError("storage_unavailable") from exc
 
 
+MAX_BATCH = 100  # Table Storage's limit of operations in one transaction
+
+
+def delete_partition(table: str, partition_key: str) -> int:
+    """Deletes every entity of one partition, in transactions of at most MAX_BATCH; returns how many."""
+    deleted = 0
+    while True:
+        with storage_errors():
+            keys = [e["RowKey"] for e in _client(table).query_entities(
+                "PartitionKey eq @pk", parameters={"pk": partition_key}, select=["RowKey"], results_per_page=MAX_BATCH).by_page().__next__()]
+        if not keys:
+            return deleted
+        transact(table, partition_key, [Op("delete", row_key) for row_key in keys])
+        deleted += len(keys)
+
+
 def _encode_cursor(token: Any) -> str | None:
     return base64.urlsafe_b64encode(json.dumps(token).encode()).decode() if token else None
 

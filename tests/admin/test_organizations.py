@@ -118,3 +118,22 @@ def test_health_is_anonymous_and_terse(anonymous):
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
     assert response.headers["X-Correlation-Id"]
+
+
+def test_deleting_an_organization_deletes_what_it_owns(stack, admin, new_org):
+    from shared.secret_store import get_secret_store
+    from shared.storage import tables
+    from tests.flows.helpers import create_oidc_connection, register_oidc_app
+
+    slug = new_org()
+    connection = create_oidc_connection(admin, slug, register_oidc_app(stack))
+    key = admin.post("/api/api-keys", json={"organization": slug, "name": "k"}).json()
+    admin.post(f"/api/organizations/{slug}/invitations", json={"email": "someone@example.com"})
+    assert admin.delete(f"/api/organizations/{slug}").status_code == 204
+
+    assert tables.get("connections", connection["id"], "connection") is None
+    assert get_secret_store().list_versions(f"{connection['id']}/client-secret") == []
+    assert tables.get("apikeys", key["id"], "apikey") is None
+    assert tables.query_all("organizations", "PartitionKey eq @p", {"p": slug}) == []
+    assert tables.query_all("activity", "PartitionKey eq @p", {"p": slug}) == []
+    assert ApiClient(stack.base_url, key["key"]).get(f"/api/organizations/{slug}").status_code in (401, 404)

@@ -1,0 +1,27 @@
+"""Deleting an organization deletes what it owns: its connections (and their secrets), its
+webhook signing secret, its API keys, its domain claims and ownership of verified domains, its invitations, and its activity
+(login states, codes, events). The org record goes last, so a deletion that fails half-way
+(storage down: 503) can simply be retried."""
+from __future__ import annotations
+
+from shared import api_keys, connection_admin, connections, domains, organizations, webhooks
+from shared.secret_store import get_secret_store
+from shared.storage import tables
+
+
+def delete_organization(stored: tables.Stored) -> None:
+    org = stored.doc
+    for doc in connections.list_for(org["id"]):
+        connection = connections.get(doc["id"])
+        if connection is not None:
+            connection_admin.delete(connection)
+    api_keys.delete_keys_of(org["id"])
+    get_secret_store().delete_secret(webhooks.secret_name(org["id"]))
+    for domain in org.get("verified_domains", []):
+        domains.release_ownership(org, domain)
+    tables.delete_partition(domains.TABLE, domains.claim_partition(org["id"]))
+    tables.delete_partition("activity", org["id"])
+    for row in tables.query_all("organizations", "PartitionKey eq @org", {"org": org["id"]}, limit=100_000):
+        if row.row_key != organizations.ROW:
+            tables.delete("organizations", org["id"], row.row_key)  # invitations and the like
+    organizations.delete(org["id"])
