@@ -16,7 +16,7 @@ def delete_organization(stored: tables.Stored) -> None:
         if connection is not None:
             connection_admin.delete(connection)
     api_keys.delete_keys_of(org["id"])
-    get_secret_store().delete_secret(webhooks.secret_name(org["id"]))
+    get_secret_store().delete_secret(webhooks.secret_name(org))
     for domain in org.get("verified_domains", []):
         domains.release_ownership(org, domain)
     tables.delete_partition(domains.TABLE, domains.claim_partition(org["id"]))
