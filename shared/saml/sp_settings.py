@@ -8,6 +8,7 @@ the toolkit only reads them afterwards.
 from __future__ import annotations
 
 import functools
+import os
 
 from onelogin.saml2.constants import OneLogin_Saml2_Constants
 from onelogin.saml2.errors import OneLogin_Saml2_Error
@@ -42,6 +43,8 @@ def _cached(sp_entity_id, acs_url, idp_entity_id, idp_sso_url, idp_certificates,
         "idp": {
             "entityId": idp_entity_id,
             "singleSignOnService": {"url": idp_sso_url, "binding": OneLogin_Saml2_Constants.BINDING_HTTP_REDIRECT},
+            # x509cert too, only so the toolkit never looks for an idp.crt file when asked for it.
+            "x509cert": idp_certificates[0],
             "x509certMulti": {"signing": list(idp_certificates)},
         },
         "security": {
@@ -61,6 +64,8 @@ def _cached(sp_entity_id, acs_url, idp_entity_id, idp_sso_url, idp_certificates,
         },
     }
     try:
-        return OneLogin_Saml2_Settings(settings)
+        # Where the toolkit looks for key and certificate files when a setting is empty: our own
+        # package folder, which has none, rather than a certs/ folder next to site-packages.
+        return OneLogin_Saml2_Settings(settings, custom_base_path=os.path.dirname(__file__))
     except OneLogin_Saml2_Error as error:
         raise SsoError("invalid_metadata", f"The connection's SAML settings are not usable ({error}); correct the IdP and SP fields of the connection.") from None
