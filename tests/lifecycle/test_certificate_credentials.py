@@ -120,3 +120,20 @@ def test_rollback_after_activation_returns_to_the_secret(stack, admin, setup):
     assert rolled.json()["credential_type"] == "secret" and rolled.json()["certificate"] is None
     sign_in(stack, setup)
 
+
+
+def test_a_secret_rotated_in_over_a_certificate_can_be_rolled_back_to_it(stack, admin, setup):
+    from tests.lifecycle.helpers import new_entra_secret
+
+    body = admin.post(setup.url + "/certificate").json()
+    stack.simulator.update_app(setup.app["client_id"], {"certificates": [body["certificate_pem"]]})
+    assert admin.post(setup.url + "/certificate/activate").status_code == 200
+    value = new_entra_secret(stack, setup)
+    rotated = admin.post(setup.url + "/secret", json={"client_secret": value, "expires_on": "2099-01-01"})
+    assert rotated.status_code == 200 and rotated.json()["credential_type"] == "secret", rotated.text
+    assert "certificate_credential" not in record(setup.connection["id"])
+    sign_in(stack, setup)
+    rolled = admin.post(setup.url + "/secret/rollback")
+    assert rolled.status_code == 200 and rolled.json()["certificate"]["thumbprint"] == body["thumbprint"], rolled.text
+    stack.simulator.update_app(setup.app["client_id"], {"remove_secrets": [setup.app["secret"], value]})
+    sign_in(stack, setup)

@@ -9,10 +9,11 @@ import time
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from cryptography.hazmat.primitives import hashes
 
 from local.entra_sim import pki
 from tests.flows.helpers import create_oidc_connection, register_oidc_app
-from tests.lifecycle.helpers import events_of, record
+from tests.lifecycle.helpers import events_of
 from tests.lifecycle.receiver import check_signature, start_receiver
 
 
@@ -142,8 +143,8 @@ def test_saml_signing_certificates_and_certificate_credentials_are_checked(admin
     by_connection = {e["connection"]: e["detail"] for e in events_of(admin, org, "credential.expiring")}
     idp = by_connection[saml["id"]]
     assert idp["credential"] == "idp_signing_certificate" and idp["threshold"] == "7"
-    assert idp["thumbprint"] == old.cert.fingerprint(__import__("cryptography.hazmat.primitives.hashes", fromlist=["SHA1"]).SHA1()).hex().upper()
-    assert idp["newer_certificate"] == new.cert.fingerprint(__import__("cryptography.hazmat.primitives.hashes", fromlist=["SHA1"]).SHA1()).hex().upper()
+    assert idp["thumbprint"] == old.cert.fingerprint(hashes.SHA1()).hex().upper()
+    assert idp["newer_certificate"] == new.cert.fingerprint(hashes.SHA1()).hex().upper()
     assert (by_connection[oidc["id"]]["credential"], by_connection[oidc["id"]]["threshold"]) == ("certificate_credential", "60")
     view = admin.get(f"/api/organizations/{org}/connections/{oidc['id']}").json()
     assert view["credential_type"] == "certificate" and view["status"] == "active"  # 45 days: past the status's 30-day window
