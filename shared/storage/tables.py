@@ -72,9 +72,17 @@ _create_lock = threading.Lock()
 def _service():
     from azure.data.tables import TableServiceClient
 
+    import requests
+    from azure.core.pipeline.transport import RequestsTransport
+
     settings = get_settings()
+    # Without trust_env, requests skips its per-request .netrc and proxy-environment lookups
+    # (file system calls that were a tenth of the dev host's time on the sign-in path).
+    session = requests.Session()
+    session.trust_env = False
     # Few, fast retries: a request waiting on dead storage should answer 503 in seconds, not minutes.
-    options = dict(retry_total=2, retry_backoff_factor=0.2, connection_timeout=5, read_timeout=10)
+    options = dict(retry_total=2, retry_backoff_factor=0.2, connection_timeout=5, read_timeout=10,
+                   transport=RequestsTransport(session=session, session_owner=False))
     if settings.storage_connection_string:
         return TableServiceClient.from_connection_string(settings.storage_connection_string, **options)
     from azure.identity import DefaultAzureCredential
