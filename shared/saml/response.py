@@ -17,6 +17,7 @@ add what it leaves open:
   not a fresh IdP-initiated sign-in, and one that was (no InResponseTo) needs allow_idp_initiated;
 - every AudienceRestriction names our SP entity id, and there is at least one (python3-saml
   accepts an assertion without audience);
+- the Issuers are the IdP's entity id (python3-saml skips an empty one);
 - Conditions within CLOCK_SKEW (180 s) rather than 300 s (toolkit_patches);
 - every toolkit exception (DTDs, entities, duplicate attributes, bad base64 or XML, oversized
   input, encrypted assertions) becomes an SsoError with a stable code (toolkit_errors).
@@ -93,7 +94,7 @@ def validate_response(config: SamlConnection, saml_response_b64: str, *, base_ur
 
     # The assertion now is the signed one: python3-saml allowed exactly one in the document.
     assertion, confirmed_until = _check_addressing(response.document, config, acs, sp_entity_id, expected_request_id, now)
-    issuer = OneLogin_Saml2_XML.element_text(assertion.find(f"{_SAML}Issuer"))
+    issuer = _check_issuers(response.document, assertion, config.idp_entity_id)
     values = {name: [v for v in found if isinstance(v, str)] for name, found in attributes.items()}
     return ValidatedAssertion(
         assertion_id=assertion.get("ID"),
@@ -125,6 +126,16 @@ def _check_addressing(document, config: SamlConnection, acs: str, sp_entity_id: 
     confirmed_until = _check_subject_confirmations(assertion, acs, expected, now)
     _check_audiences(assertion, sp_entity_id)
     return assertion, confirmed_until
+
+
+def _check_issuers(document, assertion, idp_entity_id: str) -> str:
+    """The assertion's Issuer, and the Response's when it has one, is the IdP (python3-saml skips
+    an empty Issuer)."""
+    assertion_issuer = assertion.find(f"{_SAML}Issuer")
+    issuers = [assertion_issuer, *document.findall(f"{_SAML}Issuer")]
+    if assertion_issuer is None or any(OneLogin_Saml2_XML.element_text(issuer) != idp_entity_id for issuer in issuers):
+        raise SsoError("saml_issuer_mismatch")
+    return idp_entity_id
 
 
 def _checked_base64(value: object) -> str:
@@ -183,13 +194,20 @@ def _check_subject_confirmations(assertion, acs: str, expected: str | None, now:
             raise SsoError("saml_recipient_mismatch", _reply_url_message(acs))
         if data.get("InResponseTo") != expected:
             raise SsoError("saml_in_response_to_mismatch", "The assertion was not issued for the sign-in request this browser started; start the sign-in again from the application.")
-        not_on_or_after = OneLogin_Saml2_Utils.parse_SAML_to_time(data.get("NotOnOrAfter"))
+        not_on_or_after = _timestamp(data.get("NotOnOrAfter"))
         if not_on_or_after <= instant:
             raise SsoError("saml_expired")
-        if data.get("NotBefore") and OneLogin_Saml2_Utils.parse_SAML_to_time(data.get("NotBefore")) > instant:
+        if data.get("NotBefore") and _timestamp(data.get("NotBefore")) > instant:
             raise SsoError("saml_not_yet_valid")
         latest = max(latest or not_on_or_after, not_on_or_after)
     return datetime.datetime.fromtimestamp(latest, datetime.timezone.utc)
+
+
+def _timestamp(value: str) -> int:
+    try:
+        return OneLogin_Saml2_Utils.parse_SAML_to_time(value)
+    except Exception:  # the toolkit raises a bare Exception
+        raise malformed("has a timestamp that is not an xs:dateTime") from None
 
 
 def _check_audiences(assertion, sp_entity_id: str) -> None:

@@ -251,6 +251,13 @@ def test_missing_name_id_is_rejected(connection, idp_key):
     assert _rejected(connection, resign(entra_response(idp_key), idp_key, drop_name_id)).code == "saml_name_id_missing"
 
 
+@pytest.mark.parametrize("where", ["assertion", "response"])
+def test_empty_issuer_is_rejected(connection, idp_key, where):
+    def empty_issuer(root):
+        (assertion_of(root) if where == "assertion" else root).find(q(SAML, "Issuer")).text = None
+    assert _rejected(connection, resign(entra_response(idp_key), idp_key, empty_issuer)).code == "saml_issuer_mismatch"
+
+
 def test_other_issuer_is_rejected(connection, idp_key):
     other = dataclasses.replace(connection, idp_entity_id="https://sts.windows.net/00000000-0000-4000-8000-000000000bad/")
     assert _rejected(other, entra_response(idp_key)).code == "saml_issuer_mismatch"
