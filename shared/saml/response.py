@@ -7,7 +7,8 @@ NameID and attributes only from the signed assertion, through a parser that drop
 add what it leaves open:
 
 - only RSA-SHA256/384/512, exclusive c14n, the enveloped transform and one Reference to the
-  signed element's own ID, checked before xmlsec runs any transform (signature_policy);
+  signed element's own ID, which no other element carries, checked before xmlsec runs any
+  transform (signature_policy);
 - Destination present and exactly our ACS URL (python3-saml: absent is fine, else a prefix);
 - every bearer SubjectConfirmationData: Recipient exactly our ACS URL (python3-saml: a
   substring), NotOnOrAfter present (python3-saml: optional, so the assertion would never expire);

@@ -1,7 +1,7 @@
 """The XML signatures we accept at all, checked before xmlsec runs.
 
 Entra signs with RSA-SHA256 (or SHA-1, which we refuse), exclusive c14n, the enveloped-signature
-transform and one Reference to the signed element's ID. python3-saml checks only the first
+transform and one Reference to the signed element's ID, unique in the document. python3-saml checks only the first
 Reference and SignatureMethod/DigestMethod of a signature and lets xmlsec run any transform the
 document names; xmlsec applies transforms (XSLT, XPath) while digesting, that is before the
 signature is known to be good. So every Signature in the document must have exactly this shape.
@@ -23,6 +23,9 @@ DEPRECATED = set(C.DEPRECATED_ALGORITHMS)
 
 
 def check_signatures(document) -> None:
+    ids = document.xpath("//@ID")
+    if len(ids) != len(set(ids)):  # a Reference "#id" must name one element, not whichever xmlsec finds first
+        raise _refused("two elements with the same ID")
     for signature in document.iter(f"{_DS}Signature"):
         signed = signature.getparent()
         children = list(signature)

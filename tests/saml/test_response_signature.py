@@ -198,6 +198,23 @@ def test_two_signed_assertions_are_rejected(connection, idp_key):
     assert _rejected(connection, tostring(first)) == "saml_multiple_assertions"
 
 
+@pytest.mark.parametrize("place", ["extensions", "signature-object"])
+def test_a_second_element_with_the_signed_id_is_refused(connection, idp_key, place):
+    """Which element "#id" names must not depend on document order or on the XML library."""
+    root = parse(entra_response(idp_key))
+    assertion = assertion_of(root)
+    decoy = root.makeelement("{urn:example:decoy}Decoy", ID=assertion.get("ID"))
+    if place == "extensions":
+        extensions = root.makeelement(q(SAMLP, "Extensions"))
+        extensions.append(decoy)
+        root.find(q(SAMLP, "Status")).addprevious(extensions)
+    else:
+        holder = signature_of(assertion).makeelement(q(DS, "Object"))
+        holder.append(decoy)
+        signature_of(assertion).append(holder)
+    assert _rejected(connection, tostring(root)) == "saml_signature_invalid"
+
+
 def test_comment_inside_name_id_cannot_change_the_user(connection, idp_key):
     """Entra signed NameID "ada@contoso.com.evil.example"; exclusive c14n ignores comments, so a
     comment can be inserted without breaking the signature. Reading only the first text node
