@@ -32,7 +32,6 @@ from shared.credential_rotation import (
     check_if_match, now_utc, prove, record_event, record_refusal, require_oidc, rollback_until, save,
     switched, timestamp, view,
 )
-from shared.credentials import CERTIFICATE_KEY
 from shared.errors import SsoError
 from shared.observability import log
 from shared.storage import tables
@@ -123,7 +122,7 @@ def create(stored: tables.Stored, body: dict, if_match: str | None = None) -> tu
     key_pem, certificate = make_certificate(doc, key_size, not_after)
     print_ = thumbprint(certificate)
     key_version = get_secret_store().set_secret(
-        connections.secret_name(doc["id"], CERTIFICATE_KEY), key_pem, expires_on=not_after,
+        connections.secret_name(doc["id"], connections.CERTIFICATE_KEY), key_pem, expires_on=not_after,
         tags={"connection": doc["id"], "thumbprint": print_},
     ).version_id
     pending = {

@@ -37,12 +37,11 @@ def _ensure_sp_signing(doc: dict) -> None:
     from cryptography.hazmat.primitives.serialization import Encoding
 
     from shared.certificate_credentials import make_certificate, thumbprint
-    from shared.saml_sign_in import SP_KEY_PURPOSE
     from shared.secret_store import get_secret_store
 
     not_after = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=365 * SP_SIGNING_YEARS)
     key_pem, certificate = make_certificate(doc, 2048, not_after)
-    version = get_secret_store().set_secret(connections.secret_name(doc["id"], SP_KEY_PURPOSE), key_pem, expires_on=not_after,
+    version = get_secret_store().set_secret(connections.secret_name(doc["id"], connections.SP_SIGNING_KEY), key_pem, expires_on=not_after,
                                             tags={"connection": doc["id"]})
     doc["sp_signing"] = {"key_version": version.version_id, "certificate_pem": certificate.public_bytes(Encoding.PEM).decode("ascii"),
                          "thumbprint": thumbprint(certificate), "expires_on": not_after.date().isoformat()}
@@ -156,6 +155,6 @@ def delete(stored: tables.Stored) -> None:
 
     doc = stored.doc
     connections.delete(doc)
-    if doc["protocol"] == "oidc":
-        get_secret_store().delete_secret(connections.secret_name(doc["id"]))
+    for purpose in connections.SECRET_PURPOSES:
+        get_secret_store().delete_secret(connections.secret_name(doc["id"], purpose))
     events.record(doc["organization"], "connection.deleted", connection=doc["id"])

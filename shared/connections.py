@@ -42,7 +42,14 @@ def new_id() -> str:
     return "conn_" + "".join(secrets.choice(alphabet) for _ in range(20))
 
 
-def secret_name(connection_id: str, purpose: str = "client-secret") -> str:
+# What a connection keeps in the secret store, each at `{connection id}/{purpose}`.
+CLIENT_SECRET = "client-secret"
+CERTIFICATE_KEY = "certificate-key"  # the private key of a certificate credential
+SP_SIGNING_KEY = "sp-signing-key"  # the SAML SP key that signs AuthnRequests
+SECRET_PURPOSES = (CLIENT_SECRET, CERTIFICATE_KEY, SP_SIGNING_KEY)
+
+
+def secret_name(connection_id: str, purpose: str = CLIENT_SECRET) -> str:
     return f"{connection_id}/{purpose}"
 
 

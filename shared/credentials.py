@@ -28,7 +28,6 @@ def secret_value(name: str, version: str) -> str:
     return value
 
 
-CERTIFICATE_KEY = "certificate-key"  # secret name purpose: `{connection}/certificate-key`
 
 
 def certificate_credential(connection_id: str, certificate: dict) -> dict:
@@ -36,7 +35,7 @@ def certificate_credential(connection_id: str, certificate: dict) -> dict:
     `key_version`): current, pending, or the one a rollback restores. entra_client signs a new
     client assertion with it for every token request."""
     return {
-        "private_key": secret_value(connections.secret_name(connection_id, CERTIFICATE_KEY), certificate["key_version"]),
+        "private_key": secret_value(connections.secret_name(connection_id, connections.CERTIFICATE_KEY), certificate["key_version"]),
         "thumbprint": certificate["thumbprint"],
         "public_certificate": certificate["certificate_pem"],
     }

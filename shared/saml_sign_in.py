@@ -22,7 +22,6 @@ from shared.storage import tables
 
 # Kept past NotOnOrAfter by more than the toolkit's clock allowance, so no replay outlives its entry.
 REPLAY_MARGIN = timedelta(minutes=10)
-SP_KEY_PURPOSE = "sp-signing-key"
 
 
 def saml_config(doc: dict) -> saml.SamlConnection:
@@ -32,7 +31,7 @@ def saml_config(doc: dict) -> saml.SamlConnection:
         idp_certificates=tuple(doc["idp_certificates"]), sp_entity_id=doc["sp_entity_id"],
         allow_idp_initiated=doc.get("allow_idp_initiated", False), attribute_mapping=doc.get("attribute_mapping", {}),
         sign_requests=bool(signing),
-        sp_private_key_pem=secret_value(connections.secret_name(doc["id"], SP_KEY_PURPOSE), signing["key_version"]) if signing else None,
+        sp_private_key_pem=secret_value(connections.secret_name(doc["id"], connections.SP_SIGNING_KEY), signing["key_version"]) if signing else None,
         sp_certificate_pem=signing["certificate_pem"] if signing else None,
     )
 
