@@ -28,8 +28,6 @@ def secret_value(name: str, version: str) -> str:
     return value
 
 
-
-
 def certificate_credential(connection_id: str, certificate: dict) -> dict:
     """MSAL's certificate credential for a certificate record (`thumbprint`, `certificate_pem`,
     `key_version`): current, pending, or the one a rollback restores. entra_client signs a new
