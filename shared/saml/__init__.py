@@ -15,7 +15,6 @@ from shared.errors import SsoError
 from shared.saml import connection as _connection
 from shared.saml.authn_request import AuthnRedirect
 from shared.saml.authn_request import authn_request_redirect as _authn_request_redirect
-from shared.saml.certificates import not_after as certificate_not_after
 from shared.saml.connection import SamlConnection
 from shared.saml.entra_claims import MAPPABLE_FIELDS, EntraClaims
 from shared.saml.idp_metadata import IdpMetadata, idp_from_fields, parse_idp_metadata
@@ -27,7 +26,7 @@ from shared.settings import get_settings
 
 __all__ = [
     "AuthnRedirect", "EntraClaims", "IdpMetadata", "MAPPABLE_FIELDS", "SamlConnection", "ValidatedAssertion",
-    "acs_url", "authn_request_redirect", "certificate_not_after", "default_sp_entity_id", "load_idp",
+    "acs_url", "authn_request_redirect", "default_sp_entity_id", "load_idp",
     "sp_metadata_url", "sp_metadata_xml", "validate_response",
 ]
 

@@ -31,11 +31,6 @@ def load_certificate(text: str | bytes, *, now: datetime.datetime | None = None)
     return certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
 
 
-def not_after(pem: str) -> datetime.datetime:
-    """When a certificate load_certificate returned expires (for the expiry warnings)."""
-    return x509.load_pem_x509_certificate(pem.encode("ascii")).not_valid_after_utc
-
-
 def _parse(text: str | bytes) -> x509.Certificate:
     if isinstance(text, bytes):
         text = text.decode("ascii", errors="replace")
