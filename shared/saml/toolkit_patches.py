@@ -42,6 +42,7 @@ from onelogin.saml2.xml_utils import OneLogin_Saml2_XML
 
 CLOCK_SKEW = datetime.timedelta(minutes=3)
 
+_MAX_KEPT_KEYS = 1024
 _SCHEMA_DIR = os.path.join(os.path.dirname(xml_utils.__file__), "schemas")
 _per_thread = threading.local()
 _instant: contextvars.ContextVar[int | None] = contextvars.ContextVar("saml_toolkit_instant", default=None)
@@ -89,6 +90,8 @@ def _validate_node_sign(signature_node, elem, cert=None, fingerprint=None, finge
     try:
         keys = _per_thread.__dict__.setdefault("keys", {})
         if cert not in keys:
+            if len(keys) >= _MAX_KEPT_KEYS:  # certificates roll over; do not keep every one for ever
+                keys.clear()
             keys[cert] = xmlsec.Key.from_memory(cert, xmlsec.KeyFormat.CERT_PEM, None)
         context = xmlsec.SignatureContext()
         context.key = keys[cert]
