@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from shared import connection_admin, connections, organizations, sign_in
-from shared.api_keys import authenticate
+from shared import admin_access, connection_admin, connections, organizations, sign_in
 from shared.connection_status import public_view
 from shared.http import api_handler, json_response, read_json
 
@@ -14,9 +13,7 @@ bp = func.Blueprint()
 @bp.route(route="api/organizations/{org}/connections", methods=["GET", "POST"])
 @api_handler
 def organization_connections(req: func.HttpRequest) -> func.HttpResponse:
-    slug = req.route_params["org"]
-    authenticate(req).require_organization(slug)
-    organizations.require(slug)
+    slug = admin_access.organization(req).doc["id"]
     if req.method == "GET":
         return json_response({"items": [public_view(doc) for doc in connections.list_for(slug)], "next": None})
     view, etag = connection_admin.create(slug, read_json(req, connections.CREATE_FIELDS))
@@ -26,9 +23,7 @@ def organization_connections(req: func.HttpRequest) -> func.HttpResponse:
 @bp.route(route="api/organizations/{org}/connections/{connection}", methods=["GET", "PATCH", "DELETE"])
 @api_handler
 def connection(req: func.HttpRequest) -> func.HttpResponse:
-    slug = req.route_params["org"]
-    authenticate(req).require_organization(slug)
-    stored = connections.require(slug, req.route_params["connection"])
+    stored = admin_access.connection(req)
     if req.method == "GET":
         return json_response(public_view(stored.doc, stored.etag), headers={"ETag": stored.etag})
     if req.method == "DELETE":
@@ -42,9 +37,7 @@ def connection(req: func.HttpRequest) -> func.HttpResponse:
 @api_handler
 def test_connection(req: func.HttpRequest) -> func.HttpResponse:
     """A one-time sign-in URL that ends on a diagnostic page and issues no code."""
-    slug = req.route_params["org"]
-    authenticate(req).require_organization(slug)
-    stored = connections.require(slug, req.route_params["connection"])
-    target = sign_in.Target(organizations.require(slug).doc, stored.doc)
+    stored = admin_access.connection(req)
+    target = sign_in.Target(organizations.require(stored.doc["organization"]).doc, stored.doc)
     url = sign_in.begin(target, redirect_uri=None, options=sign_in.checked_options({}), test=True)
     return json_response({"test_url": url})

@@ -5,19 +5,12 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from shared import certificate_credentials, connections, credential_rotation
-from shared.api_keys import authenticate
+from shared import admin_access, certificate_credentials, credential_rotation
 from shared.http import api_handler, json_response, read_json
 
 bp = func.Blueprint()
 
 _BASE = "api/organizations/{org}/connections/{connection}"
-
-
-def _connection(req: func.HttpRequest):
-    slug = req.route_params["org"]
-    authenticate(req).require_organization(slug)
-    return connections.require(slug, req.route_params["connection"])
 
 
 def _optional_json(req: func.HttpRequest, allowed: frozenset[str]) -> dict:
@@ -30,7 +23,7 @@ def _optional_json(req: func.HttpRequest, allowed: frozenset[str]) -> dict:
 @bp.route(route=_BASE + "/secret", methods=["POST"])
 @api_handler
 def rotate_secret(req: func.HttpRequest) -> func.HttpResponse:
-    stored = _connection(req)
+    stored = admin_access.connection(req)
     view, etag = credential_rotation.rotate_secret(stored, read_json(req, credential_rotation.SECRET_FIELDS), req.headers.get("if-match"))
     return json_response(view, headers={"ETag": etag})
 
@@ -38,7 +31,7 @@ def rotate_secret(req: func.HttpRequest) -> func.HttpResponse:
 @bp.route(route=_BASE + "/secret/rollback", methods=["POST"])
 @api_handler
 def rollback_secret(req: func.HttpRequest) -> func.HttpResponse:
-    stored = _connection(req)
+    stored = admin_access.connection(req)
     _optional_json(req, frozenset())
     view, etag = credential_rotation.rollback(stored, req.headers.get("if-match"))
     return json_response(view, headers={"ETag": etag})
@@ -47,7 +40,7 @@ def rollback_secret(req: func.HttpRequest) -> func.HttpResponse:
 @bp.route(route=_BASE + "/certificate", methods=["POST"])
 @api_handler
 def create_certificate(req: func.HttpRequest) -> func.HttpResponse:
-    stored = _connection(req)
+    stored = admin_access.connection(req)
     answer, etag = certificate_credentials.create(stored, _optional_json(req, certificate_credentials.CREATE_FIELDS), req.headers.get("if-match"))
     return json_response(answer, 201, {"ETag": etag})
 
@@ -55,6 +48,6 @@ def create_certificate(req: func.HttpRequest) -> func.HttpResponse:
 @bp.route(route=_BASE + "/certificate/activate", methods=["POST"])
 @api_handler
 def activate_certificate(req: func.HttpRequest) -> func.HttpResponse:
-    stored = _connection(req)
+    stored = admin_access.connection(req)
     view, etag = certificate_credentials.activate(stored, _optional_json(req, certificate_credentials.ACTIVATE_FIELDS), req.headers.get("if-match"))
     return json_response(view, headers={"ETag": etag})

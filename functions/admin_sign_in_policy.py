@@ -3,25 +3,18 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from shared import invitations, organizations, sign_in_policy
+from shared import admin_access, invitations, sign_in_policy
 from shared import validation as v
-from shared.api_keys import authenticate
 from shared.errors import SsoError
-from shared.http import api_handler, json_response, query_param, read_json
+from shared.http import api_handler, json_response, page_limit, query_param, read_json
 
 bp = func.Blueprint()
-
-
-def _organization(req: func.HttpRequest) -> dict:
-    slug = req.route_params["org"]
-    authenticate(req).require_organization(slug)
-    return organizations.require(slug).doc
 
 
 @bp.route(route="api/organizations/{org}/sign-in-policy", methods=["GET"])
 @api_handler
 def sign_in_policy_for_email(req: func.HttpRequest) -> func.HttpResponse:
-    org = _organization(req)
+    org = admin_access.organization(req).doc
     raw = query_param(req, "email", max_length=320)
     if not raw:
         raise SsoError("invalid_request", "Give the `email` to answer for, e.g. ?email=ada@contoso.com.")
@@ -35,13 +28,9 @@ def sign_in_policy_for_email(req: func.HttpRequest) -> func.HttpResponse:
 @bp.route(route="api/organizations/{org}/invitations", methods=["GET", "POST"])
 @api_handler
 def organization_invitations(req: func.HttpRequest) -> func.HttpResponse:
-    org = _organization(req)
+    org = admin_access.organization(req).doc
     if req.method == "GET":
-        try:
-            limit = int(req.params.get("limit", "50"))
-        except ValueError:
-            raise SsoError("invalid_request", "`limit` must be a whole number from 1 to 100.") from None
-        items, cursor = invitations.list_invitations(org, req.params.get("cursor"), limit)
+        items, cursor = invitations.list_invitations(org, req.params.get("cursor"), page_limit(req))
         return json_response({"items": items, "next": cursor})
     view, created = invitations.create(org, read_json(req, invitations.CREATE_FIELDS))
     return json_response(view, 201 if created else 200)
@@ -50,7 +39,7 @@ def organization_invitations(req: func.HttpRequest) -> func.HttpResponse:
 @bp.route(route="api/organizations/{org}/invitations/{invitation}", methods=["GET", "DELETE"])
 @api_handler
 def organization_invitation(req: func.HttpRequest) -> func.HttpResponse:
-    org = _organization(req)
+    org = admin_access.organization(req).doc
     if req.method == "DELETE":
         invitations.remove(org, req.route_params["invitation"])
         return func.HttpResponse(status_code=204)

@@ -29,7 +29,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from shared import connections
 from shared import validation as v
 from shared.credential_rotation import (
-    check_if_match, now_utc, prove, record_event, record_refusal, require_oidc, rollback_until, save,
+    now_utc, prove, record_event, record_refusal, require_oidc, rollback_until, save,
     switched, timestamp, view,
 )
 from shared.errors import SsoError
@@ -116,7 +116,7 @@ def create(stored: tables.Stored, body: dict, if_match: str | None = None) -> tu
 
     doc = stored.doc
     require_oidc(doc)
-    check_if_match(if_match, stored.etag)
+    tables.check_if_match(if_match, stored.etag)
     key_size = _key_size(body)
     not_after = _expiry(body, now_utc().date())
     key_pem, certificate = make_certificate(doc, key_size, not_after)
@@ -144,7 +144,7 @@ def activate(stored: tables.Stored, body: dict, if_match: str | None = None) -> 
     a client assertion signed with it. Optional `thumbprint`: activate only that certificate."""
     doc = stored.doc
     require_oidc(doc)
-    check_if_match(if_match, stored.etag)
+    tables.check_if_match(if_match, stored.etag)
     pending = doc.get("pending_certificate")
     if not pending:
         raise SsoError("no_pending_certificate")

@@ -126,8 +126,7 @@ def create(organization: str, body: dict) -> tuple[dict, str]:
 
 def update(stored: tables.Stored, body: dict, if_match: str | None) -> tuple[dict, str]:
     doc = dict(stored.doc)
-    if if_match and if_match != "*" and if_match != stored.etag:
-        raise SsoError("conflict")
+    tables.check_if_match(if_match, stored.etag)
     fields = connections.clean_fields(doc["protocol"], body)
     if doc["protocol"] == "oidc":
         secret = fields.pop("client_secret", None)

@@ -58,11 +58,6 @@ def require_oidc(doc: dict) -> None:
                                               "Its IdP signing certificates come from its metadata (PATCH `idp_metadata_url` or `idp_certificate`).")
 
 
-def check_if_match(if_match: str | None, etag: str) -> None:
-    if if_match and if_match != "*" and if_match != etag:
-        raise SsoError("conflict")
-
-
 def probe_tenant(doc: dict) -> str | None:
     """Where a client-credentials request can prove the credential: the connection's own tenant,
     or for a multi-tenant app (`organizations`) the first of its allowed tenants."""
@@ -154,7 +149,7 @@ def rotate_secret(stored: tables.Stored, body: dict, if_match: str | None = None
     """`POST .../secret`: proves `client_secret` with Entra, then makes it current."""
     doc = stored.doc
     require_oidc(doc)
-    check_if_match(if_match, stored.etag)
+    tables.check_if_match(if_match, stored.etag)
     for field in ("client_secret", "expires_on"):
         if field not in body:
             raise SsoError("missing_field", f"`{field}` is required: the new secret's Value and its Expires date (YYYY-MM-DD) from Entra.")
@@ -201,7 +196,7 @@ def rollback(stored: tables.Stored, if_match: str | None = None) -> tuple[dict, 
     certificate activation) current again, within ROLLBACK_WINDOW, once Entra accepts it again."""
     doc = stored.doc
     require_oidc(doc)
-    check_if_match(if_match, stored.etag)
+    tables.check_if_match(if_match, stored.etag)
     previous = doc.get("previous_credential")
     if not previous:
         raise SsoError("rollback_unavailable", "This connection's credential has not been rotated since it was created (or was already rolled back): there is nothing to restore.")

@@ -19,7 +19,6 @@ and verified on its own.
 """
 from __future__ import annotations
 
-import re
 import secrets
 import time
 from dataclasses import dataclass

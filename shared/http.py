@@ -163,6 +163,14 @@ def read_json_or_form(req: func.HttpRequest, allowed: set[str] | frozenset[str])
     return read_json(req, allowed)
 
 
+def page_limit(req: func.HttpRequest, default: int = 50) -> int:
+    """The `limit` of a list request (the list functions clamp it to their page size)."""
+    try:
+        return int(req.params.get("limit", default))
+    except ValueError:
+        raise SsoError("invalid_request", "`limit` must be a whole number from 1 to 100.") from None
+
+
 def query_param(req: func.HttpRequest, name: str, max_length: int = 2048) -> str | None:
     """A query parameter, refused when longer than `max_length`."""
     value = req.params.get(name)

@@ -113,6 +113,12 @@ def _stored(entity) -> Stored:
     return Stored(json.loads(entity["doc"]), entity.metadata["etag"], entity["PartitionKey"], entity["RowKey"])
 
 
+def check_if_match(if_match: str | None, current_etag: str) -> None:
+    """A client's If-Match (from an earlier GET) must still be the record's etag: else 409."""
+    if if_match and if_match != "*" and if_match != current_etag:
+        raise SsoError("conflict")
+
+
 def get(table: str, partition_key: str, row_key: str) -> Stored | None:
     with storage_errors():
         try:
