@@ -9,13 +9,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 import string
-import time
 from datetime import date, datetime, timezone
 
 from shared import validation as v
 from shared.errors import SsoError
 from shared.settings import get_settings
 from shared.storage import tables
+from shared.storage.record_cache import RecordCache
 
 ROW = "connection"
 CACHE_SECONDS = 15
@@ -34,7 +34,7 @@ PATCH_FIELDS = COMMON_FIELDS | OIDC_FIELDS | SAML_FIELDS
 IDP_SOURCE_FIELDS = frozenset({"idp_metadata_url", "idp_metadata_xml", "idp_entity_id", "idp_sso_url", "idp_certificate"})
 ATTRIBUTE_MAPPING_KEYS = ("email", "name", "first_name", "last_name", "groups", "idp_id")
 
-_cache: dict[str, tuple[float, tables.Stored | None]] = {}
+_cache: RecordCache[tables.Stored] = RecordCache(CACHE_SECONDS)
 
 
 def new_id() -> str:
@@ -128,23 +128,15 @@ def clean_fields(protocol: str, body: dict) -> dict:
     return {field: _VALIDATORS[field](field, value) for field, value in body.items() if field != "protocol"}
 
 
-def _remember(connection_id: str, stored: tables.Stored | None) -> tables.Stored | None:
-    _cache[connection_id] = (time.monotonic(), stored)
-    return stored
-
-
 def get(connection_id: str) -> tables.Stored | None:
     if not isinstance(connection_id, str) or not v.CONNECTION_ID.match(connection_id):
         return None
-    return _remember(connection_id, tables.get("connections", connection_id, ROW))
+    return _cache.remember(connection_id, tables.get("connections", connection_id, ROW))
 
 
 def get_cached(connection_id: str) -> tables.Stored | None:
     """For the sign-in path: a record at most CACHE_SECONDS old (this instance's writes are seen at once)."""
-    cached = _cache.get(connection_id)
-    if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
-        return cached[1]
-    return get(connection_id)
+    return _cache.get(connection_id, get)
 
 
 def require(organization: str, connection_id: str) -> tables.Stored:
@@ -179,7 +171,7 @@ def release_sp_entity_id(sp_entity_id: str) -> None:
 
 def insert(doc: dict) -> str:
     etag = tables.insert("connections", doc["id"], ROW, doc, {"organization": doc["organization"]})
-    _cache.pop(doc["id"], None)
+    _cache.forget(doc["id"])
     return etag
 
 
@@ -189,12 +181,12 @@ def save(doc: dict, etag: str) -> str:
         new_etag = tables.replace("connections", doc["id"], ROW, doc, etag, {"organization": doc["organization"]})
     except tables.EtagMismatch:
         raise SsoError("conflict") from None
-    _remember(doc["id"], tables.Stored(doc, new_etag, doc["id"], ROW))
+    _cache.remember(doc["id"], tables.Stored(doc, new_etag, doc["id"], ROW))
     return new_etag
 
 
 def delete(doc: dict) -> None:
     tables.delete("connections", doc["id"], ROW)
-    _cache.pop(doc["id"], None)
+    _cache.forget(doc["id"])
     if doc["protocol"] == "saml":
         release_sp_entity_id(doc["sp_entity_id"])

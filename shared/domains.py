@@ -20,7 +20,6 @@ and verified on its own.
 from __future__ import annotations
 
 import secrets
-import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -29,6 +28,7 @@ from shared import validation as v
 from shared.dns_verification import VALUE_PREFIX, record_name, txt_values
 from shared.errors import SsoError
 from shared.storage import tables
+from shared.storage.record_cache import RecordCache
 
 TABLE = "domains"
 OWNER_ROW = "owner"
@@ -179,7 +179,7 @@ def _owner_is_stale(owner: dict) -> bool:
 
 def _take_ownership(org: dict, domain: str) -> None:
     """Atomically makes `org` the one owner of `domain`, or raises `domain_taken`."""
-    _owner_rows.pop(domain, None)
+    _owner_rows.forget(domain)
     doc = {"domain": domain, "organization": org["id"], "org_created": org.get("created"), "verified_at": _now()}
     for _ in range(3):
         try:
@@ -202,7 +202,7 @@ def _take_ownership(org: dict, domain: str) -> None:
 
 
 def release_ownership(org: dict, domain: str) -> None:
-    _owner_rows.pop(domain, None)
+    _owner_rows.forget(domain)
     current = tables.get(TABLE, domain, OWNER_ROW)
     if current is None or current.doc["organization"] != org["id"] or current.doc.get("org_created") != org.get("created"):
         return
@@ -283,18 +283,13 @@ def remove(org: dict, domain: str) -> None:
 
 # ---------------------------------------------------------------- who owns a domain, where an email goes
 
-_owner_rows: dict[str, tuple[float, tables.Stored | None]] = {}
+# Ownership rows, cached like org records on the sign-in path (this instance's own
+# verifications and removals drop the entry at once).
+_owner_rows: RecordCache[tables.Stored] = RecordCache(organizations.CACHE_SECONDS)
 
 
 def _owner_row(domain: str) -> tables.Stored | None:
-    """The ownership row, cached like org records on the sign-in path (this instance's own
-    verifications and removals drop the entry at once)."""
-    cached = _owner_rows.get(domain)
-    if cached and time.monotonic() - cached[0] < organizations.CACHE_SECONDS:
-        return cached[1]
-    row = tables.get(TABLE, domain, OWNER_ROW)
-    _owner_rows[domain] = (time.monotonic(), row)
-    return row
+    return _owner_rows.get(domain, lambda key: tables.get(TABLE, key, OWNER_ROW))
 
 
 def _owning_org(domain: str) -> dict | None:

@@ -6,7 +6,6 @@ to storage, and a write refreshes this instance's cache at once.
 """
 from __future__ import annotations
 
-import time
 from datetime import datetime, timezone
 
 from shared import validation as v
@@ -14,6 +13,7 @@ from shared.errors import SsoError
 from shared.regions import UnknownOrganization
 from shared.settings import get_settings
 from shared.storage import tables
+from shared.storage.record_cache import RecordCache
 
 ROW = "organization"
 CACHE_SECONDS = 15
@@ -46,7 +46,7 @@ DEFAULTS = {
 CREATE_FIELDS = frozenset({"id", *_FIELDS})
 PATCH_FIELDS = frozenset(_FIELDS)
 
-_cache: dict[str, tuple[float, tables.Stored | None]] = {}
+_cache: RecordCache[tables.Stored] = RecordCache(CACHE_SECONDS)
 
 
 def _connection_id(field: str, value) -> str:
@@ -102,22 +102,14 @@ def refuse_lock_out(org: dict, changed_fields) -> None:
         refuse(org)
 
 
-def _remember(slug: str, stored: tables.Stored | None) -> tables.Stored | None:
-    _cache[slug] = (time.monotonic(), stored)
-    return stored
-
-
 def get(slug: str) -> tables.Stored | None:
     if not v.SLUG.match(slug or ""):
         return None
-    return _remember(slug, tables.get("organizations", slug, ROW))
+    return _cache.remember(slug, tables.get("organizations", slug, ROW))
 
 
 def get_cached(slug: str) -> tables.Stored | None:
-    cached = _cache.get(slug)
-    if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
-        return cached[1]
-    return get(slug)
+    return _cache.get(slug, get)
 
 
 def require(slug: str) -> tables.Stored:
@@ -132,7 +124,7 @@ def insert(org: dict) -> str:
         etag = tables.insert("organizations", org["id"], ROW, org)
     except tables.AlreadyExists:
         raise SsoError("already_exists", f"An organization {org['id']!r} already exists.") from None
-    _cache.pop(org["id"], None)
+    _cache.forget(org["id"])
     return etag
 
 
@@ -143,13 +135,13 @@ def save(org: dict, etag: str) -> str:
         new_etag = tables.replace("organizations", org["id"], ROW, org, etag)
     except tables.EtagMismatch:
         raise SsoError("conflict") from None
-    _remember(org["id"], tables.Stored(org, new_etag, org["id"], ROW))
+    _cache.remember(org["id"], tables.Stored(org, new_etag, org["id"], ROW))
     return new_etag
 
 
 def delete(slug: str) -> None:
     tables.delete("organizations", slug, ROW)
-    _cache.pop(slug, None)
+    _cache.forget(slug)
 
 
 # Kept on the record, never answered: the version of the org's webhook signing secret.
