@@ -1,10 +1,12 @@
 """SAML routes of a connection: SP metadata and the Assertion Consumer Service; and the daily
-refresh of IdP metadata URLs."""
+refresh of IdP metadata URLs.
+
+The SAML stack (python3-saml, xmlsec, lxml) is imported by the first SAML request, not at cold
+start: most instances serve OIDC sign-ins and the admin API only."""
 from __future__ import annotations
 
 import azure.functions as func
 
-from shared import saml_metadata_refresh, saml_sign_in
 from shared.http import browser_handler, read_form
 
 bp = func.Blueprint()
@@ -13,6 +15,8 @@ bp = func.Blueprint()
 @bp.route(route="auth/sso/saml/{connection}/metadata", methods=["GET"])
 @browser_handler
 def saml_metadata(req: func.HttpRequest) -> func.HttpResponse:
+    from shared import saml_sign_in
+
     xml = saml_sign_in.sp_metadata(req.route_params["connection"])
     return func.HttpResponse(xml, mimetype="application/samlmetadata+xml", headers={"Cache-Control": "public, max-age=3600"})
 
@@ -20,9 +24,13 @@ def saml_metadata(req: func.HttpRequest) -> func.HttpResponse:
 @bp.route(route="auth/sso/saml/{connection}/acs", methods=["POST"])
 @browser_handler
 def saml_acs(req: func.HttpRequest) -> func.HttpResponse:
+    from shared import saml_sign_in
+
     return saml_sign_in.acs(req.route_params["connection"], read_form(req))
 
 
 @bp.timer_trigger(schedule="0 30 3 * * *", arg_name="timer", run_on_startup=False)
 def refresh_saml_metadata(timer: func.TimerRequest) -> None:
+    from shared import saml_metadata_refresh
+
     saml_metadata_refresh.refresh_all()

@@ -6,13 +6,13 @@ DNS server on loopback, and a stamp may point it at a resolver it trusts. Querie
 """
 from __future__ import annotations
 
-import dns.exception
-import dns.name
-import dns.rdatatype
-import dns.resolver
+from typing import TYPE_CHECKING
 
 from shared.errors import SsoError
 from shared.settings import get_settings
+
+if TYPE_CHECKING:
+    import dns.resolver
 
 RECORD_PREFIX = "_entra-sso"
 VALUE_PREFIX = "entra-sso-verification="
@@ -24,7 +24,9 @@ def record_name(domain: str) -> str:
     return f"{RECORD_PREFIX}.{domain}"
 
 
-def _resolver() -> dns.resolver.Resolver:
+def _resolver() -> "dns.resolver.Resolver":
+    import dns.resolver  # here, not at import: verification is rare and cold starts are measured
+
     configured = get_settings().dns_resolver
     if configured is None:
         resolver = dns.resolver.Resolver()
@@ -44,6 +46,11 @@ def txt_values(name: str) -> list[str]:
 
     An absent name or a name without TXT records answers []; a DNS failure (timeout, no server
     answering, SERVFAIL) raises `dns_unavailable`, since it says nothing about the record."""
+    import dns.exception
+    import dns.name
+    import dns.rdatatype
+    import dns.resolver
+
     try:  # building the resolver is inside: a host with no resolver configuration is a DNS failure, not a 500
         answer = _resolver().resolve(dns.name.from_text(name), dns.rdatatype.TXT, search=False)
     except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
