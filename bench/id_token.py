@@ -32,20 +32,9 @@ os.environ.update({
 for name in ("SSO_LOCAL_SECRET_STORE_PATH", "SSO_LOCAL_SECRET_STORE_KEY", "SSO_STORAGE_TABLE_ENDPOINT", "SSO_CA_BUNDLE"):
     os.environ.pop(name, None)
 
+from bench.timing import rate  # noqa: E402
 from shared.oidc import discovery, jwks  # noqa: E402
 from shared.oidc.entra_id_token import validate_id_token  # noqa: E402
-
-
-def rate(call, seconds: float) -> float:
-    count, start = 0, time.perf_counter()
-    deadline = start + seconds
-    while True:
-        for _ in range(100):
-            call()
-        count += 100
-        now = time.perf_counter()
-        if now >= deadline:
-            return count / (now - start)
 
 
 def main() -> None:

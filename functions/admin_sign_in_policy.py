@@ -4,9 +4,7 @@ from __future__ import annotations
 import azure.functions as func
 
 from shared import admin_access, invitations, sign_in_policy
-from shared import validation as v
-from shared.errors import SsoError
-from shared.http import api_handler, json_response, page_limit, query_param, read_json
+from shared.http import api_handler, email_query_param, json_response, page_limit, read_json
 
 bp = func.Blueprint()
 
@@ -15,14 +13,7 @@ bp = func.Blueprint()
 @api_handler
 def sign_in_policy_for_email(req: func.HttpRequest) -> func.HttpResponse:
     org = admin_access.organization(req).doc
-    raw = query_param(req, "email", max_length=320)
-    if not raw:
-        raise SsoError("invalid_request", "Give the `email` to answer for, e.g. ?email=ada@contoso.com.")
-    try:
-        email = v.email("email", raw)
-    except SsoError:
-        raise SsoError("invalid_request", "`email` must be an email address such as ada@contoso.com.") from None
-    return json_response(sign_in_policy.policy_for(org, email))
+    return json_response(sign_in_policy.policy_for(org, email_query_param(req)))
 
 
 @bp.route(route="api/organizations/{org}/invitations", methods=["GET", "POST"])

@@ -171,6 +171,19 @@ def page_limit(req: func.HttpRequest, default: int = 50) -> int:
         raise SsoError("invalid_request", "`limit` must be a whole number from 1 to 100.") from None
 
 
+def email_query_param(req: func.HttpRequest) -> str:
+    """The `email` query parameter, lowercased, or `invalid_request` saying what is wrong."""
+    from shared import validation
+
+    raw = query_param(req, "email", max_length=320)
+    if not raw:
+        raise SsoError("invalid_request", "Give the `email` to answer for, e.g. ?email=ada@contoso.com.")
+    try:
+        return validation.email("email", raw)
+    except SsoError:
+        raise SsoError("invalid_request", "`email` must be an email address such as ada@contoso.com.") from None
+
+
 def query_param(req: func.HttpRequest, name: str, max_length: int = 2048) -> str | None:
     """A query parameter, refused when longer than `max_length`."""
     value = req.params.get(name)
