@@ -6,6 +6,7 @@ import azure.functions as func
 
 from shared import connections, organizations
 from shared.api_keys import authenticate
+from shared.observability import set_request_organization
 from shared.storage import tables
 
 
@@ -13,11 +14,15 @@ def organization(req: func.HttpRequest) -> tables.Stored:
     """The org of route parameter `{org}`."""
     slug = req.route_params["org"]
     authenticate(req).require_organization(slug)
-    return organizations.require(slug)
+    stored = organizations.require(slug)
+    set_request_organization(slug)
+    return stored
 
 
 def connection(req: func.HttpRequest) -> tables.Stored:
     """The connection of route parameters `{org}` and `{connection}`."""
     slug = req.route_params["org"]
     authenticate(req).require_organization(slug)
-    return connections.require(slug, req.route_params["connection"])
+    stored = connections.require(slug, req.route_params["connection"])
+    set_request_organization(slug)
+    return stored

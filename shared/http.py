@@ -12,12 +12,12 @@ import html
 import json
 import logging
 from typing import Callable
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 import azure.functions as func
 
 from shared.errors import SsoError
-from shared.observability import correlation_id, log, new_correlation_id
+from shared.observability import correlation_id, log, new_correlation_id, request_organization
 from shared.regions import UnknownOrganization, location_elsewhere
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -78,6 +78,21 @@ def error_response(err: SsoError, as_json: bool) -> func.HttpResponse:
     return html_response(error_page(err), err.status, headers)
 
 
+def _record_refusal(req: func.HttpRequest, err: SsoError) -> None:
+    """Refused input about an org the caller may act on becomes an event of that org. Sign-in
+    failures record their own, richer events; storage being down leaves nothing to record to."""
+    organization = request_organization()
+    if organization is None or not 400 <= err.status < 500:
+        return
+    from shared import events
+
+    try:
+        events.record(organization, "request.refused", outcome="failed", error=err.code,
+                      detail={"method": req.method, "route": urlsplit(req.url).path, "message": err.message})
+    except SsoError:
+        pass
+
+
 def _wrap(fn: Callable, browser: bool) -> Callable:
     @functools.wraps(fn)
     def handler(req: func.HttpRequest, *args, **kwargs) -> func.HttpResponse:
@@ -91,6 +106,7 @@ def _wrap(fn: Callable, browser: bool) -> Callable:
             return error_response(err, as_json=not browser or wants_json(req))
         except SsoError as err:
             log(logging.WARNING, "request_failed", route=req.url.split("?")[0], error=err.code, status=err.status)
+            _record_refusal(req, err)
             return error_response(err, as_json=not browser or wants_json(req))
         except Exception as exc:  # the last line of defence: no stack trace leaves the process
             logging.getLogger("entra_sso").exception("unhandled error (correlation id %s)", correlation_id())

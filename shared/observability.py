@@ -16,14 +16,27 @@ import threading
 logger = logging.getLogger("entra_sso")
 
 _correlation_id: contextvars.ContextVar[str] = contextvars.ContextVar("correlation_id", default="")
+_organization: contextvars.ContextVar[str | None] = contextvars.ContextVar("organization", default=None)
 _outcomes: collections.Counter = collections.Counter()
 _outcomes_lock = threading.Lock()
 
 
 def new_correlation_id() -> str:
+    """Starts a request's context: a new correlation id, and no organization yet."""
     value = secrets.token_hex(8)
     _correlation_id.set(value)
+    _organization.set(None)
     return value
+
+
+def set_request_organization(slug: str) -> None:
+    """The org this request is about, once the caller is allowed to act on it: refused input
+    from then on is recorded in that org's events."""
+    _organization.set(slug)
+
+
+def request_organization() -> str | None:
+    return _organization.get()
 
 
 def correlation_id() -> str:

@@ -12,6 +12,7 @@ from typing import Mapping
 from shared import connections, logins, organizations
 from shared import validation as v
 from shared.errors import SsoError
+from shared.observability import set_request_organization
 from shared.regions import UnknownOrganization
 
 MAX_APP_STATE = 512
@@ -43,6 +44,7 @@ def _organization(slug: str) -> dict:
     stored = organizations.get_cached(slug)
     if stored is None:
         raise UnknownOrganization("unknown_organization", slug)
+    set_request_organization(slug)
     return stored.doc
 
 

@@ -137,3 +137,20 @@ def test_deleting_an_organization_deletes_what_it_owns(stack, admin, new_org):
     assert tables.query_all("organizations", "PartitionKey eq @p", {"p": slug}) == []
     assert tables.query_all("activity", "PartitionKey eq @p", {"p": slug}) == []
     assert ApiClient(stack.base_url, key["key"]).get(f"/api/organizations/{slug}").status_code in (401, 404)
+
+
+def test_refused_input_about_an_org_is_recorded_in_its_events(stack, admin, anonymous, new_org):
+    slug = new_org()
+    assert admin.patch(f"/api/organizations/{slug}", json={"redirect_uris": "not-a-list"}).status_code == 400
+    anonymous.get("/auth/sso/start", params={"organization": slug, "redirect_uri": "https://evil.example.com/"})
+    refused = [e for e in admin.get(f"/api/organizations/{slug}/events").json()["items"] if e["type"] == "request.refused"]
+    assert [e["error"] for e in refused] == ["no_sso_connection", "invalid_field"]
+    assert refused[1]["detail"]["route"] == f"/api/organizations/{slug}"
+
+
+def test_refusals_of_unauthorized_callers_are_not_written_into_the_org(stack, admin, new_org):
+    slug, other = new_org(), new_org()
+    other_key = admin.post("/api/api-keys", json={"organization": other, "name": "k"}).json()["key"]
+    ApiClient(stack.base_url, other_key).patch(f"/api/organizations/{slug}", json={"name": 5})
+    ApiClient(stack.base_url, None).patch(f"/api/organizations/{slug}", json={"name": 5})
+    assert [e for e in admin.get(f"/api/organizations/{slug}/events").json()["items"] if e["type"] == "request.refused"] == []
