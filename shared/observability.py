@@ -1,4 +1,4 @@
-"""Structured logs with a correlation id per request, and sign-in outcome counts.
+"""Structured logs with a correlation id per request, and a line per sign-in outcome.
 
 Log lines are JSON objects on the `entra_sso` logger (Application Insights indexes them as
 custom dimensions). Callers pass only what is safe to log: ids, codes and outcomes, never a
@@ -6,19 +6,15 @@ secret, code, token or assertion.
 """
 from __future__ import annotations
 
-import collections
 import contextvars
 import json
 import logging
 import secrets
-import threading
 
 logger = logging.getLogger("entra_sso")
 
 _correlation_id: contextvars.ContextVar[str] = contextvars.ContextVar("correlation_id", default="")
 _organization: contextvars.ContextVar[str | None] = contextvars.ContextVar("organization", default=None)
-_outcomes: collections.Counter = collections.Counter()
-_outcomes_lock = threading.Lock()
 
 
 def new_correlation_id() -> str:
@@ -47,14 +43,7 @@ def log(level: int, message: str, **fields) -> None:
     logger.log(level, json.dumps({"message": message, "correlation_id": correlation_id(), **fields}, default=str))
 
 
-def count_sign_in(outcome: str, error: str | None) -> None:
-    """Counts sign-in outcomes by error code; also logged, so App Insights can chart them."""
-    key = error or outcome
-    with _outcomes_lock:
-        _outcomes[key] += 1
-    log(logging.INFO, "sign_in", outcome=outcome, error=error)
-
-
-def sign_in_counts() -> dict[str, int]:
-    with _outcomes_lock:
-        return dict(_outcomes)
+def log_sign_in(outcome: str, error: str | None, protocol: str | None) -> None:
+    """One line per finished sign-in: Application Insights counts outcomes by error code from
+    these (docs/deploy.md has the query)."""
+    log(logging.INFO, "sign_in", outcome=outcome, error=error, protocol=protocol)

@@ -13,11 +13,11 @@ from typing import Mapping
 
 import azure.functions as func
 
-from shared import connections, events, logins, organizations, saml
+from shared import connections, logins, organizations, saml
 from shared.credentials import secret_value
 from shared.errors import SsoError
-from shared.observability import count_sign_in
-from shared.sign_in_result import email_domain_events, fail, redirect_to_app, succeed
+from shared.observability import log_sign_in
+from shared.sign_in_result import email_domain_events, fail, record_failure, redirect_to_app, succeed
 from shared.storage import tables
 
 # Kept past NotOnOrAfter by more than the toolkit's clock allowance, so no replay outlives its entry.
@@ -98,8 +98,7 @@ def acs(connection_id: str, form: Mapping[str, str]) -> func.HttpResponse:
     except SsoError as err:  # refused, or a replayed assertion id refused by the commit
         if login is not None:
             return fail(login, err)
-        events.record(org["id"], "sign_in", connection=connection_id, outcome="failed", error=err.code, detail={"message": err.message})
-        count_sign_in("failed", err.code)
+        record_failure(org["id"], {"connection": connection_id, "protocol": "saml"}, err)
         raise
 
 
@@ -108,5 +107,5 @@ def _idp_initiated(org: dict, connection: dict, profile: dict, extra: list[table
     login = {"connection": connection["id"], "protocol": "saml", "redirect_uri": redirect_uri, "app_state": "", "idp_initiated": True}
     event = logins.sign_in_event(login, outcome="ok", detail={"user": profile["id"], "idp_id": profile["idp_id"], "idp_initiated": True})
     code = logins.issue_unsolicited_code(org["id"], login, profile, event, extra)
-    count_sign_in("ok", None)
+    log_sign_in("ok", None, "saml")
     return redirect_to_app(redirect_uri, {"code": code, "state": ""})

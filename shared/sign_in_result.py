@@ -15,7 +15,7 @@ import azure.functions as func
 from shared import events, logins
 from shared.errors import SsoError
 from shared.http import error_response, html_page, html_response, redirect
-from shared.observability import count_sign_in
+from shared.observability import log_sign_in
 from shared.storage import tables
 
 
@@ -33,10 +33,10 @@ def succeed(login: tables.Stored, profile: dict, *, extra_ops: list[tables.Op] =
     event = logins.sign_in_event(doc, outcome="ok", detail=_user_detail(profile))
     if doc.get("test"):
         logins.finish_without_code(login, event, list(extra_ops))
-        count_sign_in("ok", None)
+        log_sign_in("ok", None, doc.get("protocol"))
         return html_response(diagnostic_page(profile, checks or [], None))
     code = logins.issue_code(login, profile, event, list(extra_ops))
-    count_sign_in("ok", None)
+    log_sign_in("ok", None, doc.get("protocol"))
     return redirect_to_app(doc["redirect_uri"], {"code": code, "state": doc.get("app_state", "")})
 
 
@@ -45,14 +45,20 @@ def fail(login: tables.Stored, err: SsoError, *, checks: list | None = None, cla
     When Entra or storage was unreachable (5xx) the browser gets a 503 page instead of the app's
     redirect: nothing was consumed, so reloading the page retries the same sign-in."""
     doc = login.doc
-    events.record(login.partition_key, "test_sign_in" if doc.get("test") else "sign_in", connection=doc.get("connection"),
-                  outcome="failed", error=err.code, detail={"message": err.message})
-    count_sign_in("failed", err.code)
+    record_failure(login.partition_key, doc, err)
     if err.status >= 500:
         return error_response(err, as_json=False)
     if doc.get("test"):
         return html_response(diagnostic_page(claims, checks or [], err), 400)
     return redirect_to_app(doc["redirect_uri"], {"error": err.code, "error_description": err.message, "state": doc.get("app_state", "")})
+
+
+def record_failure(organization: str, login: dict, err: SsoError) -> None:
+    """A failed sign-in as an event (with the reason) and a log line; `login` is the stored
+    login, or for an unsolicited SAML response just its `connection` and `protocol`."""
+    events.record(organization, "test_sign_in" if login.get("test") else "sign_in", connection=login.get("connection"),
+                  outcome="failed", error=err.code, detail={"message": err.message})
+    log_sign_in("failed", err.code, login.get("protocol"))
 
 
 def email_domain_events(organization: str, connection_id: str, email_check) -> list[tables.Op]:

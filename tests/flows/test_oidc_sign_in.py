@@ -187,3 +187,16 @@ def test_unknown_and_disabled_targets_are_clear_errors(stack, admin, oidc, brows
     assert "invalid_request" in start(browser, stack, organization=oidc["org"], state="s" * 513).text
     admin.patch(f"/api/organizations/{oidc['org']}/connections/{oidc['connection']['id']}", json={"enabled": False})
     assert "connection_disabled" in start(browser, stack, connection=oidc["connection"]["id"]).text
+
+
+def test_each_sign_in_logs_one_outcome_line_with_its_error_code(stack, oidc, browser, caplog):
+    import json
+    import logging
+
+    caplog.set_level(logging.INFO, logger="entra_sso")
+    oidc_sign_in(browser, stack, organization=oidc["org"])
+    stack.simulator.set_error("AADSTS65001", client_id=oidc["app"]["client_id"], times=1)
+    oidc_sign_in(browser, stack, organization=oidc["org"])
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "entra_sso" and '"sign_in"' in r.getMessage()]
+    assert [(line["outcome"], line["error"], line["protocol"]) for line in lines] == [("ok", None, "oidc"), ("failed", "consent_required", "oidc")]
+    assert all(line["correlation_id"] for line in lines)
