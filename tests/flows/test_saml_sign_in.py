@@ -116,3 +116,33 @@ def test_signed_authn_requests_use_the_connections_own_key(stack, admin, new_org
     metadata = browser.get(f"{stack.base_url}/auth/sso/saml/{connection['id']}/metadata").text
     assert "X509Certificate" in metadata and 'AuthnRequestsSigned="true"' in metadata
     assert "sp_signing" not in connection
+
+
+def test_daily_metadata_refresh_follows_an_entra_certificate_rollover(stack, admin, new_org, browser):
+    import uuid
+
+    from tests.conftest import BOOTSTRAP_KEY
+
+    tenant = str(uuid.uuid4())  # a tenant of its own: the rollover must not touch other tests' tenants
+    stack.simulator.add_tenant({"id": tenant, "name": "Rollover", "domains": ["rollover.example.com"],
+                                "users": [{"upn": "ro@rollover.example.com", "name": "Ro Llover"}]})
+    org = new_org()
+    connection = create_saml_connection(stack, admin, org, tenant=tenant)
+    assert len(connection["idp_certificates"]) == 1
+
+    new_cert = stack.simulator.add_saml_certificate(tenant)  # Entra lists the next certificate first...
+    refreshed = browser.post(f"{stack.base_url}/admin/functions/refresh_saml_metadata", json={"input": ""},
+                             headers={"x-functions-key": BOOTSTRAP_KEY})
+    assert refreshed.status_code == 202
+    url = f"/api/organizations/{org}/connections/{connection['id']}"
+    assert len(admin.get(url).json()["idp_certificates"]) == 2
+    assert admin.get(f"/api/organizations/{org}/events").json()["items"][0]["type"] == "saml_metadata.updated"
+
+    stack.simulator.activate_saml_certificate(tenant, new_cert["x5t"])  # ...then signs with it
+    acs_url, fields = saml_response_form(browser, stack, "ro@rollover.example.com", connection=connection["id"])
+    assert browser.post(acs_url, data=fields).status_code == 302
+
+
+def test_timers_run_on_demand_only_with_the_functions_key(stack, browser):
+    response = browser.post(f"{stack.base_url}/admin/functions/refresh_saml_metadata", json={"input": ""}, headers={"x-functions-key": "wrong"})
+    assert response.status_code == 401
