@@ -12,13 +12,13 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 import azure.functions as func
 
 from shared.errors import SsoError
 from shared.settings import get_settings
 from shared.storage import tables
+from shared.timestamps import iso
 
 _KEY_FORMAT = re.compile(r"^sso_([0-9a-f]{16})_[A-Za-z0-9_-]{43}$")
 _CACHE_SECONDS = 60
@@ -87,7 +87,7 @@ def create_key(name: str, organization: str | None) -> tuple[dict, str]:
         "name": name,
         "organization": organization,
         "hash": _digest(key).hex(),
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": iso(),
     }
     tables.insert("apikeys", key_id, "apikey", doc, {"organization": organization or ""})
     return {k: v for k, v in doc.items() if k != "hash"}, key

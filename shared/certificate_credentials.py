@@ -29,12 +29,12 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from shared import connections
 from shared import validation as v
 from shared.credential_rotation import (
-    now_utc, prove, record_event, record_refusal, require_oidc, rollback_until, save,
-    switched, timestamp, view,
+    prove, record_event, record_refusal, require_oidc, rollback_until, save, switched, view,
 )
 from shared.errors import SsoError
 from shared.observability import log
 from shared.storage import tables
+from shared.timestamps import iso, utc_now
 
 KEY_SIZES = (2048, 3072)
 DEFAULT_KEY_SIZE = 2048
@@ -73,7 +73,7 @@ def make_certificate(connection: dict, key_size: int, not_after: datetime) -> tu
         x509.NameAttribute(NameOID.COMMON_NAME, f"entra-sso {connection['id']}"),
         x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, f"organization {connection['organization']}"),
     ])
-    now = now_utc()
+    now = utc_now()
     certificate = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -118,7 +118,7 @@ def create(stored: tables.Stored, body: dict, if_match: str | None = None) -> tu
     require_oidc(doc)
     tables.check_if_match(if_match, stored.etag)
     key_size = _key_size(body)
-    not_after = _expiry(body, now_utc().date())
+    not_after = _expiry(body, utc_now().date())
     key_pem, certificate = make_certificate(doc, key_size, not_after)
     print_ = thumbprint(certificate)
     key_version = get_secret_store().set_secret(
@@ -130,7 +130,7 @@ def create(stored: tables.Stored, body: dict, if_match: str | None = None) -> tu
         "certificate_pem": certificate.public_bytes(serialization.Encoding.PEM).decode("ascii"),
         "key_version": key_version,
         "expires_on": not_after.date().isoformat(),
-        "created": timestamp(now_utc()),
+        "created": iso(utc_now()),
     }
     updated = {**doc, "pending_certificate": pending}
     etag = save(updated, stored.etag)
@@ -152,7 +152,7 @@ def activate(stored: tables.Stored, body: dict, if_match: str | None = None) -> 
     if wanted is not None and (not isinstance(wanted, str) or wanted.replace(":", "").upper() != pending["thumbprint"]):
         raise SsoError("no_pending_certificate", f"The pending certificate has thumbprint {pending['thumbprint']}, not {str(wanted)[:64]!r}; "
                                                  "another certificate was created since. Upload that one to Entra, or create a new one.")
-    if date.fromisoformat(pending["expires_on"]) < now_utc().date():
+    if date.fromisoformat(pending["expires_on"]) < utc_now().date():
         raise SsoError("no_pending_certificate", "The pending certificate has expired; create a new one with POST .../certificate.")
     from shared.credentials import certificate_credential
     from shared.secret_store import SecretNotFound
@@ -167,9 +167,9 @@ def activate(stored: tables.Stored, body: dict, if_match: str | None = None) -> 
         if err.status < 500:
             record_refusal(doc, "connection.certificate_activation_refused", err, {"thumbprint": pending["thumbprint"]})
         raise
-    moment = now_utc()
+    moment = utc_now()
     current = {"type": "certificate", "thumbprint": pending["thumbprint"], "certificate_pem": pending["certificate_pem"],
-               "key_version": pending["key_version"], "expires_on": pending["expires_on"], "activated": timestamp(moment)}
+               "key_version": pending["key_version"], "expires_on": pending["expires_on"], "activated": iso(moment)}
     updated = switched(doc, current, moment)
     updated.pop("pending_certificate", None)
     etag = save(updated, stored.etag)

@@ -10,6 +10,7 @@ from shared.connection_status import public_view
 from shared.errors import SsoError
 from shared.settings import get_settings
 from shared.storage import tables
+from shared.timestamps import iso
 
 
 def _expiry_datetime(day: str) -> datetime:
@@ -84,7 +85,7 @@ def _resolve_saml_idp(doc: dict, fields: dict) -> None:
         idp_entity_id=idp.entity_id,
         idp_sso_url=idp.sso_url,
         idp_certificates=list(idp.certificates),
-        idp_metadata_refreshed=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        idp_metadata_refreshed=iso(),
     )
 
 
@@ -94,7 +95,7 @@ def create(organization: str, body: dict) -> tuple[dict, str]:
         raise SsoError("missing_field" if protocol is None else "invalid_field", "`protocol` must be `oidc` or `saml`.")
     fields = connections.clean_fields(protocol, body)
     connection_id = connections.new_id()
-    now = connections._now()
+    now = iso()
     doc = {"id": connection_id, "organization": organization, "protocol": protocol, "display_name": protocol.upper(),
            "enabled": True, "domains": [], "created": now, "updated": now}
     if protocol == "oidc":

@@ -16,6 +16,7 @@ from shared.errors import SsoError
 from shared.settings import get_settings
 from shared.storage import tables
 from shared.storage.record_cache import RecordCache
+from shared.timestamps import iso
 
 ROW = "connection"
 CACHE_SECONDS = 15
@@ -51,10 +52,6 @@ SECRET_PURPOSES = (CLIENT_SECRET, CERTIFICATE_KEY, SP_SIGNING_KEY)
 
 def secret_name(connection_id: str, purpose: str = CLIENT_SECRET) -> str:
     return f"{connection_id}/{purpose}"
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def parse_expiry_date(field: str, value) -> str:
@@ -176,7 +173,7 @@ def insert(doc: dict) -> str:
 
 
 def save(doc: dict, etag: str) -> str:
-    doc["updated"] = _now()
+    doc["updated"] = iso()
     try:
         new_etag = tables.replace("connections", doc["id"], ROW, doc, etag, {"organization": doc["organization"]})
     except tables.EtagMismatch:

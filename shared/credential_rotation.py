@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from shared import connections, events
 from shared.connection_admin import store_client_secret
@@ -33,21 +33,10 @@ from shared.observability import log
 from shared.oidc.entra_client import AppRegistration, probe_credential
 from shared.oidc.entra_tenant import MULTI_TENANT
 from shared.storage import tables
+from shared.timestamps import iso, parse_iso, utc_now
 
 ROLLBACK_WINDOW = timedelta(days=7)
 SECRET_FIELDS = frozenset({"client_secret", "expires_on"})
-
-
-def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def timestamp(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def parse_timestamp(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 # -- shared by secret rotation and certificate activation --------------------------------------
@@ -86,7 +75,7 @@ def current_credential(doc: dict) -> dict:
 def switched(doc: dict, new_credential: dict, moment: datetime) -> dict:
     """The record with `new_credential` current and the credential it replaces kept for rollback."""
     updated = dict(doc)
-    updated["previous_credential"] = {**current_credential(doc), "replaced_at": timestamp(moment)}
+    updated["previous_credential"] = {**current_credential(doc), "replaced_at": iso(moment)}
     _apply(updated, new_credential)
     return updated
 
@@ -120,7 +109,7 @@ def rollback_until(doc: dict) -> str | None:
     previous = doc.get("previous_credential")
     if not previous:
         return None
-    return timestamp(parse_timestamp(previous["replaced_at"]) + ROLLBACK_WINDOW)
+    return iso(parse_iso(previous["replaced_at"]) + ROLLBACK_WINDOW)
 
 
 def view(doc: dict, etag: str) -> dict:
@@ -166,7 +155,7 @@ def rotate_secret(stored: tables.Stored, body: dict, if_match: str | None = None
             record_refusal(doc, "connection.secret_rotation_refused", err, {"expires_on": expires_on})
         raise
     version = store_client_secret(doc["id"], value, expires_on)
-    moment = now_utc()
+    moment = utc_now()
     updated = switched(doc, {"type": "secret", "version": version, "expires_on": expires_on}, moment)
     etag = save(updated, stored.etag)
     record_event(doc["organization"], "connection.secret_rotated", connection=doc["id"],
@@ -200,9 +189,9 @@ def rollback(stored: tables.Stored, if_match: str | None = None) -> tuple[dict, 
     previous = doc.get("previous_credential")
     if not previous:
         raise SsoError("rollback_unavailable", "This connection's credential has not been rotated since it was created (or was already rolled back): there is nothing to restore.")
-    replaced_at = parse_timestamp(previous["replaced_at"])
-    if now_utc() - replaced_at > ROLLBACK_WINDOW:
-        raise SsoError("rollback_unavailable", f"The previous credential was replaced on {timestamp(replaced_at)}, more than 7 days ago; rotate in a new client secret instead.")
+    replaced_at = parse_iso(previous["replaced_at"])
+    if utc_now() - replaced_at > ROLLBACK_WINDOW:
+        raise SsoError("rollback_unavailable", f"The previous credential was replaced on {iso(replaced_at)}, more than 7 days ago; rotate in a new client secret instead.")
     credential = _previous_credential_value(doc, previous)
     reference = {"type": previous["type"], **({"thumbprint": previous["thumbprint"]} if previous["type"] == "certificate" else {"version": previous["version"]})}
     try:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 from shared import connections, events, organizations
 from shared import validation as v
@@ -29,6 +28,7 @@ from shared.dns_verification import VALUE_PREFIX, record_name, txt_values
 from shared.errors import SsoError
 from shared.storage import tables
 from shared.storage.record_cache import RecordCache
+from shared.timestamps import iso
 
 TABLE = "domains"
 OWNER_ROW = "owner"
@@ -62,10 +62,6 @@ class Route:
 
     organization: str
     connection: str | None
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def is_consumer_domain(domain: str) -> bool:
@@ -141,7 +137,7 @@ def claim(org: dict, body: dict) -> tuple[dict, bool]:
     if existing is not None:
         return public_view(existing.doc), False
     doc = {"domain": domain, "organization": org["id"], "token": secrets.token_hex(16), "status": PENDING,
-           "created": _now(), "verified_at": None, "org_created": org.get("created")}
+           "created": iso(), "verified_at": None, "org_created": org.get("created")}
     partition = claim_partition(org["id"])
     try:
         tables.insert(TABLE, partition, domain, doc)
@@ -180,7 +176,7 @@ def _owner_is_stale(owner: dict) -> bool:
 def _take_ownership(org: dict, domain: str) -> None:
     """Atomically makes `org` the one owner of `domain`, or raises `domain_taken`."""
     _owner_rows.forget(domain)
-    doc = {"domain": domain, "organization": org["id"], "org_created": org.get("created"), "verified_at": _now()}
+    doc = {"domain": domain, "organization": org["id"], "org_created": org.get("created"), "verified_at": iso()}
     for _ in range(3):
         try:
             tables.insert(TABLE, domain, OWNER_ROW, doc)
@@ -260,7 +256,7 @@ def verify(org: dict, domain: str) -> dict:
     except SsoError as err:
         raise failed(err) from None
     _update_verified_domains(org["id"], lambda current: current if domain in current else current + [domain])
-    verified = {**doc, "status": VERIFIED, "verified_at": _now()}
+    verified = {**doc, "status": VERIFIED, "verified_at": iso()}
     try:
         tables.replace(TABLE, stored.partition_key, stored.row_key, verified, stored.etag)
     except tables.EtagMismatch:

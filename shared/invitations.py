@@ -9,12 +9,12 @@ again under the same slug does not inherit the old one's invitations.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
 
 from shared import events
 from shared import validation as v
 from shared.errors import SsoError
 from shared.storage import tables
+from shared.timestamps import iso
 
 TABLE = "organizations"
 ROW_PREFIX = "invite_"
@@ -47,7 +47,7 @@ def create(org: dict, body: dict) -> tuple[dict, bool]:
     email = v.email("email", body["email"])
     digest = _hash(email)
     doc = {"id": ID_PREFIX + digest, "email": email, "organization": org["id"], "org_created": org.get("created"),
-           "created": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")}
+           "created": iso()}
     try:
         tables.insert(TABLE, org["id"], ROW_PREFIX + digest, doc)
     except tables.AlreadyExists:

@@ -19,20 +19,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from shared import events
 from shared.errors import SsoError
 from shared.storage import tables
+from shared.timestamps import utc_now
 
 LOGIN_PREFIX = "login_"
 REPLAY_PREFIX = "replay_"
 LOGIN_LIFETIME = timedelta(minutes=10)
 CODE_LIFETIME = timedelta(seconds=60)
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def _split(value: str | None, parts: int) -> list[str] | None:
@@ -50,7 +47,7 @@ def new_state(organization: str) -> str:
 def start(state: str, login: dict) -> None:
     """Stores the pending login named by `state`."""
     organization, login_id = state.split(".")
-    expires = _now() + LOGIN_LIFETIME
+    expires = utc_now() + LOGIN_LIFETIME
     doc = {**login, "id": login_id, "organization": organization, "status": "pending", "expires_at": expires.isoformat()}
     tables.insert("activity", organization, LOGIN_PREFIX + login_id, doc, {"expires_at": expires})
 
@@ -61,7 +58,7 @@ def read_pending(state: str | None) -> tables.Stored:
     stored = tables.get("activity", pieces[0], LOGIN_PREFIX + pieces[1]) if pieces else None
     if stored is None or stored.doc["status"] != "pending":
         raise SsoError("invalid_state")
-    if datetime.fromisoformat(stored.doc["expires_at"]) < _now():
+    if datetime.fromisoformat(stored.doc["expires_at"]) < utc_now():
         raise SsoError("login_expired")
     return stored
 
@@ -84,7 +81,7 @@ def replay_op(assertion_id: str, keep_until: datetime) -> tables.Op:
 def issue_code(login: tables.Stored, profile: dict, event: tables.Op, extra: list[tables.Op] = ()) -> str:
     """Marks the login used and stores a one-time code for `profile`, atomically with the event."""
     secret = secrets.token_urlsafe(32)
-    expires = _now() + CODE_LIFETIME
+    expires = utc_now() + CODE_LIFETIME
     doc = {**login.doc, "status": "code_issued", "profile": profile, "expires_at": expires.isoformat(),
            "code_hash": hashlib.sha256(secret.encode()).hexdigest()}
     _commit(login, doc, event, list(extra))
@@ -100,7 +97,7 @@ def issue_unsolicited_code(organization: str, login: dict, profile: dict, event:
     """An IdP-initiated sign-in has no stored login: create it already used, with its code."""
     login_id = secrets.token_urlsafe(24)
     secret = secrets.token_urlsafe(32)
-    expires = _now() + CODE_LIFETIME
+    expires = utc_now() + CODE_LIFETIME
     doc = {**login, "id": login_id, "organization": organization, "status": "code_issued", "profile": profile,
            "expires_at": expires.isoformat(), "code_hash": hashlib.sha256(secret.encode()).hexdigest()}
     try:
@@ -120,7 +117,7 @@ def redeem_code(code: str | None, caller_organization: str | None) -> dict:
         stored is None
         or stored.doc["status"] != "code_issued"
         or not hmac.compare_digest(stored.doc["code_hash"], hashlib.sha256(pieces[2].encode()).hexdigest())
-        or datetime.fromisoformat(stored.doc["expires_at"]) < _now()
+        or datetime.fromisoformat(stored.doc["expires_at"]) < utc_now()
     ):
         raise SsoError("invalid_grant")
     try:

@@ -6,7 +6,6 @@ to storage, and a write refreshes this instance's cache at once.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
 
 from shared import validation as v
 from shared.errors import SsoError
@@ -14,6 +13,7 @@ from shared.regions import UnknownOrganization
 from shared.settings import get_settings
 from shared.storage import tables
 from shared.storage.record_cache import RecordCache
+from shared.timestamps import iso
 
 ROW = "organization"
 CACHE_SECONDS = 15
@@ -69,17 +69,13 @@ def clean_fields(body: dict) -> dict:
     return cleaned
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
 def new_organization(body: dict) -> dict:
     if "id" not in body:
         raise SsoError("missing_field", "`id` is required: the organization's slug, e.g. `contoso`.")
     for required in ("name", "redirect_uris"):
         if required not in body:
             raise SsoError("missing_field", f"`{required}` is required.")
-    now = _now()
+    now = iso()
     org = {
         "id": v.slug("id", body["id"]),
         **DEFAULTS,
@@ -130,7 +126,7 @@ def insert(org: dict) -> str:
 
 def save(org: dict, etag: str) -> str:
     """Writes `org` if nobody changed it since `etag` was read (else 409 conflict)."""
-    org["updated"] = _now()
+    org["updated"] = iso()
     try:
         new_etag = tables.replace("organizations", org["id"], ROW, org, etag)
     except tables.EtagMismatch:

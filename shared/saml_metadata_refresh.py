@@ -5,12 +5,12 @@ shows up as the connection's `error` status and an event."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
 
 from shared import connections, events, saml
 from shared.errors import SsoError
 from shared.observability import log
 from shared.storage import tables
+from shared.timestamps import iso
 
 
 def _refresh(doc: dict, etag: str) -> None:
@@ -23,9 +23,8 @@ def _refresh(doc: dict, etag: str) -> None:
         log(logging.WARNING, "saml_metadata_refresh_failed", connection=doc["id"], error=err.code)
         return
     changed = list(idp.certificates) != doc["idp_certificates"] or idp.sso_url != doc["idp_sso_url"] or idp.entity_id != doc["idp_entity_id"]
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     updated = {**doc, "idp_entity_id": idp.entity_id, "idp_sso_url": idp.sso_url, "idp_certificates": list(idp.certificates),
-               "idp_metadata_refreshed": now}
+               "idp_metadata_refreshed": iso()}
     updated.pop("last_error", None)
     connections.save(updated, etag)
     if changed:

@@ -25,7 +25,7 @@ import json
 import logging
 import secrets
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import requests
@@ -35,6 +35,7 @@ from shared.errors import SsoError
 from shared.observability import log
 from shared.settings import get_settings, is_loopback_host
 from shared.storage import tables
+from shared.timestamps import iso, utc_now
 
 SIGNATURE_HEADER = "Entra-SSO-Signature"
 DELIVERY_HEADER = "Entra-SSO-Delivery"
@@ -108,21 +109,13 @@ def verify_signature(secret: str, header: str | None, body: bytes, *, now: float
 
 # -- the outbox --------------------------------------------------------------------------------
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
 def outbox_op(organization: str, event_type: str, data: dict, *, now: datetime | None = None) -> tables.Op:
     """A notification to send, as a transaction operation (commit it with the event it reports)."""
-    moment = now or _now()
+    moment = now or utc_now()
     delivery_id = "whd_" + secrets.token_hex(12)
-    payload = {"id": delivery_id, "type": event_type, "created": _iso(moment), "organization": organization, "data": data}
+    payload = {"id": delivery_id, "type": event_type, "created": iso(moment), "organization": organization, "data": data}
     doc = {"id": delivery_id, "type": event_type, "body": json.dumps(payload, separators=(",", ":"), sort_keys=True),
-           "attempts": 0, "next_attempt_at": _iso(moment), "last_error": None}
+           "attempts": 0, "next_attempt_at": iso(moment), "last_error": None}
     return tables.Op("create", f"{OUTBOX_PREFIX}{int(moment.timestamp() * 1000):014d}_{delivery_id}", doc)
 
 
@@ -164,7 +157,7 @@ def post(url: str, secret: str, body: str, delivery_id: str) -> str | None:
 
 def deliver_pending(org: dict, *, now: datetime | None = None) -> dict:
     """POSTs the org's due notifications, oldest first, until one fails. Returns counts."""
-    moment = now or _now()
+    moment = now or utc_now()
     counts = {"delivered": 0, "failed": 0, "dropped": 0}
     rows = pending(org["id"])
     if not rows:
@@ -210,7 +203,7 @@ def _failed(organization: str, row: tables.Stored, problem: str, moment: datetim
             events.record(organization, "webhook.abandoned", outcome="failed", error=None,
                           detail={"delivery": doc["id"], "type": doc["type"], "attempts": doc["attempts"], "last_error": problem})
             return
-        doc["next_attempt_at"] = _iso(moment + BACKOFF[doc["attempts"] - 1])
+        doc["next_attempt_at"] = iso(moment + BACKOFF[doc["attempts"] - 1])
         tables.replace("activity", row.partition_key, row.row_key, doc, row.etag)
     except tables.EtagMismatch:
         pass  # another run is handling this row
