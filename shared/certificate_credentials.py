@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import base64
 import logging
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -34,7 +34,8 @@ from shared.credential_rotation import (
 from shared.errors import SsoError
 from shared.observability import log
 from shared.storage import tables
-from shared.timestamps import iso, utc_now
+from shared.certificates import thumbprint
+from shared.timestamps import end_of_day, iso, utc_now
 
 KEY_SIZES = (2048, 3072)
 DEFAULT_KEY_SIZE = 2048
@@ -46,7 +47,7 @@ ACTIVATE_FIELDS = frozenset({"thumbprint"})
 
 def _expiry(body: dict, today: date) -> datetime:
     if "expires_on" not in body:
-        return datetime.combine(today + DEFAULT_VALIDITY, time(23, 59, 59), tzinfo=timezone.utc)
+        return end_of_day(today + DEFAULT_VALIDITY)
     value = body["expires_on"]
     try:
         day = date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
@@ -56,7 +57,7 @@ def _expiry(body: dict, today: date) -> datetime:
         raise v.invalid("expires_on", "a date as YYYY-MM-DD: when the certificate should expire (default: one year from today)")
     if day <= today or day > today + MAX_VALIDITY:
         raise SsoError("invalid_field", f"`expires_on` must be a date after today and at most {MAX_VALIDITY.days} days ahead (default: one year).")
-    return datetime.combine(day, time(23, 59, 59), tzinfo=timezone.utc)
+    return end_of_day(day)
 
 
 def _key_size(body: dict) -> int:
@@ -91,11 +92,6 @@ def make_certificate(connection: dict, key_size: int, not_after: datetime) -> tu
     )
     key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode("ascii")
     return key_pem, certificate
-
-
-def thumbprint(certificate: x509.Certificate) -> str:
-    """SHA-1, upper-case hex: what Entra lists under Certificates & secrets."""
-    return certificate.fingerprint(hashes.SHA1()).hex().upper()
 
 
 def _answer(pending: dict, certificate: x509.Certificate, key_size: int) -> dict:

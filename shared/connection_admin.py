@@ -3,18 +3,14 @@ the record, in an order that never half-writes (the secret is stored before the 
 points at it, and a failed record write leaves only an unreferenced secret version)."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from shared import connections, events
 from shared.connection_status import public_view
 from shared.errors import SsoError
 from shared.settings import get_settings
 from shared.storage import tables
-from shared.timestamps import iso
-
-
-def _expiry_datetime(day: str) -> datetime:
-    return datetime.combine(datetime.fromisoformat(day).date(), time(23, 59, 59), tzinfo=timezone.utc)
+from shared.timestamps import end_of_day, iso
 
 
 def store_client_secret(connection_id: str, value: str, expires_on: str) -> str:
@@ -22,7 +18,7 @@ def store_client_secret(connection_id: str, value: str, expires_on: str) -> str:
     from shared.secret_store import get_secret_store
 
     version = get_secret_store().set_secret(
-        connections.secret_name(connection_id), value, expires_on=_expiry_datetime(expires_on), tags={"connection": connection_id}
+        connections.secret_name(connection_id), value, expires_on=end_of_day(date.fromisoformat(expires_on)), tags={"connection": connection_id}
     )
     return version.version_id
 
@@ -37,7 +33,8 @@ def _ensure_sp_signing(doc: dict) -> None:
         return
     from cryptography.hazmat.primitives.serialization import Encoding
 
-    from shared.certificate_credentials import make_certificate, thumbprint
+    from shared.certificate_credentials import make_certificate
+    from shared.certificates import thumbprint
     from shared.secret_store import get_secret_store
 
     not_after = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=365 * SP_SIGNING_YEARS)

@@ -5,25 +5,16 @@ Status, worst first: `disabled`, `error` (a credential or every IdP certificate 
 """
 from __future__ import annotations
 
-import functools
 from datetime import date, datetime, timedelta, timezone
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-
+from shared.certificates import certificate_facts
 from shared.settings import get_settings
+from shared.timestamps import iso, parse_iso, utc_now
 
 STATUS_WARNING_DAYS = 30
 _INTERNAL_FIELDS = ("sp_signing", "client_secret_version", "previous_client_secret", "pending_certificate", "certificate_credential", "idp_certificates",
                     "previous_credential")
-ROLLBACK_DAYS = 7  # shared/credential_rotation.py ROLLBACK_WINDOW
-
-
-@functools.lru_cache(maxsize=256)
-def certificate_facts(pem: str) -> tuple[str, date]:
-    """(SHA-1 thumbprint as Entra shows it, expiry date) of a PEM certificate."""
-    cert = x509.load_pem_x509_certificate(pem.encode())
-    return cert.fingerprint(hashes.SHA1()).hex().upper(), cert.not_valid_after_utc.date()
+ROLLBACK_WINDOW = timedelta(days=7)  # how long after a rotation the previous credential can be restored
 
 
 def _days_left(day: date, today: date) -> int:
@@ -48,7 +39,7 @@ def status_of(doc: dict, today: date | None = None) -> tuple[str, list[dict]]:
         elif days <= STATUS_WARNING_DAYS:
             reasons.append({"reason": f"{kind}_expiring", "days_left": days, "message": f"{what} expires in {days} day(s): rotate it."})
     else:
-        expiries = [certificate_facts(pem)[1] for pem in doc.get("idp_certificates", [])]
+        expiries = [certificate_facts(pem)[1].date() for pem in doc.get("idp_certificates", [])]
         if expiries:
             days = _days_left(max(expiries), today)
             if days < 0:
@@ -73,10 +64,16 @@ def _setup_fields(doc: dict) -> dict:
         "sp_entity_id": doc["sp_entity_id"],
         "sp_metadata_url": f"{base}/auth/sso/saml/{doc['id']}/metadata",
         "idp_certificates": [
-            {"thumbprint": thumbprint, "expires_on": expires.isoformat()}
+            {"thumbprint": thumbprint, "expires_on": expires.date().isoformat()}
             for thumbprint, expires in map(certificate_facts, doc.get("idp_certificates", []))
         ],
     }
+
+
+def rollback_deadline(doc: dict) -> datetime | None:
+    """Until when the credential replaced by the last rotation can be restored (None: nothing to restore)."""
+    previous = doc.get("previous_credential")
+    return parse_iso(previous["replaced_at"]) + ROLLBACK_WINDOW if previous else None
 
 
 def _credential_fields(doc: dict) -> dict:
@@ -84,12 +81,9 @@ def _credential_fields(doc: dict) -> dict:
     certificate's thumbprint and expiry (never a key or secret), and until when a rollback works."""
     if doc["protocol"] != "oidc":
         return {}
-    certificate, pending, previous = doc.get("certificate_credential"), doc.get("pending_certificate"), doc.get("previous_credential")
-    until = None
-    if previous:
-        deadline = datetime.fromisoformat(previous["replaced_at"].replace("Z", "+00:00")) + timedelta(days=ROLLBACK_DAYS)
-        if deadline > datetime.now(timezone.utc):
-            until = deadline.isoformat(timespec="seconds").replace("+00:00", "Z")
+    certificate, pending = doc.get("certificate_credential"), doc.get("pending_certificate")
+    deadline = rollback_deadline(doc)
+    until = iso(deadline) if deadline and deadline > utc_now() else None
     return {
         "credential_type": "certificate" if certificate else "secret",
         "certificate": {"thumbprint": certificate["thumbprint"], "expires_on": certificate["expires_on"]} if certificate else None,

@@ -23,19 +23,18 @@ from __future__ import annotations
 
 import logging
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from shared import connections, events
 from shared.connection_admin import store_client_secret
-from shared.connection_status import public_view
+from shared.connection_status import ROLLBACK_WINDOW, public_view, rollback_deadline
 from shared.errors import SsoError
 from shared.observability import log
 from shared.oidc.entra_client import AppRegistration, probe_credential
 from shared.oidc.entra_tenant import MULTI_TENANT
 from shared.storage import tables
-from shared.timestamps import iso, parse_iso, utc_now
+from shared.timestamps import iso, utc_now
 
-ROLLBACK_WINDOW = timedelta(days=7)
 SECRET_FIELDS = frozenset({"client_secret", "expires_on"})
 
 
@@ -106,10 +105,8 @@ def record_refusal(doc: dict, event_type: str, err: SsoError, detail: dict | Non
 
 
 def rollback_until(doc: dict) -> str | None:
-    previous = doc.get("previous_credential")
-    if not previous:
-        return None
-    return iso(parse_iso(previous["replaced_at"]) + ROLLBACK_WINDOW)
+    deadline = rollback_deadline(doc)
+    return iso(deadline) if deadline else None
 
 
 def view(doc: dict, etag: str) -> dict:
@@ -189,9 +186,8 @@ def rollback(stored: tables.Stored, if_match: str | None = None) -> tuple[dict, 
     previous = doc.get("previous_credential")
     if not previous:
         raise SsoError("rollback_unavailable", "This connection's credential has not been rotated since it was created (or was already rolled back): there is nothing to restore.")
-    replaced_at = parse_iso(previous["replaced_at"])
-    if utc_now() - replaced_at > ROLLBACK_WINDOW:
-        raise SsoError("rollback_unavailable", f"The previous credential was replaced on {iso(replaced_at)}, more than 7 days ago; rotate in a new client secret instead.")
+    if utc_now() > rollback_deadline(doc):
+        raise SsoError("rollback_unavailable", f"The previous credential was replaced on {previous['replaced_at']}, more than {ROLLBACK_WINDOW.days} days ago; rotate in a new client secret instead.")
     credential = _previous_credential_value(doc, previous)
     reference = {"type": previous["type"], **({"thumbprint": previous["thumbprint"]} if previous["type"] == "certificate" else {"version": previous["version"]})}
     try:

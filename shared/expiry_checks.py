@@ -22,18 +22,17 @@ a slow webhook endpoint) is logged and never holds up or stops the others.
 """
 from __future__ import annotations
 
-import functools
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, timezone
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
 
 from shared import connections, events, webhooks
+from shared.certificates import certificate_facts
 from shared.observability import log
 from shared.storage import tables
+from shared.timestamps import end_of_day
 
 THRESHOLDS = (60, 30, 7, 1)
 MARKER_PREFIX = "expiry_"
@@ -60,30 +59,20 @@ class Credential:
     thumbprint: str | None = None
 
 
-@functools.lru_cache(maxsize=1024)
-def _certificate(pem: str) -> tuple[str, datetime]:
-    cert = x509.load_pem_x509_certificate(pem.encode())
-    return cert.fingerprint(hashes.SHA1()).hex().upper(), cert.not_valid_after_utc
-
-
-def _end_of(day: str) -> datetime:
-    return datetime.combine(date.fromisoformat(day), time(23, 59, 59), tzinfo=timezone.utc)
-
-
 def credentials_of(connection: dict) -> list[Credential]:
     if connection.get("protocol") == "oidc":
         certificate = connection.get("certificate_credential")
         if certificate:
-            thumbprint, not_after = _certificate(certificate["certificate_pem"])
+            thumbprint, not_after = certificate_facts(certificate["certificate_pem"])
             return [Credential("certificate_credential", f"cert-{thumbprint}", not_after, thumbprint)]
         if connection.get("client_secret_expires_on"):
             version = connection.get("client_secret_version") or "unknown"
-            return [Credential("client_secret", f"secret-{version}-{connection['client_secret_expires_on']}", _end_of(connection["client_secret_expires_on"]))]
+            return [Credential("client_secret", f"secret-{version}-{connection['client_secret_expires_on']}", end_of_day(date.fromisoformat(connection["client_secret_expires_on"])))]
         return []
     found = []
     for pem in connection.get("idp_certificates", ()):
         try:
-            thumbprint, not_after = _certificate(pem)
+            thumbprint, not_after = certificate_facts(pem)
         except ValueError:
             continue  # refused when saved; never fail the whole check on one record
         found.append(Credential("idp_signing_certificate", f"idp-{thumbprint}", not_after, thumbprint))

@@ -2,7 +2,7 @@
 written `2026-11-21T23:59:59Z`."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, time, timezone
 
 
 def utc_now() -> datetime:
@@ -12,6 +12,11 @@ def utc_now() -> datetime:
 def iso(moment: datetime | None = None) -> str:
     """`moment` (default: now) in the records' format."""
     return (moment or utc_now()).astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def end_of_day(day: date) -> datetime:
+    """The last second (UTC) of `day`: when a credential 'expiring on' that date stops working."""
+    return datetime.combine(day, time(23, 59, 59), tzinfo=timezone.utc)
 
 
 def parse_iso(value: str) -> datetime:
