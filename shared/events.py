@@ -14,7 +14,6 @@ from datetime import datetime, timezone
 from shared.storage import tables
 
 EVENT_PREFIX = "ev_"
-_EVENT_END = "ev`"  # the character after '_': every event row key sorts below it
 _FAR_FUTURE_MS = 10**14
 MAX_PAGE = 100
 
@@ -47,8 +46,8 @@ def record(organization: str, event_type: str, **fields) -> None:
 def list_events(organization: str, cursor: str | None, limit: int = 50) -> tuple[list[dict], str | None]:
     items, next_cursor = tables.query_page(
         "activity",
-        "PartitionKey eq @org and RowKey ge @start and RowKey lt @end",
-        {"org": organization, "start": EVENT_PREFIX, "end": _EVENT_END},
+        tables.PREFIX_FILTER,
+        {"partition": organization, **tables.prefix_range(EVENT_PREFIX)},
         page_size=max(1, min(limit, MAX_PAGE)),
         cursor=cursor,
     )

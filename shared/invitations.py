@@ -18,7 +18,6 @@ from shared.timestamps import iso
 
 TABLE = "organizations"
 ROW_PREFIX = "invite_"
-_ROW_END = "invite`"  # the character after '_': every invitation row key sorts below it
 ID_PREFIX = "inv_"
 MAX_PAGE = 100
 CREATE_FIELDS = frozenset({"email"})
@@ -67,8 +66,7 @@ def create(org: dict, body: dict) -> tuple[dict, bool]:
 
 def list_invitations(org: dict, cursor: str | None, limit: int = 50) -> tuple[list[dict], str | None]:
     items, next_cursor = tables.query_page(
-        TABLE, "PartitionKey eq @org and RowKey ge @start and RowKey lt @end",
-        {"org": org["id"], "start": ROW_PREFIX, "end": _ROW_END}, page_size=max(1, min(limit, MAX_PAGE)), cursor=cursor,
+        TABLE, tables.PREFIX_FILTER, {"partition": org["id"], **tables.prefix_range(ROW_PREFIX)}, page_size=max(1, min(limit, MAX_PAGE)), cursor=cursor,
     )
     return [public_view(item.doc) for item in items if _live(item.doc, org)], next_cursor
 

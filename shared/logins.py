@@ -78,12 +78,17 @@ def replay_op(assertion_id: str, keep_until: datetime) -> tables.Op:
     return tables.Op("create", key, {"expires_at": keep_until.isoformat()}, indexed={"expires_at": keep_until})
 
 
-def issue_code(login: tables.Stored, profile: dict, event: tables.Op, extra: list[tables.Op] = ()) -> str:
-    """Marks the login used and stores a one-time code for `profile`, atomically with the event."""
+def _with_code(doc: dict, profile: dict) -> tuple[dict, str]:
+    """`doc` turned into an issued code for `profile` (only its hash kept), and the code's secret."""
     secret = secrets.token_urlsafe(32)
     expires = utc_now() + CODE_LIFETIME
-    doc = {**login.doc, "status": "code_issued", "profile": profile, "expires_at": expires.isoformat(),
-           "code_hash": hashlib.sha256(secret.encode()).hexdigest()}
+    return {**doc, "status": "code_issued", "profile": profile, "expires_at": expires.isoformat(),
+            "code_hash": hashlib.sha256(secret.encode()).hexdigest()}, secret
+
+
+def issue_code(login: tables.Stored, profile: dict, event: tables.Op, extra: list[tables.Op] = ()) -> str:
+    """Marks the login used and stores a one-time code for `profile`, atomically with the event."""
+    doc, secret = _with_code(login.doc, profile)
     _commit(login, doc, event, list(extra))
     return f"{login.partition_key}.{login.row_key[len(LOGIN_PREFIX):]}.{secret}"
 
@@ -96,12 +101,10 @@ def finish_without_code(login: tables.Stored, event: tables.Op, extra: list[tabl
 def issue_unsolicited_code(organization: str, login: dict, profile: dict, event: tables.Op, extra: list[tables.Op]) -> str:
     """An IdP-initiated sign-in has no stored login: create it already used, with its code."""
     login_id = secrets.token_urlsafe(24)
-    secret = secrets.token_urlsafe(32)
-    expires = utc_now() + CODE_LIFETIME
-    doc = {**login, "id": login_id, "organization": organization, "status": "code_issued", "profile": profile,
-           "expires_at": expires.isoformat(), "code_hash": hashlib.sha256(secret.encode()).hexdigest()}
+    doc, secret = _with_code({**login, "id": login_id, "organization": organization}, profile)
+    created = tables.Op("create", LOGIN_PREFIX + login_id, doc, indexed={"expires_at": datetime.fromisoformat(doc["expires_at"])})
     try:
-        tables.transact("activity", organization, [tables.Op("create", LOGIN_PREFIX + login_id, doc, indexed={"expires_at": expires}), event, *extra])
+        tables.transact("activity", organization, [created, event, *extra])
     except tables.AlreadyExists:
         raise SsoError("saml_assertion_replayed") from None
     return f"{organization}.{login_id}.{secret}"

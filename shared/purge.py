@@ -29,12 +29,6 @@ PAGE_SIZE = 1000
 MAX_ROWS_PER_RUN = 20_000
 
 
-def _key_range(prefix: str) -> tuple[str, str]:
-    """[start, end): every key starting with `prefix` (which ends in '_'; '`' sorts right after it)."""
-    assert prefix.endswith("_")
-    return prefix, prefix[:-1] + "`"
-
-
 def _delete(partition: str, row_keys: list[str]) -> int:
     try:
         tables.transact("activity", partition, [tables.Op("delete", key) for key in row_keys])
@@ -52,12 +46,11 @@ def _delete(partition: str, row_keys: list[str]) -> int:
 
 def purge_prefix(prefix: str, cutoff: datetime, *, batch_size: int = BATCH_SIZE, max_rows: int = MAX_ROWS_PER_RUN,
                  page_size: int = PAGE_SIZE) -> int:
-    start, end = _key_range(prefix)
     removed, cursor = 0, None
     while removed < max_rows:
         page, cursor = tables.query_page(
             "activity", "RowKey ge @start and RowKey lt @end and expires_at lt @cutoff",
-            {"start": start, "end": end, "cutoff": cutoff}, page_size=min(page_size, max_rows - removed), cursor=cursor,
+            {**tables.prefix_range(prefix), "cutoff": cutoff}, page_size=min(page_size, max_rows - removed), cursor=cursor,
         )
         by_partition: dict[str, list[str]] = defaultdict(list)
         for row in page:

@@ -40,7 +40,6 @@ from shared.timestamps import iso, utc_now
 SIGNATURE_HEADER = "Entra-SSO-Signature"
 DELIVERY_HEADER = "Entra-SSO-Delivery"
 OUTBOX_PREFIX = "webhook_"
-_OUTBOX_END = "webhook`"  # the character after '_'
 TIMEOUT_SECONDS = 5
 SIGNATURE_TOLERANCE_SECONDS = 300
 # Waits after the 1st, 2nd, ... failed attempt. The checks run daily, so each is "that many runs
@@ -121,8 +120,7 @@ def outbox_op(organization: str, event_type: str, data: dict, *, now: datetime |
 
 def pending(organization: str, limit: int = MAX_DUE_PER_RUN) -> list[tables.Stored]:
     """The org's undelivered notifications, oldest first."""
-    return tables.query_all("activity", "PartitionKey eq @org and RowKey ge @start and RowKey lt @end",
-                            {"org": organization, "start": OUTBOX_PREFIX, "end": _OUTBOX_END}, limit=limit)
+    return tables.query_all("activity", tables.PREFIX_FILTER, {"partition": organization, **tables.prefix_range(OUTBOX_PREFIX)}, limit=limit)
 
 
 def _url_problem(url: str) -> str | None:

@@ -189,6 +189,16 @@ def transact(table: str, partition_key: str, ops: list[Op]) -> None:
             raise SsoError("storage_unavailable") from exc
 
 
+# A query for the rows of one kind in a partition: `PREFIX_FILTER` with `prefix_range(prefix)`.
+PREFIX_FILTER = "PartitionKey eq @partition and RowKey ge @start and RowKey lt @end"
+
+
+def prefix_range(prefix: str) -> dict[str, str]:
+    """Query parameters `start`/`end` spanning exactly the row keys that begin with `prefix`
+    (the end is the prefix with its last character incremented)."""
+    return {"start": prefix, "end": prefix[:-1] + chr(ord(prefix[-1]) + 1)}
+
+
 MAX_BATCH = 100  # Table Storage's limit of operations in one transaction
 
 
