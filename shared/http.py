@@ -146,6 +146,10 @@ def read_json(req: func.HttpRequest, allowed: set[str] | frozenset[str]) -> dict
         raise SsoError("invalid_json", "The body is not valid UTF-8 JSON.") from None
     if not isinstance(data, dict):
         raise SsoError("invalid_json", "The body must be a JSON object.")
+    return _known_fields(data, allowed)
+
+
+def _known_fields(data: dict, allowed: set[str] | frozenset[str]) -> dict:
     unknown = sorted(set(data) - set(allowed))
     if unknown:
         raise SsoError("unknown_field", f"Unknown field(s): {', '.join(unknown)}. Accepted: {', '.join(sorted(allowed))}.")
@@ -171,11 +175,7 @@ def read_form(req: func.HttpRequest) -> dict[str, str]:
 
 def read_json_or_form(req: func.HttpRequest, allowed: set[str] | frozenset[str]) -> dict:
     if _content_type(req) == "application/x-www-form-urlencoded":
-        data = read_form(req)
-        unknown = sorted(set(data) - set(allowed))
-        if unknown:
-            raise SsoError("unknown_field", f"Unknown field(s): {', '.join(unknown)}.")
-        return data
+        return _known_fields(read_form(req), allowed)
     return read_json(req, allowed)
 
 
