@@ -17,7 +17,7 @@ from shared import connections, logins, organizations, saml
 from shared.credentials import secret_value
 from shared.errors import SsoError
 from shared.observability import log_sign_in
-from shared.sign_in_result import email_domain_events, fail, record_failure, redirect_to_app, succeed
+from shared.sign_in_result import email_domain_events, fail, record_failure, redirect_to_app, succeed, user_detail
 from shared.storage import tables
 
 # Kept past NotOnOrAfter by more than the toolkit's clock allowance, so no replay outlives its entry.
@@ -105,7 +105,7 @@ def acs(connection_id: str, form: Mapping[str, str]) -> func.HttpResponse:
 def _idp_initiated(org: dict, connection: dict, profile: dict, extra: list[tables.Op]) -> func.HttpResponse:
     redirect_uri = org["redirect_uris"][0]
     login = {"connection": connection["id"], "protocol": "saml", "redirect_uri": redirect_uri, "app_state": "", "idp_initiated": True}
-    event = logins.sign_in_event(login, outcome="ok", detail={"user": profile["id"], "idp_id": profile["idp_id"], "idp_initiated": True})
+    event = logins.sign_in_event(login, outcome="ok", detail={**user_detail(profile), "idp_initiated": True})
     code = logins.issue_unsolicited_code(org["id"], login, profile, event, extra)
     log_sign_in("ok", None, "saml")
     return redirect_to_app(redirect_uri, {"code": code, "state": ""})

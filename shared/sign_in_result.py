@@ -24,13 +24,13 @@ def redirect_to_app(redirect_uri: str, params: dict) -> func.HttpResponse:
     return redirect(redirect_uri + separator + urlencode(params))
 
 
-def _user_detail(profile: dict) -> dict:
+def user_detail(profile: dict) -> dict:
     return {"user": profile["id"], "idp_id": profile["idp_id"], "email": profile.get("email"), "entra_tenant_id": profile.get("entra_tenant_id")}
 
 
 def succeed(login: tables.Stored, profile: dict, *, extra_ops: list[tables.Op] = (), checks: list | None = None) -> func.HttpResponse:
     doc = login.doc
-    event = logins.sign_in_event(doc, outcome="ok", detail=_user_detail(profile))
+    event = logins.sign_in_event(doc, outcome="ok", detail=user_detail(profile))
     if doc.get("test"):
         logins.finish_without_code(login, event, list(extra_ops))
         log_sign_in("ok", None, doc.get("protocol"))
