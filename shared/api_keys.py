@@ -10,7 +10,6 @@ import hashlib
 import hmac
 import re
 import secrets
-import time
 from dataclasses import dataclass
 
 import azure.functions as func
@@ -18,11 +17,12 @@ import azure.functions as func
 from shared.errors import SsoError
 from shared.settings import get_settings
 from shared.storage import tables
+from shared.storage.record_cache import RecordCache
 from shared.timestamps import iso
 
 _KEY_FORMAT = re.compile(r"^sso_([0-9a-f]{16})_[A-Za-z0-9_-]{43}$")
 _CACHE_SECONDS = 60
-_cache: dict[str, tuple[float, dict | None]] = {}
+_cache: RecordCache[tables.Stored] = RecordCache(_CACHE_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -47,14 +47,8 @@ def _digest(value: str) -> bytes:
 
 
 def _stored_key(key_id: str) -> dict | None:
-    now = time.monotonic()
-    cached = _cache.get(key_id)
-    if cached and now - cached[0] < _CACHE_SECONDS:
-        return cached[1]
-    stored = tables.get("apikeys", key_id, "apikey")
-    doc = stored.doc if stored else None
-    _cache[key_id] = (now, doc)
-    return doc
+    stored = _cache.get(key_id, lambda key: tables.get("apikeys", key, "apikey"))
+    return stored.doc if stored else None
 
 
 def authenticate(req: func.HttpRequest) -> Principal:
@@ -75,7 +69,7 @@ def authenticate(req: func.HttpRequest) -> Principal:
 def delete_keys_of(organization: str) -> None:
     for stored in tables.query_all("apikeys", "organization eq @org", {"org": organization}, limit=100_000):
         tables.delete("apikeys", stored.partition_key, stored.row_key)
-        _cache.pop(stored.partition_key, None)
+        _cache.forget(stored.partition_key)
 
 
 def create_key(name: str, organization: str | None) -> tuple[dict, str]:
