@@ -7,7 +7,7 @@ to storage, and a write refreshes this instance's cache at once.
 from __future__ import annotations
 
 
-from shared import validation as v
+from shared import public_url, validation as v
 from shared.errors import SsoError
 from shared.regions import UnknownOrganization
 from shared.settings import get_settings
@@ -56,7 +56,15 @@ def _connection_id(field: str, value) -> str:
 
 
 def _webhook_url(field: str, value) -> str:
-    return v.url(field, value, allow_loopback_http=get_settings().allow_loopback_metadata)
+    """The address rules of every URL the stamp calls (shared/public_url.py), checked now and
+    again at each send. A name that does not resolve yet is accepted: DNS may come later."""
+    allow_loopback = get_settings().allow_loopback_metadata
+    v.url(field, value, allow_loopback_http=allow_loopback)
+    try:
+        public_url.check(value, allow_loopback=allow_loopback, unresolved_ok=True)
+    except public_url.Refused as refused:
+        raise SsoError("invalid_field", f"`{field}` must be {public_url.allowed(allow_loopback)}: {refused.reason}.") from None
+    return value
 
 
 def clean_fields(body: dict) -> dict:
