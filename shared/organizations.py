@@ -7,7 +7,7 @@ to storage, and a write refreshes this instance's cache at once.
 from __future__ import annotations
 
 
-from shared import public_url, validation as v
+from shared import activity, public_url, validation as v
 from shared.errors import SsoError
 from shared.regions import UnknownOrganization
 from shared.settings import get_settings
@@ -124,6 +124,10 @@ def require(slug: str) -> tables.Stored:
 
 
 def insert(org: dict) -> str:
+    """Creates the org: its activity partition's marker first (shared/activity.py), so the
+    record never exists without it."""
+    activity.create_marker(org["id"])
+    org[activity.GUARD_FIELD] = True
     try:
         etag = tables.insert("organizations", org["id"], ROW, org)
     except tables.AlreadyExists:
@@ -148,8 +152,9 @@ def delete(slug: str) -> None:
     _cache.forget(slug)
 
 
-# Kept on the record, never answered: the version of the org's webhook signing secret.
-INTERNAL_FIELDS = frozenset({"notification_webhook_secret_version"})
+# Kept on the record, never answered: the version of the org's webhook signing secret, and whether
+# its activity partition is guarded by the marker (shared/activity.py).
+INTERNAL_FIELDS = frozenset({"notification_webhook_secret_version", activity.GUARD_FIELD})
 
 
 def visible(org: dict) -> dict:
