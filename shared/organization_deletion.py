@@ -27,9 +27,21 @@ def delete_organization(stored: tables.Stored) -> None:
     get_secret_store().delete_secret(webhooks.secret_name(org))
     for domain in org.get("verified_domains", []):
         domains.release_ownership(org, domain)
-    tables.delete_partition(domains.TABLE, domains.claim_partition(org["id"]))
-    tables.delete_partition(activity.TABLE, org["id"])
+    _empty(domains.TABLE, domains.claim_partition(org["id"]))
+    _empty(activity.TABLE, org["id"])
     for row in tables.query_all("organizations", "PartitionKey eq @org", {"org": org["id"]}, limit=100_000):
         if row.row_key != organizations.ROW:
             tables.delete("organizations", org["id"], row.row_key)  # invitations and the like
     organizations.delete(org["id"])
+
+
+def _empty(table: str, partition: str, attempts: int = 10) -> None:
+    """Deletes the partition's rows. A row may go by itself meanwhile (a code redeemed, a purge),
+    failing that batch: then look again."""
+    for _ in range(attempts - 1):
+        try:
+            tables.delete_partition(table, partition)
+            return
+        except tables.EtagMismatch:
+            continue
+    tables.delete_partition(table, partition)

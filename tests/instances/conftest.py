@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from local.azurite import free_port
+from tests.conftest import SECRET_WATCH
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -60,5 +61,8 @@ def start_other_host(stack, **overrides: str) -> OtherHost:
 def host_b(stack):
     """Host B: the same stamp as the in-process host A (same public URL, storage, secrets)."""
     host = start_other_host(stack)
+    # urllib3's lines about the tests' own requests to host B are the test client's, as for host A
+    origins = SECRET_WATCH.test_client_origin
+    SECRET_WATCH.test_client_origin = (*((origins,) if isinstance(origins, str) else origins), host.base_url)
     yield host
     host.stop()
