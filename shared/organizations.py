@@ -59,12 +59,11 @@ def _webhook_url(field: str, value) -> str:
     """The address rules of every URL the stamp calls (shared/public_url.py), checked now and
     again at each send. A name that does not resolve yet is accepted: DNS may come later."""
     allow_loopback = get_settings().allow_loopback_metadata
-    v.url(field, value, allow_loopback_http=allow_loopback)
     try:
         public_url.check(value, allow_loopback=allow_loopback, unresolved_ok=True)
     except public_url.Refused as refused:
         raise SsoError("invalid_field", f"`{field}` must be {public_url.allowed(allow_loopback)}: {refused.reason}.") from None
-    return value
+    return v.url(field, value, allow_loopback_http=allow_loopback)  # and no fragment
 
 
 def clean_fields(body: dict) -> dict:

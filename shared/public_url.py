@@ -151,8 +151,8 @@ def check(url, *, allow_loopback: bool, unresolved_ok: bool = False) -> Target:
     try:
         resolve(target, allow_loopback=allow_loopback)
     except Refused as refused:
-        if not (unresolved_ok and refused.reason == "its host name does not resolve"):
-            raise
+        if not (unresolved_ok and target.scheme == "https" and refused.reason == "its host name does not resolve"):
+            raise  # plain http must be seen to reach loopback
     return target
 
 
