@@ -85,3 +85,19 @@ def test_deleting_an_org_on_one_host_stops_sign_ins_on_the_other_at_once(stack, 
     finished = browser.get(f"{host_b.base_url}{callback.path}?{callback.query}")
     assert finished.status_code < 500 and "code" not in query(finished.headers.get("Location", "")), "a login started before the delete cannot finish"
     assert _left_in_storage(org) == [], "the deleted org's partitions are empty once everything has settled"
+
+
+def test_an_org_from_before_the_marker_still_signs_in_and_is_deleted_cleanly(stack, admin, new_org):
+    from shared import activity
+    from shared.storage import tables
+    from tests.lifecycle.helpers import oidc_setup, sign_in
+
+    setup = oidc_setup(stack, admin, new_org)
+    activity.delete_marker(setup.org)  # what an org created before the marker looks like
+    stored = tables.get("organizations", setup.org, "organization")
+    legacy = {k: v for k, v in stored.doc.items() if k != activity.GUARD_FIELD}
+    tables.replace("organizations", setup.org, "organization", legacy, stored.etag)
+
+    assert sign_in(stack, setup)["organization"] == setup.org
+    assert admin.delete(f"/api/organizations/{setup.org}").status_code == 204
+    assert _left_in_storage(setup.org) == []
