@@ -7,10 +7,13 @@ from a far-future instant, so the natural key order is newest first.
 """
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from datetime import datetime, timezone
 
+from shared import activity
+from shared.observability import log
 from shared.storage import tables
 
 EVENT_PREFIX = "ev_"
@@ -39,8 +42,12 @@ def event_op(event_type: str, *, connection: str | None = None, outcome: str = "
 
 
 def record(organization: str, event_type: str, **fields) -> None:
+    """Records one event, unless the org was deleted (then there is nowhere to keep it)."""
     op = event_op(event_type, **fields)
-    tables.insert("activity", organization, op.row_key, op.doc)
+    try:
+        activity.transact(organization, [op])
+    except activity.OrganizationGone:
+        log(logging.INFO, "event_not_recorded", organization=organization, type=event_type, reason="organization deleted")
 
 
 def list_events(organization: str, cursor: str | None, limit: int = 50) -> tuple[list[dict], str | None]:

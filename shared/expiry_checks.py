@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
 
-from shared import connections, events, webhooks
+from shared import activity, connections, events, webhooks
 from shared.certificates import certificate_facts
 from shared.observability import log
 from shared.storage import tables
@@ -133,9 +133,9 @@ def _fire(org: dict, connection: dict, credential: Credential, crossed: str, now
     if org.get("notification_webhook_url"):
         ops.append(webhooks.outbox_op(org["id"], event_type, data, now=now))
     try:
-        tables.transact("activity", org["id"], ops)
-    except tables.AlreadyExists:
-        return False
+        activity.transact(org["id"], ops)
+    except (tables.AlreadyExists, activity.OrganizationGone):
+        return False  # reported before (or the org was deleted during the run)
     log(logging.WARNING, event_type.replace(".", "_"), organization=org["id"], connection=connection["id"], credential=credential.kind,
         thumbprint=credential.thumbprint, expires_on=data["expires_on"], days_left=days_left, threshold=crossed)
     return True

@@ -21,7 +21,7 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from shared import events
+from shared import activity, events
 from shared.errors import SsoError
 from shared.storage import tables
 from shared.timestamps import utc_now
@@ -49,7 +49,7 @@ def start(state: str, login: dict) -> None:
     organization, login_id = state.split(".")
     expires = utc_now() + LOGIN_LIFETIME
     doc = {**login, "id": login_id, "organization": organization, "status": "pending", "expires_at": expires.isoformat()}
-    tables.insert("activity", organization, LOGIN_PREFIX + login_id, doc, {"expires_at": expires})
+    activity.insert(organization, LOGIN_PREFIX + login_id, doc, {"expires_at": expires})
 
 
 def read_pending(state: str | None) -> tables.Stored:
@@ -65,8 +65,8 @@ def read_pending(state: str | None) -> tables.Stored:
 
 def _commit(login: tables.Stored, doc: dict, event: tables.Op, extra: list[tables.Op]) -> None:
     try:
-        tables.transact("activity", login.partition_key, [tables.Op("update", login.row_key, doc, login.etag, {"expires_at": datetime.fromisoformat(doc["expires_at"])}), event, *extra])
-    except tables.EtagMismatch:
+        activity.transact(login.partition_key, [tables.Op("update", login.row_key, doc, login.etag, {"expires_at": datetime.fromisoformat(doc["expires_at"])}), event, *extra])
+    except (tables.EtagMismatch, activity.OrganizationGone):
         raise SsoError("invalid_state") from None
     except tables.AlreadyExists:
         raise SsoError("saml_assertion_replayed") from None
@@ -104,7 +104,7 @@ def issue_unsolicited_code(organization: str, login: dict, profile: dict, event:
     doc, secret = _with_code({**login, "id": login_id, "organization": organization}, profile)
     created = tables.Op("create", LOGIN_PREFIX + login_id, doc, indexed={"expires_at": datetime.fromisoformat(doc["expires_at"])})
     try:
-        tables.transact("activity", organization, [created, event, *extra])
+        activity.transact(organization, [created, event, *extra])
     except tables.AlreadyExists:
         raise SsoError("saml_assertion_replayed") from None
     return f"{organization}.{login_id}.{secret}"

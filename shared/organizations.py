@@ -7,7 +7,7 @@ to storage, and a write refreshes this instance's cache at once.
 from __future__ import annotations
 
 
-from shared import validation as v
+from shared import activity, public_url, validation as v
 from shared.errors import SsoError
 from shared.regions import UnknownOrganization
 from shared.settings import get_settings
@@ -56,7 +56,14 @@ def _connection_id(field: str, value) -> str:
 
 
 def _webhook_url(field: str, value) -> str:
-    return v.url(field, value, allow_loopback_http=get_settings().allow_loopback_metadata)
+    """The address rules of every URL the stamp calls (shared/public_url.py), checked now and
+    again at each send. A name that does not resolve yet is accepted: DNS may come later."""
+    allow_loopback = get_settings().allow_loopback_metadata
+    try:
+        public_url.check(value, allow_loopback=allow_loopback, unresolved_ok=True)
+    except public_url.Refused as refused:
+        raise SsoError("invalid_field", f"`{field}` must be {public_url.allowed(allow_loopback)}: {refused.reason}.") from None
+    return v.url(field, value, allow_loopback_http=allow_loopback)  # and no fragment
 
 
 def clean_fields(body: dict) -> dict:
@@ -116,6 +123,10 @@ def require(slug: str) -> tables.Stored:
 
 
 def insert(org: dict) -> str:
+    """Creates the org: its activity partition's marker first (shared/activity.py), so the
+    record never exists without it."""
+    activity.create_marker(org["id"])
+    org[activity.GUARD_FIELD] = True
     try:
         etag = tables.insert("organizations", org["id"], ROW, org)
     except tables.AlreadyExists:
@@ -140,8 +151,9 @@ def delete(slug: str) -> None:
     _cache.forget(slug)
 
 
-# Kept on the record, never answered: the version of the org's webhook signing secret.
-INTERNAL_FIELDS = frozenset({"notification_webhook_secret_version"})
+# Kept on the record, never answered: the version of the org's webhook signing secret, and whether
+# its activity partition is guarded by the marker (shared/activity.py).
+INTERNAL_FIELDS = frozenset({"notification_webhook_secret_version", activity.GUARD_FIELD})
 
 
 def visible(org: dict) -> dict:

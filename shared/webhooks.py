@@ -12,10 +12,14 @@ and refuses timestamps older than a few minutes (`verify_signature` does exactly
 Delivery is at least once, from an outbox: the notification is a row `webhook_<time>_<id>` in
 the org's partition of the `activity` table, written in the same transaction as the event it
 reports. `deliver_pending` POSTs the rows that are due (5 s timeouts, no redirects followed);
-a 2xx removes the row, anything else schedules the next attempt further out (BACKOFF) and
-leaves the org's other rows for the next run, so one dead endpoint costs one timeout per run.
-After MAX_ATTEMPTS the notification is dropped and an event says so. Each payload has an `id`
-that stays the same across attempts, for receivers to drop duplicates.
+each row is first claimed by one run (a lease, see `deliver_pending`), so overlapping runs on
+many instances send it once; a 2xx removes the row, anything else schedules the next attempt
+further out (BACKOFF) and leaves the org's other rows for the next run, so one dead endpoint
+costs one timeout per run. After MAX_ATTEMPTS the notification is dropped and an event says so.
+The URL passes the address rules (shared/public_url.py) at save and again at every send; a
+refused one sends nothing and records a `webhook.refused` event. Each payload has an `id`, also
+sent as the Entra-SSO-Delivery header, that stays the same across attempts: the key receivers
+deduplicate on (a POST whose answer was lost is sent again).
 """
 from __future__ import annotations
 
@@ -26,14 +30,11 @@ import logging
 import secrets
 import time
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
-import requests
-
-from shared import events
+from shared import events, public_url
 from shared.errors import SsoError
 from shared.observability import log
-from shared.settings import get_settings, is_loopback_host
+from shared.settings import get_settings
 from shared.storage import tables
 from shared.timestamps import iso, utc_now
 
@@ -47,6 +48,9 @@ SIGNATURE_TOLERANCE_SECONDS = 300
 BACKOFF = (timedelta(hours=20), timedelta(hours=44), timedelta(hours=92), timedelta(hours=188))
 MAX_ATTEMPTS = len(BACKOFF) + 1
 MAX_DUE_PER_RUN = 50
+# How long a run holds a notification it is sending: far above one POST's 5 s, so a live run
+# never loses it; a run that died lets it go after this long.
+CLAIM_LEASE = timedelta(minutes=5)
 
 
 # -- the per-organization signing secret -------------------------------------------------------
@@ -123,38 +127,32 @@ def pending(organization: str, limit: int = MAX_DUE_PER_RUN) -> list[tables.Stor
     return tables.query_all("activity", tables.PREFIX_FILTER, {"partition": organization, **tables.prefix_range(OUTBOX_PREFIX)}, limit=limit)
 
 
-def _url_problem(url: str) -> str | None:
-    """Re-checked at send time: the setting that allows loopback http may differ from when it was saved."""
-    parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
-        return None
-    if parts.scheme == "http" and get_settings().allow_loopback_metadata and is_loopback_host(parts.hostname):
-        return None
-    return "the URL must be https (plain http only on loopback, in development)"
-
-
 def post(url: str, secret: str, body: str, delivery_id: str) -> str | None:
-    """One signed POST; None when the receiver answered 2xx, else what went wrong (no secrets)."""
-    from shared.outbound import http_session
-
-    problem = _url_problem(url)
-    if problem:
-        return problem
+    """One signed POST; None when the receiver answered 2xx, else what went wrong (no secrets).
+    The URL passes the address rules again first (shared/public_url.py): the name may resolve
+    elsewhere than when it was saved, and the loopback setting may have changed; a refused URL
+    raises public_url.Refused and nothing is sent."""
+    settings = get_settings()
     raw = body.encode("utf-8")
     headers = {"Content-Type": "application/json", "User-Agent": "entra-sso-webhooks/1",
                DELIVERY_HEADER: delivery_id, SIGNATURE_HEADER: signature(secret, raw, int(time.time()))}
     try:
-        response = http_session().post(url, data=raw, headers=headers, timeout=TIMEOUT_SECONDS, allow_redirects=False)
-        response.close()
-    except requests.RequestException as exc:
-        return f"no answer ({type(exc).__name__})"
-    if 200 <= response.status_code < 300:
+        answer = public_url.call("POST", url, allow_loopback=settings.allow_loopback_metadata, ca_bundle=settings.ca_bundle,
+                                 headers=headers, body=raw, timeout=TIMEOUT_SECONDS, max_bytes=0)
+    except public_url.Failed as failed:
+        return f"no answer ({failed.reason})"
+    if 200 <= answer.status < 300:
         return None
-    return f"HTTP {response.status_code}"
+    return f"HTTP {answer.status}" + (" (a redirect: redirects are not followed, set the final URL)" if 300 <= answer.status < 400 else "")
 
 
 def deliver_pending(org: dict, *, now: datetime | None = None) -> dict:
-    """POSTs the org's due notifications, oldest first, until one fails. Returns counts."""
+    """POSTs the org's due notifications, oldest first, until one fails. Returns counts.
+
+    Several runs may overlap (many instances, a timer and a manual run): each row is claimed
+    before it is sent, by an etag-conditional replace that sets a lease (`claimed_until`), so
+    exactly one run sends it. A run that meets a row another run holds leaves the org to it. A
+    run that dies after claiming loses nothing: once the lease is over, the row is due again."""
     moment = now or utc_now()
     counts = {"delivered": 0, "failed": 0, "dropped": 0}
     rows = pending(org["id"])
@@ -168,19 +166,47 @@ def deliver_pending(org: dict, *, now: datetime | None = None) -> dict:
         return counts
     secret = signing_secret(org)
     for row in rows:
-        doc = row.doc
-        if datetime.fromisoformat(doc["next_attempt_at"].replace("Z", "+00:00")) > moment:
+        if _due_at(row.doc) > moment:
             continue
-        problem = post(url, secret, doc["body"], doc["id"])
+        claimed = _claim(row)
+        if claimed is None:
+            break  # another run is delivering this org's notifications
+        doc = claimed.doc
+        try:
+            problem = post(url, secret, doc["body"], doc["id"])
+        except public_url.Refused as refused:
+            problem = f"refused before sending: {refused.reason}"
+            events.record(org["id"], "webhook.refused", outcome="failed", error="invalid_field",
+                          detail={"delivery": doc["id"], "type": doc["type"], "reason": refused.reason,
+                                  "fix": f"set notification_webhook_url to {public_url.allowed(get_settings().allow_loopback_metadata)}"})
         if problem is None:
-            _remove(row)
+            _remove(claimed)
             counts["delivered"] += 1
             log(logging.INFO, "webhook_delivered", organization=org["id"], delivery=doc["id"], type=doc["type"], attempt=doc["attempts"] + 1)
             continue
         counts["failed"] += 1
-        _failed(org["id"], row, problem, moment)
+        _failed(org["id"], claimed, problem, moment)
         break  # the endpoint is failing: the org's other notifications wait for the next run
     return counts
+
+
+def _due_at(doc: dict) -> datetime:
+    return datetime.fromisoformat(doc["next_attempt_at"].replace("Z", "+00:00"))
+
+
+def _claim(row: tables.Stored) -> tables.Stored | None:
+    """The row, leased to this run for CLAIM_LEASE; None when another run holds or took it. The
+    lease runs on the wall clock (not the run's `now`, which tests move): it is about processes."""
+    wall = utc_now()
+    held = row.doc.get("claimed_until")
+    if held and datetime.fromisoformat(held.replace("Z", "+00:00")) > wall:
+        return None
+    doc = {**row.doc, "claimed_until": iso(wall + CLAIM_LEASE)}
+    try:
+        etag = tables.replace("activity", row.partition_key, row.row_key, doc, row.etag)
+    except tables.EtagMismatch:
+        return None  # another run claimed it first (or delivered and removed it)
+    return tables.Stored(doc, etag, row.partition_key, row.row_key)
 
 
 def _remove(row: tables.Stored) -> None:
@@ -194,6 +220,7 @@ def _failed(organization: str, row: tables.Stored, problem: str, moment: datetim
     doc = dict(row.doc)
     doc["attempts"] += 1
     doc["last_error"] = problem
+    doc["claimed_until"] = None
     log(logging.WARNING, "webhook_failed", organization=organization, delivery=doc["id"], attempt=doc["attempts"], problem=problem)
     try:
         if doc["attempts"] >= MAX_ATTEMPTS:
@@ -204,6 +231,6 @@ def _failed(organization: str, row: tables.Stored, problem: str, moment: datetim
         doc["next_attempt_at"] = iso(moment + BACKOFF[doc["attempts"] - 1])
         tables.replace("activity", row.partition_key, row.row_key, doc, row.etag)
     except tables.EtagMismatch:
-        pass  # another run is handling this row
+        pass  # our lease ran out and another run is handling this row
     except SsoError as err:
         log(logging.WARNING, "webhook_state_not_saved", organization=organization, delivery=doc["id"], error=err.code)

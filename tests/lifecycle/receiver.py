@@ -36,6 +36,7 @@ class Receiver:
     server: ThreadingHTTPServer
     deliveries: list[Delivery] = field(default_factory=list)
     statuses: list[int] = field(default_factory=list)  # answered in turn, then 200
+    location: str | None = None  # sent as Location (a redirect, with a 3xx status)
 
     @property
     def url(self) -> str:
@@ -58,6 +59,8 @@ def start_receiver() -> Receiver:
             receiver.deliveries.append(Delivery({k.lower(): v for k, v in self.headers.items()}, body))
             status = receiver.statuses.pop(0) if receiver.statuses else 200
             self.send_response(status)
+            if receiver.location:
+                self.send_header("Location", receiver.location)
             self.send_header("Content-Length", "0")
             self.end_headers()
 
