@@ -281,6 +281,9 @@ def _body(response, max_bytes: int) -> bytes:
 
 
 def _reason(error: Exception) -> str:
+    # urllib3's NewConnectionError subclasses its TimeoutError: a refused connection is not slow.
+    if isinstance(error, urllib3.exceptions.NewConnectionError):
+        return "the connection was refused or the host is unreachable"
     if isinstance(error, (urllib3.exceptions.TimeoutError, TimeoutError)):
         return "it did not answer in time"
     if isinstance(error, (ssl.SSLError, CertificateError)):

@@ -2,9 +2,11 @@
 serving function_app's handlers in this process. Started once per test session, on first use."""
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import secrets
+import socket
 import threading
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
@@ -66,7 +68,29 @@ class SecretWatch(logging.Handler):
 SECRET_WATCH = SecretWatch()
 
 
+class OffMachineConnection(OSError):
+    """A test tried to connect outside this machine; the suite only ever talks to loopback."""
+
+
+def _guard_connect(original):
+    def connect(sock, address, *args):
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and isinstance(address, tuple):
+            try:
+                outside = not ipaddress.ip_address(address[0].split("%")[0]).is_loopback
+            except ValueError:  # a name: socket resolves it itself; refuse, the suite connects by address
+                outside = True
+            if outside:
+                raise OffMachineConnection(f"refused by the test guard: connection to {address[0]} (not loopback)")
+        return original(sock, address, *args)
+
+    return connect
+
+
 def pytest_configure(config):
+    # Every test talks to loopback only (Azurite, the simulator, dev hosts, receivers). A rule
+    # under test that is broken (e.g. an SSRF check removed) must fail here, not reach the network.
+    socket.socket.connect = _guard_connect(socket.socket.connect)
+    socket.socket.connect_ex = _guard_connect(socket.socket.connect_ex)
     root = logging.getLogger()
     root.addHandler(SECRET_WATCH)
     root.setLevel(logging.DEBUG)

@@ -155,3 +155,15 @@ def test_redirects_are_not_followed(stack, admin, receiver):
         assert "redirect" in webhooks.pending(slug)[0].doc["last_error"]
     finally:
         elsewhere.stop()
+
+
+def test_a_refused_connection_is_reported_as_refused_not_as_slow():
+    """urllib3 makes a refused connection a subclass of its timeout error; the admin must read
+    'refused or unreachable', not 'did not answer in time'."""
+    from local.azurite import free_port
+    from shared import public_url
+
+    with pytest.raises(public_url.Failed) as failed:
+        public_url.call("POST", f"http://127.0.0.1:{free_port()}/hook", allow_loopback=True, ca_bundle=None,
+                        headers={}, body=b"{}", timeout=5, max_bytes=0)
+    assert "refused" in failed.value.reason, failed.value.reason
