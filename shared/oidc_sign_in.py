@@ -10,12 +10,13 @@ from typing import Mapping
 
 import azure.functions as func
 
-from shared import connections, logins, organizations
+from shared import logins
 from shared.credentials import registration
 from shared.errors import SsoError
 from shared.oidc import entra_client
 from shared.oidc.entra_id_token import diagnose_id_token, validate_id_token
 from shared.oidc.id_token import parse_jwt
+from shared.sign_in import live_target
 from shared.sign_in_result import email_domain_events, fail, succeed
 from shared.storage import tables
 
@@ -53,12 +54,9 @@ def complete(params: Mapping[str, str]) -> func.HttpResponse:
     from shared.sign_in_policy import admit
 
     login = logins.read_pending(params.get("state"))
-    stored_connection = connections.get_cached(login.doc["connection"])
-    stored_org = organizations.get_cached(login.partition_key)
-    if stored_connection is None or stored_org is None:
-        return fail(login, SsoError("unknown_connection", "The connection or organization of this sign-in was deleted."))
-    connection, org = stored_connection.doc, stored_org.doc
     try:
+        target = live_target(login.partition_key, login.doc["connection"], test=bool(login.doc.get("test")))
+        connection, org = target.connection, target.organization
         token = entra_client.finish_auth_code_flow(registration(connection), login.doc["flow"], params)
         claims, checks = _verified_claims(login, connection, token.id_token, token.nonce)
         profile, email_check = oidc_profile(

@@ -3,7 +3,12 @@ diagnostic page for a test sign-in, or an error sent where it can be acted on.
 
 Success and failure are both recorded as events. A failure goes to the app's redirect URI
 (`error`, `error_description`, `state`) once that URI is known and allowed; before that, the
-browser gets an error page.
+browser gets an error page. A failure that is not the sign-in's fault (Entra's server_error or
+temporarily_unavailable, Entra, storage or the secret store unreachable: any 5xx) reaches the
+app as `temporarily_unavailable`, whose sentence names no internal part; the event keeps the
+cause. The login state is left pending, as after any failure (see logins.py): the app starts a
+new sign-in, and the old state expires unused. Each outcome also updates the connection's
+health (connection_health.py): the `error` status the admin API shows.
 """
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from urllib.parse import urlencode
 
 import azure.functions as func
 
-from shared import events, logins
+from shared import connection_health, events, logins
 from shared.errors import SsoError
 from shared.http import error_response, html_page, html_response, redirect
 from shared.observability import log_sign_in
@@ -31,33 +36,50 @@ def user_detail(profile: dict) -> dict:
 def succeed(login: tables.Stored, profile: dict, *, extra_ops: list[tables.Op] = (), checks: list | None = None) -> func.HttpResponse:
     doc = login.doc
     event = logins.sign_in_event(doc, outcome="ok", detail=user_detail(profile))
-    if doc.get("test"):
-        logins.finish_without_code(login, event, list(extra_ops))
-        log_sign_in("ok", None, doc.get("protocol"))
-        return html_response(diagnostic_page(profile, checks or [], None))
-    code = logins.issue_code(login, profile, event, list(extra_ops))
+    try:
+        if doc.get("test"):
+            logins.finish_without_code(login, event, list(extra_ops))
+        else:
+            code = logins.issue_code(login, profile, event, list(extra_ops))
+    except SsoError as err:
+        if err.status < 500:  # used by a concurrent callback, or a replayed assertion: the winner answered
+            raise
+        return fail(login, err, checks=checks, claims=profile)
     log_sign_in("ok", None, doc.get("protocol"))
+    connection_health.passed(login.partition_key, doc["connection"], test=bool(doc.get("test")))
+    if doc.get("test"):
+        return html_response(diagnostic_page(profile, checks or [], None))
     return redirect_to_app(doc["redirect_uri"], {"code": code, "state": doc.get("app_state", "")})
 
 
+def as_shown(err: SsoError) -> SsoError:
+    """The error the browser and the app see: any 5xx is `temporarily_unavailable`, keeping the cause."""
+    if err.status < 500 or err.code == "temporarily_unavailable":
+        return err
+    return SsoError("temporarily_unavailable", detail={**err.detail, "cause": err.code, "cause_message": err.message})
+
+
 def fail(login: tables.Stored, err: SsoError, *, checks: list | None = None, claims: dict | None = None) -> func.HttpResponse:
-    """Records the failure; the login stays pending (see logins.py) and expires on its own.
-    When Entra or storage was unreachable (5xx) the browser gets a 503 page instead of the app's
-    redirect: nothing was consumed, so reloading the page retries the same sign-in."""
+    """Records the failure; the login stays pending (see logins.py) and expires on its own."""
     doc = login.doc
-    record_failure(login.partition_key, doc, err)
-    if err.status >= 500:
-        return error_response(err, as_json=False)
+    shown = as_shown(err)
+    record_failure(login.partition_key, doc, shown)
+    connection_health.failed(login.partition_key, doc["connection"], err, test=bool(doc.get("test")))
     if doc.get("test"):
-        return html_response(diagnostic_page(claims, checks or [], err), 400)
-    return redirect_to_app(doc["redirect_uri"], {"error": err.code, "error_description": err.message, "state": doc.get("app_state", "")})
+        return html_response(diagnostic_page(claims, checks or [], shown), 503 if shown.status >= 500 else 400)
+    return redirect_to_app(doc["redirect_uri"], {"error": shown.code, "error_description": shown.message, "state": doc.get("app_state", "")})
 
 
 def record_failure(organization: str, login: dict, err: SsoError) -> None:
-    """A failed sign-in as an event (with the reason) and a log line; `login` is the stored
-    login, or for an unsolicited SAML response just its `connection` and `protocol`."""
-    events.record(organization, "test_sign_in" if login.get("test") else "sign_in", connection=login.get("connection"),
-                  outcome="failed", error=err.code, detail={"message": err.message})
+    """A failed sign-in as an event (with the reason; the cause of a transient one) and a log
+    line; `login` is the stored login, or for an unsolicited SAML response just its `connection`
+    and `protocol`. Storage being down loses the event, not the answer."""
+    detail = {"message": err.message, **{k: err.detail[k] for k in ("cause", "cause_message") if k in err.detail}}
+    try:
+        events.record(organization, "test_sign_in" if login.get("test") else "sign_in", connection=login.get("connection"),
+                      outcome="failed", error=err.code, detail=detail)
+    except SsoError:
+        pass  # storage_unavailable: the log line below still counts the failure
     log_sign_in("failed", err.code, login.get("protocol"))
 
 

@@ -13,6 +13,7 @@ INJECTABLE = {
     700016: {"authorize", "token", "saml"},              # application not found
     7000215: {"token"},                  # invalid client secret
     7000222: {"token"},                  # expired client secret
+    90033: {"authorize"},                # transient: redirect error=server_error
 }
 TOKEN_FAILURES = {500: 50000, 503: 90033}
 
