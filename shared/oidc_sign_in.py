@@ -54,6 +54,7 @@ def complete(params: Mapping[str, str]) -> func.HttpResponse:
     from shared.sign_in_policy import admit
 
     login = logins.read_pending(params.get("state"))
+    checks, claims, email_check = [], None, None
     try:
         target = live_target(login.partition_key, login.doc["connection"], test=bool(login.doc.get("test")))
         connection, org = target.connection, target.organization
@@ -67,5 +68,6 @@ def complete(params: Mapping[str, str]) -> func.HttpResponse:
     except _DiagnosedFailure as diagnosed:
         return fail(login, diagnosed.error, checks=diagnosed.checks, claims=diagnosed.claims)
     except SsoError as err:
-        return fail(login, err)
-    return succeed(login, profile, checks=checks, extra_ops=email_domain_events(org["id"], connection["id"], email_check))
+        return fail(login, err, checks=checks, claims=claims, email=email_check)
+    return succeed(login, profile, checks=checks, email=email_check,
+                   extra_ops=email_domain_events(org["id"], connection["id"], email_check))

@@ -13,7 +13,7 @@ from typing import Mapping
 
 import azure.functions as func
 
-from shared import connections, logins, saml
+from shared import connections, logins, saml, saml_checks
 from shared.credentials import secret_value
 from shared.errors import SsoError
 from shared.observability import log_sign_in
@@ -83,24 +83,38 @@ def acs(connection_id: str, form: Mapping[str, str]) -> func.HttpResponse:
         raise SsoError("unknown_connection")
     organization = stored.doc["organization"]
     login = _pending_login(form.get("RelayState"), connection_id)
+    test = bool(login and login.doc.get("test"))
+    expected_request_id = login.doc["saml_request_id"] if login else None
+    checks, assertion, email_check = [], None, None
     try:
-        target = live_target(organization, connection_id, test=bool(login and login.doc.get("test")))
+        target = live_target(organization, connection_id, test=test)
         connection, org = target.connection, target.organization
-        assertion = saml.validate_response(saml_config(connection), form.get("SAMLResponse") or "",
-                                           expected_request_id=login.doc["saml_request_id"] if login else None)
+        try:
+            assertion = saml.validate_response(saml_config(connection), form.get("SAMLResponse") or "", expected_request_id=expected_request_id)
+        except SsoError as err:
+            checks = saml_checks.failed_checks(err)
+            raise
+        checks = saml_checks.passed_checks(assertion, connection, saml.acs_url(connection_id), expected_request_id)
         profile, email_check = _profile(assertion, org, connection)
         admit(org, connection, profile)
         extra = [logins.replay_op(assertion.assertion_id, assertion.not_on_or_after + REPLAY_MARGIN),
                  *email_domain_events(org["id"], connection_id, email_check)]
         if login is not None:
-            return succeed(login, profile, extra_ops=extra)
+            return succeed(login, profile, extra_ops=extra, checks=checks, email=email_check)
         return _idp_initiated(org, connection, profile, extra)
     except SsoError as err:  # refused, or a replayed assertion id refused by the commit
         if login is not None:
-            return fail(login, err)
+            return fail(login, err, checks=checks, claims=_received(assertion), email=email_check)
         if err.code != "unknown_connection":  # a deleted org or connection gets no new events
             record_failure(organization, {"connection": connection_id, "protocol": "saml"}, err)
         raise
+
+
+def _received(assertion) -> dict | None:
+    """What a validated assertion carried, for the diagnostic page; nothing from one refused."""
+    if assertion is None:
+        return None
+    return {"NameID": assertion.name_id, **assertion.attributes}
 
 
 def _idp_initiated(org: dict, connection: dict, profile: dict, extra: list[tables.Op]) -> func.HttpResponse:

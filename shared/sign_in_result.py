@@ -13,14 +13,15 @@ health (connection_health.py): the `error` status the admin API shows.
 from __future__ import annotations
 
 import html
+import json
 from urllib.parse import urlencode
 
 import azure.functions as func
 
 from shared import connection_health, events, logins
 from shared.errors import SsoError
-from shared.http import error_response, html_page, html_response, redirect
-from shared.observability import log_sign_in
+from shared.http import html_page, html_response, redirect
+from shared.observability import correlation_id, log_sign_in
 from shared.storage import tables
 
 
@@ -33,7 +34,8 @@ def user_detail(profile: dict) -> dict:
     return {"user": profile["id"], "idp_id": profile["idp_id"], "email": profile.get("email"), "entra_tenant_id": profile.get("entra_tenant_id")}
 
 
-def succeed(login: tables.Stored, profile: dict, *, extra_ops: list[tables.Op] = (), checks: list | None = None) -> func.HttpResponse:
+def succeed(login: tables.Stored, profile: dict, *, extra_ops: list[tables.Op] = (), checks: list | None = None,
+            email=None) -> func.HttpResponse:
     doc = login.doc
     event = logins.sign_in_event(doc, outcome="ok", detail=user_detail(profile))
     try:
@@ -44,11 +46,11 @@ def succeed(login: tables.Stored, profile: dict, *, extra_ops: list[tables.Op] =
     except SsoError as err:
         if err.status < 500:  # used by a concurrent callback, or a replayed assertion: the winner answered
             raise
-        return fail(login, err, checks=checks, claims=profile)
+        return fail(login, err, checks=checks, claims=profile, email=email)
     log_sign_in("ok", None, doc.get("protocol"))
     connection_health.passed(login.partition_key, doc["connection"], test=bool(doc.get("test")))
     if doc.get("test"):
-        return html_response(diagnostic_page(profile, checks or [], None))
+        return html_response(diagnostic_page(profile, checks or [], None, email, doc.get("protocol")))
     return redirect_to_app(doc["redirect_uri"], {"code": code, "state": doc.get("app_state", "")})
 
 
@@ -59,14 +61,14 @@ def as_shown(err: SsoError) -> SsoError:
     return SsoError("temporarily_unavailable", detail={**err.detail, "cause": err.code, "cause_message": err.message})
 
 
-def fail(login: tables.Stored, err: SsoError, *, checks: list | None = None, claims: dict | None = None) -> func.HttpResponse:
+def fail(login: tables.Stored, err: SsoError, *, checks: list | None = None, claims: dict | None = None, email=None) -> func.HttpResponse:
     """Records the failure; the login stays pending (see logins.py) and expires on its own."""
     doc = login.doc
     shown = as_shown(err)
     record_failure(login.partition_key, doc, shown)
     connection_health.failed(login.partition_key, doc["connection"], err, test=bool(doc.get("test")))
     if doc.get("test"):
-        return html_response(diagnostic_page(claims, checks or [], shown), 503 if shown.status >= 500 else 400)
+        return html_response(diagnostic_page(claims, checks or [], shown, email, doc.get("protocol")), 503 if shown.status >= 500 else 400)
     return redirect_to_app(doc["redirect_uri"], {"error": shown.code, "error_description": shown.message, "state": doc.get("app_state", "")})
 
 
@@ -97,20 +99,44 @@ def email_domain_events(organization: str, connection_id: str, email_check) -> l
                             detail={"domain": email_check.domain, "source": email_check.source})]
 
 
-def _row(name: str, passed: bool, message: str) -> str:
-    mark = '<span class="ok">passed</span>' if passed else '<span class="fail">failed</span>'
+def _row(name: str, passed: bool | None, message: str) -> str:
+    mark = {True: '<span class="ok">passed</span>', False: '<span class="fail">failed</span>', None: "not checked"}[passed]
     return f"<tr><td>{html.escape(name)}</td><td>{mark}</td><td>{html.escape(message)}</td></tr>"
 
 
-def diagnostic_page(data: dict | None, checks: list, err: SsoError | None) -> str:
-    """What the admin's test sign-in shows: each check (name, passed, message, ...), the outcome,
-    and what was received."""
+def email_explanation(check, protocol: str) -> str:
+    """Why `email_verified` is what it is, in the words of the rule (shared/profile.py)."""
+    kind = "attribute" if protocol == "saml" else "claim"
+    if check.verified:
+        return (f"true: {check.email} came from the email {kind}, its domain {check.domain} is one of the organization's verified "
+                "domains, and Entra vouches for it (xms_edov, or the connection is the organization's own single-tenant app).")
+    return {
+        "no_email": "false: nothing received is an email address.",
+        "not_email_claim": f"false: {check.email} came from `{check.source}`, not from the email {kind}; only an address Entra issues as the email can be verified.",
+        "domain_not_verified": f"false: {check.domain} is not one of the organization's verified domains; claim and verify it (POST /api/organizations/{{org}}/domains).",
+        "not_vouched_by_entra": f"false: Entra does not vouch for {check.email}: add the optional claim xms_edov to the app registration's tokens, or use the organization's own single-tenant app.",
+    }.get(check.reason, f"false: {check.reason}.")
+
+
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def diagnostic_page(data: dict | None, checks: list, err: SsoError | None, email=None, protocol: str = "oidc") -> str:
+    """What the admin's test sign-in shows: each check (name, passed / failed / not checked,
+    message, ...), the outcome, why `email_verified` is what it is, what was received (as JSON),
+    and the correlation id its event carries."""
     verdict = (f'<p class="fail"><strong>Sign-in would fail: {html.escape(err.code)}</strong> &mdash; {html.escape(err.message)}</p>'
                if err else '<p class="ok"><strong>Sign-in works.</strong> No code was issued: this was a test.</p>')
     rows = "".join(_row(name, passed, message) for name, passed, message, *_ in checks)
-    received = "".join(f"<tr><td>{html.escape(str(k))}</td><td colspan=2><code>{html.escape(str(v))}</code></td></tr>" for k, v in (data or {}).items())
+    if email is not None:
+        kind = "attribute" if protocol == "saml" else "claim"
+        rows += _row("email source", True, f"{email.email} from the `{email.source}` {kind}" if email.source else "no email address received")
+    received = "".join(f"<tr><td>{html.escape(str(k))}</td><td><code>{html.escape(_json(v))}</code></td></tr>" for k, v in (data or {}).items())
+    why = f"<h2>email_verified</h2><p>{html.escape(email_explanation(email, protocol))}</p>" if email is not None else ""
     return html_page(
         "Test sign-in",
         f"<h1>Test sign-in</h1>{verdict}<h2>Checks</h2><table><tr><th>check</th><th>result</th><th>detail</th></tr>{rows}</table>"
-        f"<h2>Received</h2><table>{received}</table>",
+        f"{why}<h2>Received</h2><table>{received}</table>"
+        f"<p>Correlation id: <code>{html.escape(correlation_id())}</code> (this test's event carries it)</p>",
     )

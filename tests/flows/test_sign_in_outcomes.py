@@ -163,3 +163,63 @@ def test_an_org_key_sees_the_status_too(stack, admin, oidc, browser):
     oidc_sign_in(browser, stack, organization=oidc["org"])
     view = ApiClient(stack.base_url, key).get(oidc["url"]).json()
     assert view["status"] == "error" and any(r.get("error") == "client_secret_expired" for r in view["status_reasons"])
+
+
+# -- the diagnostic pages of test sign-ins -----------------------------------------------------
+
+def saml_test_sign_in(admin, browser, url: str):
+    from tests.flows.helpers import form_action, form_fields
+
+    test_url = admin.post(url + "/test").json()["test_url"]
+    page = entra_sign_in(browser, test_url, ADELE)
+    return browser.post(form_action(page.text), data=form_fields(page.text))
+
+
+def check_rows(page: str) -> dict[str, str]:
+    """check name -> passed / failed / not checked, from the page's checks table."""
+    import re
+    from html import unescape
+
+    rows = re.findall(r"<tr><td>([^<]*)</td><td>(?:<span[^>]*>)?([a-z ]+)(?:</span>)?</td><td>", page)
+    return {unescape(name): result for name, result in rows}
+
+
+SAML_CHECKS = ("signature", "issuer", "audience", "destination", "recipient", "conditions", "InResponseTo", "NameID", "email source")
+
+
+def test_saml_diagnostic_page_lists_each_check_it_made(stack, admin, saml_org, browser):
+    page = saml_test_sign_in(admin, browser, saml_org["url"])
+    assert page.status_code == 200 and "Sign-in works" in page.text
+    rows = check_rows(page.text)
+    assert all(rows.get(name) == "passed" for name in SAML_CHECKS), rows
+    assert saml_org["connection"]["sp_entity_id"] in page.text and saml_org["connection"]["acs_url"] in page.text
+    assert "email_verified" in page.text and "verified domains" in page.text  # why it is false here: no verified domain
+    assert f"<code>{page.headers['X-Correlation-Id']}</code>" in page.text
+    assert "[&quot;" in page.text and "[&#x27;" not in page.text  # lists as JSON, not Python reprs
+    event = sign_in_events(admin, saml_org["org"])[0]
+    assert (event["type"], event["detail"]["correlation_id"]) == ("test_sign_in", page.headers["X-Correlation-Id"])
+
+
+def test_failed_saml_test_sign_in_shows_the_check_that_failed(stack, admin, saml_org, browser):
+    app_id = saml_org["connection"]["sim_app"]["app_id"]
+    stack.simulator.update_saml_app(app_id, {"sign": "response"})  # the assertion itself unsigned
+    try:
+        page = saml_test_sign_in(admin, browser, saml_org["url"])
+    finally:
+        stack.simulator.update_saml_app(app_id, {"sign": "assertion"})
+    assert page.status_code == 400 and "saml_assertion_unsigned" in page.text
+    rows = check_rows(page.text)
+    assert rows["signature"] == "failed" and list(rows.values()).count("failed") == 1, rows
+    assert f"<code>{page.headers['X-Correlation-Id']}</code>" in page.text
+
+
+def test_oidc_diagnostic_page_shows_json_values_and_why_email_is_verified(stack, admin, oidc, browser):
+    test_url = admin.post(oidc["url"] + "/test").json()["test_url"]
+    page = browser.get(entra_sign_in(browser, test_url, ADELE).headers["Location"])
+    assert page.status_code == 200 and "Sign-in works" in page.text
+    rows = check_rows(page.text)
+    assert rows["signature"] == "passed" and rows["email source"] == "passed", rows
+    assert "<code>false</code>" in page.text and "<code>False</code>" not in page.text  # email_verified as JSON
+    assert "[&quot;" in page.text and "[&#x27;" not in page.text
+    assert "is not one of the organization&#x27;s verified domains" in page.text
+    assert f"<code>{page.headers['X-Correlation-Id']}</code>" in page.text
