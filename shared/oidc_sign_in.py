@@ -65,9 +65,9 @@ def complete(params: Mapping[str, str]) -> func.HttpResponse:
             own_single_tenant_app=connection["entra_tenant_id"] == claims.get("tid"),
         )
         admit(org, connection, profile)
+        extra = email_domain_events(org["id"], connection["id"], email_check)
     except _DiagnosedFailure as diagnosed:
         return fail(login, diagnosed.error, checks=diagnosed.checks, claims=diagnosed.claims)
     except SsoError as err:
         return fail(login, err, checks=checks, claims=claims, email=email_check)
-    return succeed(login, profile, checks=checks, email=email_check,
-                   extra_ops=email_domain_events(org["id"], connection["id"], email_check))
+    return succeed(login, profile, checks=checks, email=email_check, extra_ops=extra)

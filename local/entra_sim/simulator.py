@@ -172,6 +172,10 @@ class Simulator:
     def set_token_delay(self, seconds: float) -> None:
         self.faults.set_token_delay(seconds)
 
+    def hold_token_endpoint(self):
+        """The next token request waits for `.release()`; `.reached` (an Event) says it arrived."""
+        return self.faults.hold_token_endpoint()
+
     def clear_errors(self) -> None:
         self.faults.clear()
 

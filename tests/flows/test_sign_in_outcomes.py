@@ -223,3 +223,37 @@ def test_oidc_diagnostic_page_shows_json_values_and_why_email_is_verified(stack,
     assert "[&quot;" in page.text and "[&#x27;" not in page.text
     assert "is not one of the organization&#x27;s verified domains" in page.text
     assert f"<code>{page.headers['X-Correlation-Id']}</code>" in page.text
+
+
+# -- storage lost after the login was read ---------------------------------------------------------
+
+def test_storage_down_after_the_login_is_read_sends_the_app_temporarily_unavailable(stack, admin, oidc, browser, monkeypatch):
+    """The callback read the login (so the redirect URI is known), then storage went away while
+    Entra redeemed the code: the app hears temporarily_unavailable, not a 503 page."""
+    import concurrent.futures
+
+    from local.azurite import free_port
+    from shared.settings import get_settings
+    from shared.storage import tables
+
+    started = start(browser, stack, organization=oidc["org"], state="s-storage")
+    callback_url = entra_sign_in(browser, started.headers["Location"], ADELE).headers["Location"]
+    hold = stack.simulator.hold_token_endpoint()
+    endpoint = stack.storage_connection_string.split("TableEndpoint=")[1].split("/devstoreaccount1")[0]
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(browser.get, callback_url)
+        try:
+            assert hold.reached.wait(60), "the callback never reached Entra's token endpoint"
+            monkeypatch.setenv("SSO_STORAGE_CONNECTION_STRING", stack.storage_connection_string.replace(endpoint, f"http://127.0.0.1:{free_port()}"))
+            get_settings.cache_clear()
+            tables.reset_clients()
+        finally:
+            hold.release()
+        callback = pending.result()
+    monkeypatch.undo()
+    get_settings.cache_clear()
+    tables.reset_clients()
+    assert callback.status_code == 302 and callback.headers["Location"].startswith(APP_REDIRECT + "?"), callback.text[:300]
+    answer = query(callback.headers["Location"])
+    assert (answer["error"], answer["state"]) == ("temporarily_unavailable", "s-storage")
+    assert "code" in query(oidc_sign_in(browser, stack, organization=oidc["org"]).headers["Location"])  # nothing broken after
