@@ -89,3 +89,9 @@ def passed(organization: str, connection_id: str, *, test: bool) -> None:
             _cache.remember((organization, connection_id), None)
 
     _best_effort("passed", write)
+
+
+def forget(organization: str, connection_id: str) -> None:
+    """A deleted connection leaves no health row behind."""
+    tables.delete("activity", organization, _row(connection_id))
+    _cache.remember((organization, connection_id), None)

@@ -257,3 +257,15 @@ def test_storage_down_after_the_login_is_read_sends_the_app_temporarily_unavaila
     answer = query(callback.headers["Location"])
     assert (answer["error"], answer["state"]) == ("temporarily_unavailable", "s-storage")
     assert "code" in query(oidc_sign_in(browser, stack, organization=oidc["org"]).headers["Location"])  # nothing broken after
+
+
+def test_a_deleted_connection_leaves_no_health_row(stack, admin, oidc, browser):
+    from shared import connection_health
+    from shared.storage import tables
+
+    stack.simulator.set_error("AADSTS7000215", client_id=oidc["app"]["client_id"], times=1)
+    oidc_sign_in(browser, stack, organization=oidc["org"])
+    row = connection_health.HEALTH_PREFIX + oidc["connection"]["id"]
+    assert tables.get("activity", oidc["org"], row) is not None
+    assert admin.delete(oidc["url"]).status_code == 204
+    assert tables.get("activity", oidc["org"], row) is None
