@@ -54,6 +54,8 @@ def complete(params: Mapping[str, str]) -> func.HttpResponse:
     from shared.sign_in_policy import admit
 
     login = logins.read_pending(params.get("state"))
+    if login.doc.get("protocol") != "oidc":  # a SAML sign-in's RelayState (it is in the AuthnRequest URL)
+        raise SsoError("invalid_state")
     checks, claims, email_check = [], None, None
     try:
         target = live_target(login.partition_key, login.doc["connection"], test=bool(login.doc.get("test")))

@@ -269,3 +269,12 @@ def test_a_deleted_connection_leaves_no_health_row(stack, admin, oidc, browser):
     assert tables.get("activity", oidc["org"], row) is not None
     assert admin.delete(oidc["url"]).status_code == 204
     assert tables.get("activity", oidc["org"], row) is None
+
+
+def test_a_saml_sign_ins_state_at_the_oidc_callback_is_invalid_state(stack, saml_org, browser):
+    from urllib.parse import parse_qs, urlsplit
+
+    started = start(browser, stack, connection=saml_org["connection"]["id"])
+    relay_state = parse_qs(urlsplit(started.headers["Location"]).query)["RelayState"][0]
+    callback = browser.get(f"{stack.base_url}/auth/sso/microsoft/callback", params={"state": relay_state, "code": "x"})
+    assert callback.status_code == 400 and "invalid_state" in callback.text
