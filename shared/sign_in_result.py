@@ -104,6 +104,10 @@ def _row(name: str, passed: bool | None, message: str) -> str:
     return f"<tr><td>{html.escape(name)}</td><td>{mark}</td><td>{html.escape(message)}</td></tr>"
 
 
+def _source(source: str, protocol: str) -> str:
+    return "the NameID" if source == "name_id" else f"the `{source}` {'attribute' if protocol == 'saml' else 'claim'}"
+
+
 def email_explanation(check, protocol: str) -> str:
     """Why `email_verified` is what it is, in the words of the rule (shared/profile.py)."""
     kind = "attribute" if protocol == "saml" else "claim"
@@ -112,7 +116,7 @@ def email_explanation(check, protocol: str) -> str:
                 "domains, and Entra vouches for it (xms_edov, or the connection is the organization's own single-tenant app).")
     return {
         "no_email": "false: nothing received is an email address.",
-        "not_email_claim": f"false: {check.email} came from `{check.source}`, not from the email {kind}; only an address Entra issues as the email can be verified.",
+        "not_email_claim": f"false: {check.email} came from {_source(check.source, protocol)}, not from the email {kind}; only an address Entra issues as the email can be verified.",
         "domain_not_verified": f"false: {check.domain} is not one of the organization's verified domains; claim and verify it (POST /api/organizations/{{org}}/domains).",
         "not_vouched_by_entra": f"false: Entra does not vouch for {check.email}: add the optional claim xms_edov to the app registration's tokens, or use the organization's own single-tenant app.",
     }.get(check.reason, f"false: {check.reason}.")
@@ -130,8 +134,7 @@ def diagnostic_page(data: dict | None, checks: list, err: SsoError | None, email
                if err else '<p class="ok"><strong>Sign-in works.</strong> No code was issued: this was a test.</p>')
     rows = "".join(_row(name, passed, message) for name, passed, message, *_ in checks)
     if email is not None:
-        kind = "attribute" if protocol == "saml" else "claim"
-        rows += _row("email source", True, f"{email.email} from the `{email.source}` {kind}" if email.source else "no email address received")
+        rows += _row("email source", True, f"{email.email} from {_source(email.source, protocol)}" if email.source else "no email address received")
     received = "".join(f"<tr><td>{html.escape(str(k))}</td><td><code>{html.escape(_json(v))}</code></td></tr>" for k, v in (data or {}).items())
     why = f"<h2>email_verified</h2><p>{html.escape(email_explanation(email, protocol))}</p>" if email is not None else ""
     return html_page(

@@ -278,3 +278,25 @@ def test_a_saml_sign_ins_state_at_the_oidc_callback_is_invalid_state(stack, saml
     relay_state = parse_qs(urlsplit(started.headers["Location"]).query)["RelayState"][0]
     callback = browser.get(f"{stack.base_url}/auth/sso/microsoft/callback", params={"state": relay_state, "code": "x"})
     assert callback.status_code == 400 and "invalid_state" in callback.text
+
+
+def test_storage_down_when_the_acs_reads_the_login_is_a_503_page(stack, saml_org, browser, monkeypatch):
+    """Nothing about the sign-in is known yet, so no redirect URI to trust: the 503 page, not a
+    misleading 'unsolicited response' refusal."""
+    from local.azurite import free_port
+    from shared.settings import get_settings
+    from shared.storage import tables
+
+    acs_url, fields = saml_response_form(browser, stack, connection=saml_org["connection"]["id"])
+    endpoint = stack.storage_connection_string.split("TableEndpoint=")[1].split("/devstoreaccount1")[0]
+    monkeypatch.setenv("SSO_STORAGE_CONNECTION_STRING", stack.storage_connection_string.replace(endpoint, f"http://127.0.0.1:{free_port()}"))
+    get_settings.cache_clear()
+    tables.reset_clients()
+    try:
+        down = browser.post(acs_url, data=fields)
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+        tables.reset_clients()
+    assert down.status_code == 503 and "storage_unavailable" in down.text and "Location" not in down.headers
+    assert browser.post(acs_url, data=fields).status_code == 302  # the same response, once storage is back
