@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-from shared import connections, events
+from shared import connection_health, connections, events
 from shared.connection_status import public_view
 from shared.errors import SsoError
 from shared.settings import get_settings
@@ -152,6 +152,7 @@ def delete(stored: tables.Stored) -> None:
 
     doc = stored.doc
     connections.delete(doc)
+    connection_health.forget(doc["organization"], doc["id"])
     for purpose in connections.SECRET_PURPOSES:
         get_secret_store().delete_secret(connections.secret_name(doc["id"], purpose))
     events.record(doc["organization"], "connection.deleted", connection=doc["id"])

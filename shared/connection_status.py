@@ -1,12 +1,14 @@
 """A connection as the admin API shows it: what to paste into Entra, and its status with reasons.
 
-Status, worst first: `disabled`, `error` (a credential or every IdP certificate expired),
+Status, worst first: `disabled`, `error` (a credential or every IdP certificate expired, or
+the last sign-in or test failed for a reason in the connection: connection_health.py),
 `secret_expiring` / `certificate_expiring` (within STATUS_WARNING_DAYS), `active`.
 """
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
+from shared import connection_health
 from shared.certificates import certificate_facts
 from shared.settings import get_settings
 from shared.timestamps import iso, parse_iso, utc_now
@@ -21,7 +23,7 @@ def _days_left(day: date, today: date) -> int:
     return (day - today).days
 
 
-def status_of(doc: dict, today: date | None = None) -> tuple[str, list[dict]]:
+def status_of(doc: dict, today: date | None = None, health: dict | None = None) -> tuple[str, list[dict]]:
     today = today or datetime.now(timezone.utc).date()
     if not doc.get("enabled", True):
         return "disabled", [{"reason": "disabled", "message": "The connection is disabled."}]
@@ -48,6 +50,9 @@ def status_of(doc: dict, today: date | None = None) -> tuple[str, list[dict]]:
                 reasons.append({"reason": "certificate_expiring", "days_left": days, "message": f"The IdP signing certificate expires in {days} day(s): roll it over in Entra."})
     if doc.get("last_error"):
         reasons.append({"reason": "error", "message": doc["last_error"]})
+    if health:  # until a sign-in or test passes
+        reasons.append({"reason": "error", "error": health["error"], "message": f"The last sign-in failed ({health['since']}): {health['message']}",
+                        "since": health["since"]})
     if any(r["reason"].endswith("_expired") or r["reason"] == "error" for r in reasons):
         return "error", reasons
     if reasons:
@@ -93,7 +98,7 @@ def _credential_fields(doc: dict) -> dict:
 
 
 def public_view(doc: dict, etag: str | None = None) -> dict:
-    status, reasons = status_of(doc)
+    status, reasons = status_of(doc, health=connection_health.current(doc["organization"], doc["id"]))
     view = {k: v for k, v in doc.items() if k not in _INTERNAL_FIELDS and k != "last_error"}
     view.update(_setup_fields(doc), **_credential_fields(doc), status=status, status_reasons=reasons)
     if etag:

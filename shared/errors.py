@@ -52,6 +52,9 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "login_expired": ErrorSpec(400, "The sign-in took longer than 10 minutes; start it again from the application."),
     "saml_assertion_replayed": ErrorSpec(400, "This SAML assertion was already used; start the sign-in again from the application."),
     "invalid_grant": ErrorSpec(400, "The code is unknown, expired (60 s), already used, or belongs to another organization; start a new sign-in."),
+    # What the app's redirect URI gets for any failure that was not the sign-in's fault (Entra's
+    # server_error / temporarily_unavailable, its token endpoint or our storage unreachable)
+    "temporarily_unavailable": ErrorSpec(503, "The sign-in could not be completed because Entra or this service was briefly unavailable; nothing was lost. Start the sign-in again."),
     # OIDC: ID-token checks (shared/oidc/id_token.py, shared/oidc/entra_id_token.py)
     "id_token_malformed": ErrorSpec(400, "The ID token is not a well-formed signed JWT; check that the connection points at Entra's v2.0 endpoints."),
     "id_token_unsupported_alg": ErrorSpec(400, "The ID token is not signed with RS256, the only algorithm accepted; Entra signs with RS256, so the token did not come from Entra."),

@@ -13,7 +13,7 @@ import time
 from datetime import datetime, timezone
 
 from shared import activity
-from shared.observability import log
+from shared.observability import correlation_id, log
 from shared.storage import tables
 
 EVENT_PREFIX = "ev_"
@@ -26,7 +26,12 @@ def _row_key(now_ms: int) -> str:
 
 
 def event_op(event_type: str, *, connection: str | None = None, outcome: str = "ok", error: str | None = None, detail: dict | None = None) -> tables.Op:
-    """An event as a transaction operation, to commit together with the change it records."""
+    """An event as a transaction operation, to commit together with the change it records. An
+    event recorded while serving a request carries its correlation id in `detail`, the id the
+    user's error page and the app's error JSON show, so an admin can find the event."""
+    detail = dict(detail or {})
+    if correlation_id():
+        detail["correlation_id"] = correlation_id()
     now_ms = int(time.time() * 1000)
     row_key = _row_key(now_ms)
     doc = {
@@ -36,7 +41,7 @@ def event_op(event_type: str, *, connection: str | None = None, outcome: str = "
         "connection": connection,
         "outcome": outcome,
         "error": error,
-        "detail": detail or {},
+        "detail": detail,
     }
     return tables.Op("create", row_key, doc)
 

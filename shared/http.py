@@ -73,8 +73,8 @@ def wants_json(req: func.HttpRequest) -> bool:
 
 def error_response(err: SsoError, as_json: bool) -> func.HttpResponse:
     headers = {"WWW-Authenticate": 'Bearer realm="entra-sso"'} if err.status == 401 else None
-    if as_json:
-        return json_response(err.to_json(), err.status, headers)
+    if as_json:  # the correlation id in the body too: clients log bodies, not headers
+        return json_response({**err.to_json(), "correlation_id": correlation_id()}, err.status, headers)
     return html_response(error_page(err), err.status, headers)
 
 

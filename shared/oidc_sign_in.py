@@ -10,12 +10,13 @@ from typing import Mapping
 
 import azure.functions as func
 
-from shared import connections, logins, organizations
+from shared import logins
 from shared.credentials import registration
 from shared.errors import SsoError
 from shared.oidc import entra_client
 from shared.oidc.entra_id_token import diagnose_id_token, validate_id_token
 from shared.oidc.id_token import parse_jwt
+from shared.sign_in import live_target
 from shared.sign_in_result import email_domain_events, fail, succeed
 from shared.storage import tables
 
@@ -53,12 +54,12 @@ def complete(params: Mapping[str, str]) -> func.HttpResponse:
     from shared.sign_in_policy import admit
 
     login = logins.read_pending(params.get("state"))
-    stored_connection = connections.get_cached(login.doc["connection"])
-    stored_org = organizations.get_cached(login.partition_key)
-    if stored_connection is None or stored_org is None:
-        return fail(login, SsoError("unknown_connection", "The connection or organization of this sign-in was deleted."))
-    connection, org = stored_connection.doc, stored_org.doc
+    if login.doc.get("protocol") != "oidc":  # a SAML sign-in's RelayState (it is in the AuthnRequest URL)
+        raise SsoError("invalid_state")
+    checks, claims, email_check = [], None, None
     try:
+        target = live_target(login.partition_key, login.doc["connection"], test=bool(login.doc.get("test")))
+        connection, org = target.connection, target.organization
         token = entra_client.finish_auth_code_flow(registration(connection), login.doc["flow"], params)
         claims, checks = _verified_claims(login, connection, token.id_token, token.nonce)
         profile, email_check = oidc_profile(
@@ -66,8 +67,9 @@ def complete(params: Mapping[str, str]) -> func.HttpResponse:
             own_single_tenant_app=connection["entra_tenant_id"] == claims.get("tid"),
         )
         admit(org, connection, profile)
+        extra = email_domain_events(org["id"], connection["id"], email_check)
     except _DiagnosedFailure as diagnosed:
         return fail(login, diagnosed.error, checks=diagnosed.checks, claims=diagnosed.claims)
     except SsoError as err:
-        return fail(login, err)
-    return succeed(login, profile, checks=checks, extra_ops=email_domain_events(org["id"], connection["id"], email_check))
+        return fail(login, err, checks=checks, claims=claims, email=email_check)
+    return succeed(login, profile, checks=checks, email=email_check, extra_ops=extra)

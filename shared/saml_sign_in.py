@@ -13,10 +13,11 @@ from typing import Mapping
 
 import azure.functions as func
 
-from shared import connections, logins, organizations, saml
+from shared import connections, logins, saml, saml_checks
 from shared.credentials import secret_value
 from shared.errors import SsoError
 from shared.observability import log_sign_in
+from shared.sign_in import live_target
 from shared.sign_in_result import email_domain_events, fail, record_failure, redirect_to_app, succeed, user_detail
 from shared.storage import tables
 
@@ -50,10 +51,13 @@ def sp_metadata(connection_id: str) -> bytes:
 
 
 def _pending_login(relay_state: str | None, connection_id: str) -> tables.Stored | None:
-    """The login RelayState names, if it is one of ours for this connection; else None."""
+    """The login RelayState names, if it is one of ours for this connection; else None. Storage
+    being down is not "no login": it propagates (503), nothing known to send the browser to."""
     try:
         login = logins.read_pending(relay_state)
-    except SsoError:
+    except SsoError as err:
+        if err.status >= 500:
+            raise
         return None
     return login if login.doc.get("connection") == connection_id else None
 
@@ -77,29 +81,40 @@ def acs(connection_id: str, form: Mapping[str, str]) -> func.HttpResponse:
     stored = connections.get_cached(connection_id)
     if stored is None or stored.doc["protocol"] != "saml":
         raise SsoError("unknown_connection")
-    connection = stored.doc
-    stored_org = organizations.get_cached(connection["organization"])
-    if stored_org is None:
-        raise SsoError("unknown_connection")
-    org = stored_org.doc
+    organization = stored.doc["organization"]
     login = _pending_login(form.get("RelayState"), connection_id)
+    test = bool(login and login.doc.get("test"))
+    expected_request_id = login.doc["saml_request_id"] if login else None
+    checks, assertion, email_check = [], None, None
     try:
-        if not connection.get("enabled"):
-            raise SsoError("connection_disabled")
-        assertion = saml.validate_response(saml_config(connection), form.get("SAMLResponse") or "",
-                                           expected_request_id=login.doc["saml_request_id"] if login else None)
+        target = live_target(organization, connection_id, test=test)
+        connection, org = target.connection, target.organization
+        try:
+            assertion = saml.validate_response(saml_config(connection), form.get("SAMLResponse") or "", expected_request_id=expected_request_id)
+        except SsoError as err:
+            checks = saml_checks.failed_checks(err)
+            raise
+        checks = saml_checks.passed_checks(assertion, connection, saml.acs_url(connection_id), expected_request_id)
         profile, email_check = _profile(assertion, org, connection)
         admit(org, connection, profile)
         extra = [logins.replay_op(assertion.assertion_id, assertion.not_on_or_after + REPLAY_MARGIN),
                  *email_domain_events(org["id"], connection_id, email_check)]
         if login is not None:
-            return succeed(login, profile, extra_ops=extra)
+            return succeed(login, profile, extra_ops=extra, checks=checks, email=email_check)
         return _idp_initiated(org, connection, profile, extra)
     except SsoError as err:  # refused, or a replayed assertion id refused by the commit
         if login is not None:
-            return fail(login, err)
-        record_failure(org["id"], {"connection": connection_id, "protocol": "saml"}, err)
+            return fail(login, err, checks=checks, claims=_received(assertion), email=email_check)
+        if err.code != "unknown_connection":  # a deleted org or connection gets no new events
+            record_failure(organization, {"connection": connection_id, "protocol": "saml"}, err)
         raise
+
+
+def _received(assertion) -> dict | None:
+    """What a validated assertion carried, for the diagnostic page; nothing from one refused."""
+    if assertion is None:
+        return None
+    return {"NameID": assertion.name_id, **assertion.attributes}
 
 
 def _idp_initiated(org: dict, connection: dict, profile: dict, extra: list[tables.Op]) -> func.HttpResponse:

@@ -76,6 +76,25 @@ def resolve_target(params: Mapping[str, str]) -> Target:
     return Target(org, connection)
 
 
+def live_target(organization: str, connection_id: str, *, test: bool = False) -> Target:
+    """The org and connection of a sign-in being completed, checked again as `resolve_target`
+    checked them at its start: a connection deleted or disabled (or an org that stopped allowing
+    SSO) while the user was at Entra ends the sign-in there. Both endings (the OIDC callback and
+    the SAML ACS) call this, so they refuse the same things. An admin's test sign-in issues no
+    code and may try a connection before it is enabled: it needs only both to exist."""
+    stored_org = organizations.get_cached(organization)
+    stored = connections.get_cached(connection_id)
+    if stored_org is None or stored is None or stored.doc["organization"] != organization:
+        raise SsoError("unknown_connection", "The connection or organization of this sign-in was deleted.")
+    if test:
+        return Target(stored_org.doc, stored.doc)
+    if not stored.doc.get("enabled"):
+        raise SsoError("connection_disabled", "The connection was disabled during this sign-in; enable it or use another connection.")
+    if "sso" not in stored_org.doc.get("allowed_sign_in_methods", ()):
+        raise SsoError("sso_not_allowed")
+    return Target(stored_org.doc, stored.doc)
+
+
 def checked_redirect_uri(org: dict, redirect_uri: str | None) -> str:
     """Exact string match against the org's list: no prefix, no normalisation, no wildcard."""
     if not redirect_uri or redirect_uri not in org.get("redirect_uris", ()):

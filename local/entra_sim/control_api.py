@@ -26,6 +26,8 @@ class ControlApi:
              lambda r, client_id: self.sim.update_app(client_id, r.json())),
             ("POST", TENANT + "/saml-apps",
              lambda r, tenant: self.sim.add_saml_app(tenant, r.json())),
+            ("PATCH", r"/_sim/saml-apps/(?P<app_id>[^/]+)",
+             lambda r, app_id: self.sim.update_saml_app(app_id, r.json())),
             ("POST", TENANT + "/saml-certificates",
              lambda r, tenant: self.sim.add_saml_certificate(
                  tenant, activate=bool(r.json().get("activate")))),

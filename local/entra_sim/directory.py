@@ -258,6 +258,21 @@ class Directory:
 
     # -- changes after start ---------------------------------------------------------------
 
+    def update_saml_app(self, app_id: str, changes: dict) -> SamlApp:
+        """Changes an enterprise app's SAML Certificates settings as an admin would: `sign`, `algorithm`."""
+        unknown = set(changes) - {"sign", "algorithm"}
+        if unknown:
+            raise ConfigError(f"unknown SAML app setting(s) {sorted(unknown)}")
+        if changes.get("sign", SAML_SIGNINGS[0]) not in SAML_SIGNINGS or changes.get("algorithm", SAML_ALGORITHMS[0]) not in SAML_ALGORITHMS:
+            raise ConfigError(f"sign one of {SAML_SIGNINGS}, algorithm one of {SAML_ALGORITHMS}")
+        with self.lock:
+            app = self.saml_apps.get(_guid(app_id, "app_id"))
+            if app is None:
+                raise ConfigError(f"no SAML app {app_id}")
+            for name, value in changes.items():
+                setattr(app, name, value)
+            return app
+
     def update_app(self, client_id: str, changes: dict) -> App:
         """Changes an app registration as an admin would in the portal. `secrets` and
         `certificates` are added; `remove_secrets` (values) and `remove_certificates` (SHA-1

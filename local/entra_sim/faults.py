@@ -1,5 +1,7 @@
 """Failures tests ask for: AADSTS errors injected per app, user or tenant, and token endpoint
-outages (a 500/503 for the next N requests, or a delay before each answer)."""
+outages (a 500/503 for the next N requests, or a delay before each answer), and a hold: the
+next token request waits until the test releases it, so a test can change the world (e.g. stop
+storage) at a known point of a sign-in without depending on timing."""
 
 import threading
 from dataclasses import dataclass
@@ -13,6 +15,7 @@ INJECTABLE = {
     700016: {"authorize", "token", "saml"},              # application not found
     7000215: {"token"},                  # invalid client secret
     7000222: {"token"},                  # expired client secret
+    90033: {"authorize"},                # transient: redirect error=server_error
 }
 TOKEN_FAILURES = {500: 50000, 503: 90033}
 
@@ -54,12 +57,33 @@ def parse_code(code) -> int:
     return number
 
 
+class Hold:
+    """The next token request parks here: `reached` is set when it arrives; `release()` lets it on."""
+
+    def __init__(self):
+        self.reached = threading.Event()
+        self._released = threading.Event()
+
+    def release(self) -> None:
+        self._released.set()
+
+    def park(self, timeout: float = 60) -> None:
+        self.reached.set()
+        self._released.wait(timeout)
+
+
 class Faults:
     def __init__(self):
         self._lock = threading.Lock()
         self._injections: list[Injection] = []
         self._token_failures: list[int] = []  # statuses still to answer, in order
         self._token_delay = 0.0
+        self._hold: Hold | None = None
+
+    def hold_token_endpoint(self) -> Hold:
+        with self._lock:
+            self._hold = Hold()
+            return self._hold
 
     def inject(self, code, *, client_id=None, user=None, tenant_id=None, endpoint=None,
                times=None) -> dict:
@@ -102,7 +126,12 @@ class Faults:
             self._token_delay = float(seconds)
 
     def next_token_fault(self) -> tuple[float, int | None]:
-        """The delay before this token request's answer, and the failure status it gets."""
+        """The delay before this token request's answer, and the failure status it gets (after
+        waiting for a hold's release, if one is set)."""
+        with self._lock:
+            hold, self._hold = self._hold, None
+        if hold:
+            hold.park()
         with self._lock:
             status = self._token_failures.pop(0) if self._token_failures else None
             return self._token_delay, status
@@ -112,6 +141,9 @@ class Faults:
             self._injections.clear()
             self._token_failures.clear()
             self._token_delay = 0.0
+            hold, self._hold = self._hold, None
+        if hold:
+            hold.release()
 
     def view(self) -> dict:
         with self._lock:

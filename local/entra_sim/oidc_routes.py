@@ -149,6 +149,8 @@ class OidcEndpoints:
         if faults.take(65001, "authorize", **where):
             raise EntraError(65001, error="consent_required", client_id=app.client_id,
                              app_name=app.name)
+        if faults.take(90033, "authorize", **where):  # as Entra answers during an incident
+            raise EntraError(90033, error="server_error")
         code = self.sim.codes.issue(
             client_id=app.client_id, redirect_uri=redirect_uri,
             code_challenge=params["code_challenge"], nonce=params.get("nonce"),

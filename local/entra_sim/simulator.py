@@ -128,6 +128,9 @@ class Simulator:
     def add_saml_app(self, tenant: str, spec: dict) -> dict:
         return self.saml_app_view(self.directory.add_saml_app(tenant, spec))
 
+    def update_saml_app(self, app_id: str, changes: dict) -> dict:
+        return self.saml_app_view(self.directory.update_saml_app(app_id, changes))
+
     @staticmethod
     def _saml_cert_view(pair: pki.KeyPair, signing: bool) -> dict:
         return {"x5t": pair.x5t, "signing": signing, "pem": pair.cert_pem.decode(),
@@ -168,6 +171,10 @@ class Simulator:
 
     def set_token_delay(self, seconds: float) -> None:
         self.faults.set_token_delay(seconds)
+
+    def hold_token_endpoint(self):
+        """The next token request waits for `.release()`; `.reached` (an Event) says it arrived."""
+        return self.faults.hold_token_endpoint()
 
     def clear_errors(self) -> None:
         self.faults.clear()

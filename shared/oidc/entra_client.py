@@ -40,7 +40,7 @@ from msal.exceptions import MsalServiceError
 
 from shared.errors import SsoError
 from shared.oidc.discovery import provider_metadata
-from shared.oidc.entra_errors import from_token_response
+from shared.oidc.entra_errors import from_authorize_response, from_token_response
 from shared.oidc.entra_tenant import MULTI_TENANT, authority_url, normalize_tenant
 from shared.outbound import http_session
 from shared.settings import get_settings
@@ -204,6 +204,8 @@ def finish_auth_code_flow(registration: AppRegistration, flow: Mapping, callback
     auth_response = {k: callback_params[k] for k in _CALLBACK_PARAMS if isinstance(callback_params.get(k), str)}
     if not flow.get("state") or auth_response.get("state") != flow["state"] or not ("code" in auth_response or "error" in auth_response):
         raise SsoError("invalid_callback")
+    if "error" in auth_response:  # Entra's refusal came back in the redirect: nothing to redeem
+        raise from_authorize_response(auth_response)
     app = _apps.get(registration)
     try:
         result = _call_entra(lambda: app.acquire_token_by_auth_code_flow(dict(flow), auth_response))

@@ -68,8 +68,11 @@ def entra_error(error: object, description: object = None, error_codes: object =
 
 
 def from_authorize_response(params: Mapping[str, str]) -> SsoError:
-    """The error Entra redirected back with (`error`, `error_description` of the callback query)."""
-    return entra_error(params.get("error"), params.get("error_description"))
+    """The error Entra redirected back with (`error`, `error_description` of the callback query),
+    marked as such in `detail`: anyone can write it into a callback URL."""
+    err = entra_error(params.get("error"), params.get("error_description"))
+    err.detail["via"] = "authorize_redirect"
+    return err
 
 
 def from_token_response(result: Mapping) -> SsoError:

@@ -150,14 +150,42 @@ def test_failures_are_events_with_the_reason(stack, admin, oidc, browser):
     assert [(e["outcome"], e["error"]) for e in sign_ins[:2]] == [("ok", None), ("failed", "consent_required")]
 
 
-def test_token_endpoint_down_is_a_503_that_loses_nothing(stack, oidc, browser):
-    started = start(browser, stack, organization=oidc["org"])
-    callback_url = entra_sign_in(browser, started.headers["Location"], ADELE).headers["Location"]
+@pytest.mark.parametrize("status", [503, 500])
+def test_token_endpoint_down_sends_the_app_temporarily_unavailable_and_loses_nothing(stack, oidc, browser, status):
+    stack.simulator.fail_token_endpoint(status, times=1)
+    callback = oidc_sign_in(browser, stack, organization=oidc["org"], state="keep-me")
+    assert callback.status_code == 302, callback.text[:500]
+    assert callback.headers["Location"].startswith(APP_REDIRECT + "?")
+    answer = query(callback.headers["Location"])
+    assert answer["error"] == "temporarily_unavailable" and answer["state"] == "keep-me"
+    assert "Start the sign-in again" in answer["error_description"] and "storage" not in answer["error_description"].lower()
+    # The app starts again at once: no MSAL throttling of the connection after Entra's 5xx.
+    retried = oidc_sign_in(browser, stack, organization=oidc["org"])
+    assert retried.status_code == 302 and "code" in query(retried.headers["Location"]), retried.headers.get("Location")
+
+
+def test_entra_server_error_at_authorize_reaches_the_app_as_temporarily_unavailable(stack, admin, oidc, browser):
+    stack.simulator.set_error("AADSTS90033", client_id=oidc["app"]["client_id"], times=1)
+    try:
+        started = start(browser, stack, organization=oidc["org"], state="s-90033")
+        from_entra = entra_sign_in(browser, started.headers["Location"], ADELE)
+        assert query(from_entra.headers["Location"])["error"] == "server_error"  # what Entra sends
+        callback = browser.get(from_entra.headers["Location"])
+    finally:
+        stack.simulator.clear_errors()
+    assert callback.status_code == 302 and callback.headers["Location"].startswith(APP_REDIRECT + "?")
+    answer = query(callback.headers["Location"])
+    assert (answer["error"], answer["state"]) == ("temporarily_unavailable", "s-90033") and answer["error_description"]
+    event = next(e for e in admin.get(f"/api/organizations/{oidc['org']}/events").json()["items"] if e["type"] == "sign_in")
+    assert (event["outcome"], event["error"], event["detail"]["cause"]) == ("failed", "temporarily_unavailable", "authority_unreachable")
+
+
+def test_test_sign_in_with_entra_down_shows_503_on_the_diagnostic_page(stack, admin, oidc, browser):
+    test_url = admin.post(f"/api/organizations/{oidc['org']}/connections/{oidc['connection']['id']}/test").json()["test_url"]
+    from_entra = entra_sign_in(browser, test_url, ADELE)
     stack.simulator.fail_token_endpoint(503, times=1)
-    down = browser.get(callback_url)
-    assert down.status_code == 503 and "authority_unreachable" in down.text
-    retried = browser.get(callback_url)
-    assert retried.status_code == 302 and "code" in query(retried.headers["Location"])
+    page = browser.get(from_entra.headers["Location"])
+    assert page.status_code == 503 and "temporarily_unavailable" in page.text and "Location" not in page.headers
 
 
 def test_redirect_uri_mismatch_names_the_uri_to_register(stack, admin, new_org, browser):

@@ -81,3 +81,12 @@ def test_keys_rotate_over_http(sim, http, control):
     kid = control("POST", "/keys/rotate").json()["kid"]
     keys = http.get(f"{sim.authority}/common/discovery/v2.0/keys").json()["keys"]
     assert keys[0]["kid"] == kid
+
+
+def test_a_saml_apps_signing_settings_are_changed(sim, control):
+    app = control("POST", f"/tenants/{CONTOSO}/saml-apps", json={
+        "identifier": f"https://sp-{uuid.uuid4().hex[:6]}.example/saml", "reply_url": "https://sp.example/acs"}).json()
+    changed = control("PATCH", f"/saml-apps/{app['app_id']}", json={"sign": "both", "algorithm": "sha1"})
+    assert changed.status_code == 200 and (changed.json()["sign"], changed.json()["algorithm"]) == ("both", "sha1")
+    assert control("PATCH", f"/saml-apps/{app['app_id']}", json={"sign": "never"}).status_code == 400
+    assert control("PATCH", f"/saml-apps/{app['app_id']}", json={"identifier": "x"}).status_code == 400

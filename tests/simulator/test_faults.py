@@ -114,3 +114,30 @@ def test_unknown_error_codes_are_refused(sim):
         sim.set_error("AADSTS12345")
     with pytest.raises(ValueError):
         sim.set_error("AADSTS7000215", endpoint="authorize")
+
+
+def test_transient_error_at_authorize_redirects_server_error(sim, http, new_app):
+    app = new_app()
+    sim.set_error("AADSTS90033", client_id=app["client_id"], times=1)
+    _, challenge = pkce_pair()
+    params = authorize_params(app, challenge)
+    error = redirect_params(sign_in(http, sim, CONTOSO, params, ADELE))
+    assert error["error"] == "server_error" and error["error_description"].startswith("AADSTS90033: ")
+    assert error["state"] == params["state"]
+    assert "code" in redirect_params(sign_in(http, sim, CONTOSO, params, ADELE))  # used up
+
+
+def test_a_held_token_request_waits_for_its_release(sim, http, new_app):
+    import concurrent.futures
+
+    app = new_app()
+    code, verifier = signed_in_code(http, sim, app)
+    hold = sim.hold_token_endpoint()
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(redeem, http, sim, CONTOSO, app, code, verifier)
+        assert hold.reached.wait(30)
+        assert not pending.done()  # parked until released: no answer without the release
+        hold.release()
+        assert pending.result().status_code == 200
+    code, verifier = signed_in_code(http, sim, app)
+    assert redeem(http, sim, CONTOSO, app, code, verifier).status_code == 200  # a hold is for one request
