@@ -1,4 +1,6 @@
 // The Flex Consumption plan and the Function App (Python 3.11 on Linux), with its custom domain.
+// Its outbound traffic goes through the stamp's VNet (storage and Key Vault accept nothing else);
+// inbound stays public: browsers and customers' backends call it from anywhere.
 // Flex Consumption takes its runtime, scale and package location from functionAppConfig; the app
 // settings it deprecates (FUNCTIONS_WORKER_RUNTIME, FUNCTIONS_EXTENSION_VERSION,
 // WEBSITE_RUN_FROM_PACKAGE, WEBSITE_CONTENT*, SCM_DO_BUILD_DURING_DEPLOYMENT, ...) must not be set.
@@ -38,6 +40,14 @@ param publicHostName string
 ])
 param customDomainStage string
 
+// Named apart from the property it sets, and defaulted, so that Checkov (which reads each file
+// alone) sees a value: main.bicep always passes the region's own.
+@description('Zone-redundant plan, where the region offers it for Flex Consumption.')
+param planZoneRedundant bool = true
+
+@description('Subnet of the stamp VNet the app\'s outbound traffic goes through (network.bicep).')
+param subnetId string
+
 // What the Functions host and the Azure SDK need, all keyless:
 // - AzureWebJobsStorage__*: the host's storage through the user-assigned identity;
 // - APPLICATIONINSIGHTS_*: telemetry with an Entra token (local auth is off on App Insights);
@@ -63,10 +73,16 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   }
   properties: {
     reserved: true // Linux
+    // Instances spread over the region's zones; the platform then keeps at least two always-ready
+    // instances whatever alwaysReady says.
+    zoneRedundant: planZoneRedundant
   }
 }
 
 resource app 'Microsoft.Web/sites@2024-04-01' = {
+  // checkov:skip=CKV_AZURE_222: public by design: the sign-in routes serve any browser and the token and admin APIs serve customers' backends; every route but health and the sign-in flow needs an API key
+  // checkov:skip=CKV_AZURE_17: browsers sign in here, so TLS client certificates cannot be required; apps authenticate with API keys
+  // checkov:skip=CKV_AZURE_212: numberOfWorkers does not apply to Flex Consumption, which scales per function; functionAppConfig sets always-ready instances, and a zone-redundant plan keeps at least two
   name: appName
   location: location
   tags: tags
@@ -80,11 +96,16 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    virtualNetworkSubnetId: subnetId
     // Key Vault references (SSO_BOOTSTRAP_API_KEY) resolve with the user-assigned identity.
     keyVaultReferenceIdentity: identityId
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
+      http20Enabled: true
+      // Anonymous, 200 only when storage and the secret store answer: an instance that cannot
+      // reach them is taken out of rotation and replaced.
+      healthCheckPath: '/api/health'
       // The whole set, every deployment: a setting added by hand in the portal does not survive.
       appSettings: [for setting in items(union(hostSettings, ssoAppSettings)): {
         name: setting.key

@@ -10,5 +10,7 @@ param regionHostNames = {
   eu: 'identity.eu.example.com'
   au: 'identity.au.example.com'
 }
+// North Europe has availability zones for Flex Consumption and ZRS storage.
+param zoneRedundant = true
 // 'bootstrap' once the CNAME and asuid TXT records exist, then 'bound' (docs/deploy.md, DNS).
 param customDomainStage = 'none'

@@ -107,7 +107,8 @@ class Evaluator:
     knows (module outputs such as endpoints, environment()). An expression outside this subset
     raises Unevaluable, so a test can never pass by skipping part of a value."""
 
-    ENVIRONMENT = {"authentication": {"loginEndpoint": "https://login.microsoftonline.com/"}}
+    ENVIRONMENT = {"authentication": {"loginEndpoint": "https://login.microsoftonline.com/"},
+                   "suffixes": {"storage": "core.windows.net"}}
 
     def __init__(self, file: BicepFile, params: dict[str, Any], outputs: dict[tuple[str, str], Any]):
         self.file, self.params, self.outputs = file, params, outputs

@@ -54,3 +54,12 @@ def test_packages_what_the_functions_host_loads():
     for path in copy.split():
         assert (ROOT / path).exists(), f"the package names {path}, which does not exist"
     assert {"function_app.py", "host.json", "requirements.txt"} <= set(copy.split())
+
+
+def test_checkov_is_installed_wherever_the_suite_runs():
+    """tests/infra/test_checkov.py needs .venv-checkov: scripts/test (the README's command) and the
+    workflow's test job both build it from requirements-checkov.txt."""
+    install = ".venv-checkov/bin/pip install"
+    assert f"{install} --no-cache-dir -r requirements-checkov.txt" in text()
+    assert f"{install} --quiet --disable-pip-version-check -r requirements-checkov.txt" in \
+        (ROOT / "scripts" / "test").read_text(encoding="utf-8")

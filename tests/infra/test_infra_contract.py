@@ -316,3 +316,126 @@ def test_region_param_file(region):
 
 def test_settings_module_exports_what_the_tests_use():
     assert settings_module.REGIONS == REGIONS
+
+
+# ---------------------------------------------------------------------------- zones and network
+
+STORAGE, VAULT = "Microsoft.Storage/storageAccounts", "Microsoft.KeyVault/vaults"
+
+
+def module_params(file, path: str) -> Node:
+    [decl] = [d for d in file.modules.values() if d.type == path]
+    return decl.body().get("params")
+
+
+def ident(node: Node | None) -> str:
+    assert node is not None and node.kind == "ident", f"expected a name, got {node and node.kind}"
+    return node.value
+
+
+def module_output(node: Node | None) -> tuple[str, str]:
+    """`<module>.outputs.<name>` as (module, name)."""
+    assert node is not None and node.kind == "prop" and node.children[0].kind == "prop" \
+        and node.children[0].value == "outputs", "expected a module output"
+    return node.children[0].children[0].value, node.value
+
+
+@pytest.mark.parametrize("region", REGIONS)
+def test_each_region_file_decides_zone_redundancy(region):
+    """eastus2, northeurope and australiaeast all offer availability zones for Flex Consumption
+    and ZRS storage; main.bicep has no default, so a new region must say whether its location does."""
+    assert model.load(model.MAIN).params["zoneRedundant"].value is None
+    assert model.param_values(model.PARAMS / f"{region}.bicepparam")["zoneRedundant"] is True
+
+
+def test_zone_redundancy_reaches_the_plan_and_the_storage_account():
+    main = model.load(model.MAIN)
+    assert ident(module_params(main, "modules/functionapp.bicep").get("planZoneRedundant")) == "zoneRedundant"
+    assert ident(module_params(main, "modules/storage.bicep").get("zoneRedundant")) == "zoneRedundant"
+    _, plan = one_resource("Microsoft.Web/serverfarms")
+    assert ident(plan.body().get("properties", "zoneRedundant")) == "planZoneRedundant"
+    _, account = one_resource(STORAGE)
+    sku = account.body().get("sku", "name")
+    assert sku.kind == "ternary" and ident(sku.children[0]) == "zoneRedundant"
+    assert [literal(c) for c in sku.children[1:]] == ["Standard_ZRS", "Standard_LRS"]
+
+
+@pytest.mark.parametrize("resource_type", [STORAGE, VAULT])
+def test_storage_and_vault_refuse_the_public_network(resource_type):
+    _, decl = one_resource(resource_type)
+    props = decl.body().get("properties")
+    assert literal(props.get("publicNetworkAccess")) == "Disabled"
+    assert literal(props.get("networkAcls")) == {"defaultAction": "Deny", "bypass": "None"}
+
+
+def test_storage_and_vault_have_a_private_endpoint_for_each_service_the_app_uses():
+    """blob (host storage, deployment package), table (our records), vault (secret store and the
+    bootstrap key reference), each with the private DNS zone its public host name resolves through,
+    all in the stamp VNet's endpoint subnet."""
+    main = model.load(model.MAIN)
+    found = {}
+    for file, decl in model.all_decls("module"):
+        if decl.type != "private-endpoint.bicep":
+            continue
+        params = decl.body().get("params")
+        target = params.get("targetId")
+        assert target.kind == "prop" and target.value == "id"
+        zone = model.Evaluator(file, {}, {}).value(params.get("zoneName"))
+        found[literal(params.get("groupId"))] = (file.resources[ident(target.children[0])].type.split("@")[0], zone)
+        assert (ident(params.get("vnetId")), ident(params.get("subnetId"))) == ("vnetId", "endpointSubnetId")
+    assert found == {
+        "blob": (STORAGE, "privatelink.blob.core.windows.net"),
+        "table": (STORAGE, "privatelink.table.core.windows.net"),
+        "vault": (VAULT, "privatelink.vaultcore.azure.net"),
+    }
+    for path in ("modules/storage.bicep", "modules/keyvault.bicep"):
+        params = module_params(main, path)
+        assert module_output(params.get("vnetId")) == ("network", "vnetId")
+        assert module_output(params.get("endpointSubnetId")) == ("network", "endpointSubnetId")
+
+
+def test_private_endpoint_registers_its_address_in_its_zone_linked_to_the_vnet():
+    module = model.load(model.INFRA / "modules" / "private-endpoint.bicep")
+    [endpoint] = module.resources_of_type("Microsoft.Network/privateEndpoints")
+    [zone] = module.resources_of_type("Microsoft.Network/privateDnsZones")
+    [link] = module.resources_of_type("Microsoft.Network/privateDnsZones/virtualNetworkLinks")
+    [group] = module.resources_of_type("Microsoft.Network/privateEndpoints/privateDnsZoneGroups")
+    assert ident(zone.body().get("name")) == "zoneName"
+    props = endpoint.body().get("properties")
+    assert ident(props.get("subnet", "id")) == "subnetId"
+    [connection] = props.get("privateLinkServiceConnections").children
+    assert ident(connection.get("properties", "privateLinkServiceId")) == "targetId"
+    assert [ident(g) for g in connection.get("properties", "groupIds").children] == ["groupId"]
+    assert ident(link.body().get("parent")) == zone.name
+    assert ident(link.body().get("properties", "virtualNetwork", "id")) == "vnetId"
+    assert literal(link.body().get("properties", "registrationEnabled")) is False
+    assert ident(group.body().get("parent")) == endpoint.name
+    [config] = group.body().get("properties", "privateDnsZoneConfigs").children
+    zone_id = config.get("properties", "privateDnsZoneId")
+    assert (zone_id.kind, zone_id.value, ident(zone_id.children[0])) == ("prop", "id", zone.name)
+
+
+def test_app_outbound_traffic_goes_through_the_delegated_subnet():
+    main, module_decl, module = model.function_app_module()
+    assert ident(model.site(module).body().get("properties", "virtualNetworkSubnetId")) == "subnetId"
+    assert module_output(module_decl.body().get("params", "subnetId")) == ("network", "appSubnetId")
+    network = model.load(model.INFRA / "modules" / "network.bicep")
+    [vnet] = [d for d in network.resources_of_type("Microsoft.Network/virtualNetworks") if not d.existing]
+    subnets = {literal(s.get("name")): s.get("properties") for s in vnet.body().get("properties", "subnets").children}
+    assert set(subnets) == {"app", "endpoints"}
+    assert [literal(d.get("properties", "serviceName")) for d in subnets["app"].get("delegations").children] \
+        == ["Microsoft.App/environments"]
+    assert literal(subnets["endpoints"].get("privateEndpointNetworkPolicies")) == "Disabled"
+    for output, subnet in (("appSubnetId", "app"), ("endpointSubnetId", "endpoints")):
+        value = network.outputs[output].value
+        existing = network.resources[ident(value.children[0])]
+        assert value.value == "id" and existing.existing and literal(existing.body().get("name")) == subnet
+
+
+def test_app_serves_http2_and_is_health_checked_on_the_anonymous_health_route(anonymous):
+    _, app = one_resource("Microsoft.Web/sites")
+    config = app.body().get("properties", "siteConfig")
+    assert literal(config.get("http20Enabled")) is True
+    # The platform probes without a key and counts only 2xx as healthy.
+    response = anonymous.get(literal(config.get("healthCheckPath")))
+    assert response.status_code == 200 and response.json()["status"] == "ok"
