@@ -143,6 +143,14 @@ def replace(table: str, partition_key: str, row_key: str, doc: dict, etag: str, 
         )["etag"]
 
 
+def upsert(table: str, partition_key: str, row_key: str, doc: dict, indexed: dict | None = None) -> str:
+    """Creates or replaces the entity whatever it holds (last writer wins); returns the new etag."""
+    from azure.data.tables import UpdateMode
+
+    with storage_errors():
+        return _client(table).upsert_entity(_entity(partition_key, row_key, doc, indexed), mode=UpdateMode.REPLACE)["etag"]
+
+
 def delete(table: str, partition_key: str, row_key: str, etag: str | None = None) -> None:
     """Deletes (only if unchanged when `etag` is given: EtagMismatch otherwise)."""
     with storage_errors():
