@@ -29,7 +29,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from shared import connections
 from shared import validation as v
 from shared.credential_rotation import (
-    prove, record_event, record_refusal, require_oidc, rollback_until, save, switched, view,
+    prove, record_event, record_refusal, reference, require_oidc, rollback_until, save, switched, view,
 )
 from shared.errors import SsoError
 from shared.observability import log
@@ -171,6 +171,7 @@ def activate(stored: tables.Stored, body: dict, if_match: str | None = None) -> 
     etag = save(updated, stored.etag)
     record_event(doc["organization"], "connection.certificate_activated", connection=doc["id"],
                  detail={"thumbprint": pending["thumbprint"], "expires_on": pending["expires_on"],
-                         "replaced": updated["previous_credential"]["type"], "rollback_until": rollback_until(updated)})
+                         "replaced": updated["previous_credential"]["type"], "replaced_credential": reference(updated["previous_credential"]),
+                         "rollback_until": rollback_until(updated)})
     log(logging.INFO, "certificate_activated", organization=doc["organization"], connection=doc["id"], thumbprint=pending["thumbprint"])
     return view(updated, etag), etag

@@ -71,6 +71,11 @@ def current_credential(doc: dict) -> dict:
     return {"type": "secret", "version": doc["client_secret_version"], "expires_on": doc["client_secret_expires_on"]}
 
 
+def reference(credential: dict) -> dict:
+    """A credential named for an event: its type and version or thumbprint, never a value."""
+    return {k: credential[k] for k in ("type", "version", "thumbprint") if k in credential}
+
+
 def switched(doc: dict, new_credential: dict, moment: datetime) -> dict:
     """The record with `new_credential` current and the credential it replaces kept for rollback."""
     updated = dict(doc)
@@ -157,7 +162,7 @@ def rotate_secret(stored: tables.Stored, body: dict, if_match: str | None = None
     etag = save(updated, stored.etag)
     record_event(doc["organization"], "connection.secret_rotated", connection=doc["id"],
                  detail={"version": version, "expires_on": expires_on, "replaced": updated["previous_credential"]["type"],
-                         "rollback_until": rollback_until(updated)})
+                         "replaced_credential": reference(updated["previous_credential"]), "rollback_until": rollback_until(updated)})
     log(logging.INFO, "secret_rotated", organization=doc["organization"], connection=doc["id"], version=version)
     return view(updated, etag), etag
 
@@ -189,12 +194,12 @@ def rollback(stored: tables.Stored, if_match: str | None = None) -> tuple[dict, 
     if utc_now() > rollback_deadline(doc):
         raise SsoError("rollback_unavailable", f"The previous credential was replaced on {previous['replaced_at']}, more than {ROLLBACK_WINDOW.days} days ago; rotate in a new client secret instead.")
     credential = _previous_credential_value(doc, previous)
-    reference = {"type": previous["type"], **({"thumbprint": previous["thumbprint"]} if previous["type"] == "certificate" else {"version": previous["version"]})}
+    restored = reference(previous)
     try:
         prove(doc, credential, "rollback")
     except SsoError as err:
         if err.status < 500:
-            record_refusal(doc, "connection.credential_rollback_refused", err, reference)
+            record_refusal(doc, "connection.credential_rollback_refused", err, restored)
         raise
     updated = dict(doc)
     rolled_back_from = current_credential(doc)
@@ -202,6 +207,6 @@ def rollback(stored: tables.Stored, if_match: str | None = None) -> tuple[dict, 
     updated.pop("previous_credential", None)  # one step back; the newer version stays in the store
     etag = save(updated, stored.etag)
     record_event(doc["organization"], "connection.credential_rolled_back", connection=doc["id"],
-                 detail={"restored": reference, "rolled_back_from": {k: rolled_back_from[k] for k in ("type", "version", "thumbprint") if k in rolled_back_from}})
+                 detail={"restored": restored, "rolled_back_from": reference(rolled_back_from)})
     log(logging.INFO, "credential_rolled_back", organization=doc["organization"], connection=doc["id"], restored=previous["type"])
     return view(updated, etag), etag

@@ -2,8 +2,8 @@
 
 An org claims a domain and gets a TXT record to publish at `_entra-sso.<domain>`; `verify`
 reads it with a real DNS query. A domain is verified by one organization only: ownership is an
-atomic insert in the `domains` table keyed by the domain, so two orgs verifying at once cannot
-both win. The org's `verified_domains` (read-only in the org API) is then updated, etag-safe.
+atomic insert in the `domains` table keyed by the domain (or, over a stale owner row, an
+etag-conditional replace of it), so two orgs verifying at once cannot both win. The org's `verified_domains` (read-only in the org API) is then updated, etag-safe.
 
 Records in the `domains` table (domain names never contain `_`, so the two kinds cannot collide):
 - claim: partition `org_<slug>`, row `<domain>`: `{domain, organization, token, status, created,
@@ -190,10 +190,11 @@ def _take_ownership(org: dict, domain: str) -> None:
             return  # ours already (a verify that stopped half-way, or a concurrent one of ours)
         if not _owner_is_stale(current.doc):
             raise SsoError("domain_taken", f"{domain} is already verified by another organization; a domain belongs to one organization, which must delete its claim first.")
-        try:
-            tables.delete(TABLE, domain, OWNER_ROW, etag=current.etag)
+        try:  # take it over in one conditional write (a conditional delete would "succeed" for every racer)
+            tables.replace(TABLE, domain, OWNER_ROW, doc, current.etag)
+            return
         except tables.EtagMismatch:
-            pass  # someone else changed it: look again
+            pass  # someone else changed (or released) it: look again
     raise SsoError("conflict", f"{domain} changed hands while it was being verified; verify again.")
 
 

@@ -6,8 +6,10 @@ from shared.storage import tables
 
 
 def _storage_ok() -> bool:
+    """Reachable and holding every table: a missing one (storage came back empty) is created
+    again here, and storage is reported unavailable only if that fails."""
     try:
-        tables.get("organizations", "health-probe", "organization")
+        tables.ensure_tables()
         return True
     except SsoError:
         return False

@@ -6,10 +6,13 @@ A login is a row `login_<id>` in the org's partition of the `activity` table:
     callback   read; then in ONE transaction: the row becomes              2 round trips
                `code_issued` (if still unchanged: etag) + the sign-in event
                (+ the SAML assertion id's replay row)
-    token      read; delete if unchanged (etag)                            2 round trips
+    token      read; the row becomes `redeemed` (if still unchanged: etag)  2 round trips
+               and loses the profile; purge_expired removes it later
 
-The etag makes each step single use: of two concurrent callbacks with one state, exactly one
-commits. A failed callback records its event but leaves the state pending, so a fast failure
+The etag makes each step single use: of two concurrent callbacks with one state, or two
+concurrent exchanges of one code, exactly one commits. Every step is a conditional replace
+(or an insert), never a conditional delete: azure-data-tables' delete_entity reports success
+when the row is already gone, so every racer that read the row would "win" a delete. A failed callback records its event but leaves the state pending, so a fast failure
 racing a slow success can never cancel the success. The state sent to the IdP and the code
 given to the app both start with the org slug, which names the partition without a lookup.
 Only a hash of the code is stored.
@@ -123,8 +126,10 @@ def redeem_code(code: str | None, caller_organization: str | None) -> dict:
         or datetime.fromisoformat(stored.doc["expires_at"]) < utc_now()
     ):
         raise SsoError("invalid_grant")
-    try:
-        tables.delete("activity", stored.partition_key, stored.row_key, etag=stored.etag)
+    spent = {k: v for k, v in stored.doc.items() if k not in ("profile", "code_hash")}
+    try:  # the guard: a replace fails (412, or 404 once purged) for all but one reader of the row
+        tables.replace("activity", stored.partition_key, stored.row_key, {**spent, "status": "redeemed"}, stored.etag,
+                       {"expires_at": datetime.fromisoformat(stored.doc["expires_at"])})
     except tables.EtagMismatch:
         raise SsoError("invalid_grant") from None
     return stored.doc["profile"]

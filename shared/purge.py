@@ -9,8 +9,9 @@ stops after MAX_ROWS_PER_RUN rows per kind and the next run continues.
 
 Why unconditional deletes are safe: nothing changes a login or replay row after it expires
 (the callback and the token exchange refuse expired rows without writing), and GRACE outlasts
-any request that read a row just before it expired. A batch that fails because a row vanished
-meanwhile (a code redeemed at the last moment) is retried row by row.
+any request that read a row just before it expired. A redeemed code is not deleted by the token
+exchange (it is marked `redeemed`, see logins.py): this timer removes it. A batch that fails
+because a row vanished meanwhile (an overlapping run on another instance) is retried row by row.
 """
 from __future__ import annotations
 

@@ -33,11 +33,9 @@ def set_route(slug: str, region: str) -> dict:
     if region == get_settings().region:
         raise SsoError("invalid_field", "This stamp is that region: create the organization here instead of routing it.")
     doc = {"organization": slug, "region": region}
-    stored = tables.get("organizations", slug, ROUTE_ROW)
-    if stored is None:
-        tables.insert("organizations", slug, ROUTE_ROW, doc)
-    else:
-        tables.replace("organizations", slug, ROUTE_ROW, doc, stored.etag)
+    # One upsert: a PUT says where the org lives, whatever was there, so simultaneous PUTs each
+    # succeed and the last one stands (a read, then insert or replace, lost races as 500s).
+    tables.upsert("organizations", slug, ROUTE_ROW, doc)
     return doc
 
 

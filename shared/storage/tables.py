@@ -4,6 +4,10 @@ Every record is an entity whose `doc` property holds the record as JSON (lists a
 stay lists and objects), plus a few top-level properties that queries filter on (`expires_at`,
 `organization`). Failures reaching storage become `storage_unavailable` (503); nothing here
 half-writes: multi-entity changes go through `transact` (one partition, all or nothing).
+
+Tables are created on first use. A table that vanishes later (a new account behind the same
+settings, an emulator restarted in memory) is created again by the first operation that finds
+it missing, which then runs once more; GET /api/health does the same for every table.
 """
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ import json
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator, TypeVar
 
 from azure.core import MatchConditions
 from azure.core.exceptions import (
@@ -46,20 +50,24 @@ class Stored:
     row_key: str
 
 
+def _table_missing(exc: HttpResponseError) -> bool:
+    """The table itself is gone (not the entity): Table Storage's `TableNotFound`."""
+    code = getattr(exc, "error_code", None) or (exc.response.headers.get("x-ms-error-code") if exc.response is not None else None)
+    return exc.status_code == 404 and code == "TableNotFound"
+
+
 @contextmanager
 def storage_errors() -> Iterator[None]:
     """Maps SDK exceptions to our semantics; anything unexpected from storage is a 503."""
     try:
         yield
-    except ResourceExistsError as exc:
-        raise AlreadyExists() from exc
-    except (ResourceModifiedError, ResourceNotFoundError) as exc:
-        raise EtagMismatch() from exc
     except HttpResponseError as exc:
-        if exc.status_code == 412:
-            raise EtagMismatch() from exc
-        if exc.status_code == 409:
+        if _table_missing(exc):  # still missing after _on_table created it again
+            raise SsoError("storage_unavailable") from exc
+        if isinstance(exc, ResourceExistsError) or exc.status_code == 409:
             raise AlreadyExists() from exc
+        if isinstance(exc, (ResourceModifiedError, ResourceNotFoundError)) or exc.status_code == 412:
+            raise EtagMismatch() from exc
         raise SsoError("storage_unavailable") from exc
     except AzureError as exc:
         raise SsoError("storage_unavailable") from exc
@@ -90,13 +98,41 @@ def _service():
     return TableServiceClient(endpoint=settings.storage_table_endpoint, credential=DefaultAzureCredential(), **options)
 
 
+def _create(name: str) -> None:
+    with _create_lock, storage_errors():
+        _service().create_table_if_not_exists(name)
+
+
 @functools.lru_cache(maxsize=None)
 def _client(name: str):
     if name not in TABLES:
         raise ValueError(f"unknown table {name}")
-    with _create_lock, storage_errors():
-        _service().create_table_if_not_exists(name)
+    _create(name)
     return _service().get_table_client(name)
+
+
+T = TypeVar("T")
+
+
+def _on_table(table: str, action: Callable[[Any], T]) -> T:
+    """`action(client)`; when the table has vanished since it was created, creates it again and
+    runs `action` once more (call inside storage_errors: a table still missing is a 503)."""
+    try:
+        return action(_client(table))
+    except HttpResponseError as exc:
+        if not _table_missing(exc):
+            raise
+    _create(table)
+    return action(_client(table))
+
+
+def ensure_tables() -> None:
+    """Creates whichever of the stamp's tables is missing (one listing when none is)."""
+    with storage_errors():
+        present = {t.name for t in _service().list_tables()}
+    for name in TABLES:
+        if name not in present:
+            _create(name)
 
 
 def reset_clients() -> None:
@@ -122,15 +158,17 @@ def check_if_match(if_match: str | None, current_etag: str) -> None:
 def get(table: str, partition_key: str, row_key: str) -> Stored | None:
     with storage_errors():
         try:
-            return _stored(_client(table).get_entity(partition_key, row_key))
-        except ResourceNotFoundError:
+            return _stored(_on_table(table, lambda client: client.get_entity(partition_key, row_key)))
+        except ResourceNotFoundError as exc:
+            if _table_missing(exc):
+                raise
             return None
 
 
 def insert(table: str, partition_key: str, row_key: str, doc: dict, indexed: dict | None = None) -> str:
     """Creates the entity or raises AlreadyExists; returns the new etag."""
     with storage_errors():
-        return _client(table).create_entity(_entity(partition_key, row_key, doc, indexed))["etag"]
+        return _on_table(table, lambda client: client.create_entity(_entity(partition_key, row_key, doc, indexed)))["etag"]
 
 
 def replace(table: str, partition_key: str, row_key: str, doc: dict, etag: str, indexed: dict | None = None) -> str:
@@ -138,13 +176,23 @@ def replace(table: str, partition_key: str, row_key: str, doc: dict, etag: str, 
     from azure.data.tables import UpdateMode
 
     with storage_errors():
-        return _client(table).update_entity(
+        return _on_table(table, lambda client: client.update_entity(
             _entity(partition_key, row_key, doc, indexed), mode=UpdateMode.REPLACE, etag=etag, match_condition=MatchConditions.IfNotModified
-        )["etag"]
+        ))["etag"]
+
+
+def upsert(table: str, partition_key: str, row_key: str, doc: dict, indexed: dict | None = None) -> str:
+    """Creates or replaces the entity whatever it holds (last writer wins); returns the new etag."""
+    from azure.data.tables import UpdateMode
+
+    with storage_errors():
+        return _on_table(table, lambda client: client.upsert_entity(_entity(partition_key, row_key, doc, indexed), mode=UpdateMode.REPLACE))["etag"]
 
 
 def delete(table: str, partition_key: str, row_key: str, etag: str | None = None) -> None:
-    """Deletes (only if unchanged when `etag` is given: EtagMismatch otherwise)."""
+    """Deletes (only if unchanged when `etag` is given: EtagMismatch otherwise). NOT a guard:
+    the SDK reports success when the entity (or its table) does not exist, so two concurrent
+    deletes both succeed; single use is a conditional `replace` or an `insert`."""
     with storage_errors():
         if etag is None:
             _client(table).delete_entity(partition_key, row_key)
@@ -179,7 +227,7 @@ def transact(table: str, partition_key: str, ops: list[Op]) -> None:
             raise ValueError(op.kind)
     with storage_errors():
         try:
-            _client(table).submit_transaction(batch)
+            _on_table(table, lambda client: client.submit_transaction(batch))
         except TableTransactionError as exc:
             code = getattr(exc, "error_code", None) or ""
             if "EntityAlreadyExists" in str(code):
@@ -207,8 +255,8 @@ def delete_partition(table: str, partition_key: str) -> int:
     deleted = 0
     while True:
         with storage_errors():
-            keys = [e["RowKey"] for e in _client(table).query_entities(
-                "PartitionKey eq @pk", parameters={"pk": partition_key}, select=["RowKey"], results_per_page=MAX_BATCH).by_page().__next__()]
+            keys = _on_table(table, lambda client: [e["RowKey"] for e in client.query_entities(
+                "PartitionKey eq @pk", parameters={"pk": partition_key}, select=["RowKey"], results_per_page=MAX_BATCH).by_page().__next__()])
         if not keys:
             return deleted
         transact(table, partition_key, [Op("delete", row_key) for row_key in keys])
@@ -230,19 +278,25 @@ def _decode_cursor(cursor: str | None) -> Any:
 
 def query_page(table: str, query_filter: str, parameters: dict, page_size: int, cursor: str | None = None) -> tuple[list[Stored], str | None]:
     """One page of matching records, in key order, with an opaque cursor for the next page."""
-    with storage_errors():
-        pages = _client(table).query_entities(query_filter, parameters=parameters, results_per_page=page_size).by_page(
-            continuation_token=_decode_cursor(cursor)
-        )
+    token = _decode_cursor(cursor)
+
+    def page(client) -> tuple[list[Stored], str | None]:
+        pages = client.query_entities(query_filter, parameters=parameters, results_per_page=page_size).by_page(continuation_token=token)
         items = [_stored(e) for e in next(pages, [])]
         return items, _encode_cursor(pages.continuation_token)
 
+    with storage_errors():
+        return _on_table(table, page)
+
 
 def query_all(table: str, query_filter: str, parameters: dict, limit: int = 1000) -> list[Stored]:
-    with storage_errors():
+    def matching(client) -> list[Stored]:
         results = []
-        for entity in _client(table).query_entities(query_filter, parameters=parameters, results_per_page=min(limit, 1000)):
+        for entity in client.query_entities(query_filter, parameters=parameters, results_per_page=min(limit, 1000)):
             results.append(_stored(entity))
             if len(results) >= limit:
                 break
         return results
+
+    with storage_errors():
+        return _on_table(table, matching)

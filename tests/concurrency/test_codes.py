@@ -1,0 +1,20 @@
+"""A one-time code is redeemed once: of twenty simultaneous token exchanges, one gets the profile."""
+from __future__ import annotations
+
+from tests.concurrency.racing import race, one_winner
+from tests.flows.helpers import APP_REDIRECT, Browser, oidc_sign_in, query
+from tests.lifecycle.helpers import oidc_setup
+
+
+def test_twenty_simultaneous_exchanges_of_one_code_give_one_profile(stack, admin, new_org):
+    setup = oidc_setup(stack, admin, new_org)
+    callback = oidc_sign_in(Browser(stack.simulator.ca_bundle), stack, connection=setup.connection["id"])
+    assert callback.status_code == 302 and callback.headers["Location"].startswith(APP_REDIRECT + "?"), callback.text[:300]
+    code = query(callback.headers["Location"])["code"]
+
+    responses = race(stack, lambda i, s: s.post("/api/sso/token", json={"code": code}), key=setup.backend.headers["Authorization"][7:])
+    winner = one_winner(responses, lambda r: r.status_code == 200)
+    assert winner.json()["profile"]["organization"] == setup.org
+    assert all(r.json()["error"] == "invalid_grant" for r in responses if r is not winner)
+    # and once the race is over, the code stays spent
+    assert setup.backend.post("/api/sso/token", json={"code": code}).json()["error"] == "invalid_grant"
