@@ -127,10 +127,13 @@ def redeem_code(code: str | None, caller_organization: str | None) -> dict:
     ):
         raise SsoError("invalid_grant")
     spent = {k: v for k, v in stored.doc.items() if k not in ("profile", "code_hash")}
-    try:  # the guard: a replace fails (412, or 404 once purged) for all but one reader of the row
-        tables.replace("activity", stored.partition_key, stored.row_key, {**spent, "status": "redeemed"}, stored.etag,
-                       {"expires_at": datetime.fromisoformat(stored.doc["expires_at"])})
-    except tables.EtagMismatch:
+    # The guard: a replace fails (412, or 404 once purged) for all but one reader of the row; in
+    # the org's guarded partition, so a code is worthless from the moment its org is being deleted.
+    spend = tables.Op("update", stored.row_key, {**spent, "status": "redeemed"}, stored.etag,
+                      {"expires_at": datetime.fromisoformat(stored.doc["expires_at"])})
+    try:
+        activity.transact(stored.partition_key, [spend])
+    except (tables.EtagMismatch, activity.OrganizationGone):
         raise SsoError("invalid_grant") from None
     return stored.doc["profile"]
 
