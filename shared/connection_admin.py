@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-from shared import connections, events
+from shared import connections, domains, events, organizations
 from shared.connection_status import public_view
+from shared.credential_proof import prove
+from shared.credentials import certificate_credential, secret_value
 from shared.errors import SsoError
 from shared.settings import get_settings
 from shared.storage import tables
@@ -58,6 +60,16 @@ def _check_oidc(doc: dict) -> None:
     provider_metadata(doc["entra_tenant_id"])
 
 
+def _prove_current_credential(doc: dict) -> None:
+    """The stored credential must still work with the changed client id or tenant."""
+    certificate = doc.get("certificate_credential")
+    if certificate:
+        credential = certificate_credential(doc["id"], certificate)
+    else:
+        credential = secret_value(connections.secret_name(doc["id"]), doc["client_secret_version"])
+    prove(doc, credential, "update")
+
+
 def _resolve_saml_idp(doc: dict, fields: dict) -> None:
     """Fills idp_entity_id, idp_sso_url and idp_certificates from exactly one source."""
     from shared.saml import load_idp
@@ -86,11 +98,17 @@ def _resolve_saml_idp(doc: dict, fields: dict) -> None:
     )
 
 
+def _check_domains(organization: str, fields: dict) -> None:
+    if fields.get("domains"):
+        domains.refuse_unverified(organizations.require(organization).doc, fields["domains"])
+
+
 def create(organization: str, body: dict) -> tuple[dict, str]:
     protocol = body.get("protocol")
     if protocol not in connections.PROTOCOLS:
         raise SsoError("missing_field" if protocol is None else "invalid_field", "`protocol` must be `oidc` or `saml`.")
     fields = connections.clean_fields(protocol, body)
+    _check_domains(organization, fields)
     connection_id = connections.new_id()
     now = iso()
     doc = {"id": connection_id, "organization": organization, "protocol": protocol, "display_name": protocol.upper(),
@@ -101,6 +119,7 @@ def create(organization: str, body: dict) -> tuple[dict, str]:
         _check_oidc(doc)
         if secret is None or "client_secret_expires_on" not in doc:
             raise SsoError("missing_field", "`client_secret` and `client_secret_expires_on` are required: copy the secret's Value and Expires date from Entra.")
+        prove(doc, secret, "create")  # Entra accepts tenant, client id and secret together, or nothing is stored
         doc["client_secret_version"] = store_client_secret(connection_id, secret, doc["client_secret_expires_on"])
     else:
         base = get_settings().public_base_url
@@ -126,13 +145,15 @@ def update(stored: tables.Stored, body: dict, if_match: str | None) -> tuple[dic
     doc = dict(stored.doc)
     tables.check_if_match(if_match, stored.etag)
     fields = connections.clean_fields(doc["protocol"], body)
+    _check_domains(doc["organization"], fields)
     if doc["protocol"] == "oidc":
         secret = fields.pop("client_secret", None)
         doc.update(fields)
-        if {"entra_tenant_id", "allowed_tenant_ids", "client_id"} & set(fields):
-            _check_oidc(doc)
         if secret is not None:
             raise SsoError("invalid_field", "Change the client secret with POST .../secret (it is checked against Entra before it becomes current).")
+        if {"entra_tenant_id", "allowed_tenant_ids", "client_id"} & set(fields):
+            _check_oidc(doc)
+            _prove_current_credential(doc)
     else:
         old_entity_id = doc["sp_entity_id"]
         doc.update({k: v for k, v in fields.items() if k not in connections.IDP_SOURCE_FIELDS})

@@ -80,6 +80,7 @@ CATALOGUE: dict[str, ErrorSpec] = {
     # Sign-in policy and domains (shared/domains.py, shared/dns_verification.py, shared/sign_in_policy.py, shared/invitations.py)
     "consumer_domain": ErrorSpec(400, "This is a consumer email domain (outlook.com, gmail.com, ...) that no organization owns; claim a domain your organization controls."),
     "domain_not_verified": ErrorSpec(400, "The DNS TXT record was not found; publish the `txt_record` the claim returned (name and exact value), wait for DNS to update, and verify again."),
+    "domain_unverified": ErrorSpec(400, "A connection's `domains` lists only the organization's verified domains; claim the domain (POST .../domains), publish its TXT record and verify it first."),
     "domain_taken": ErrorSpec(409, "Another organization has already verified this domain; a domain belongs to one organization. It must delete its claim first."),
     "dns_unavailable": ErrorSpec(503, "The DNS lookup failed (timeout or server failure); nothing was changed. Retry shortly."),
     "policy_locks_out": ErrorSpec(400, "This sign-in policy requires SSO for everyone and leaves no password way in; add at least one admin email to `break_glass_emails`."),
