@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import secrets
 
-from shared.errors import SsoError
 from shared.oidc.entra_client import AppRegistration, probe_credential
-from shared.oidc.entra_tenant import MULTI_TENANT, is_tenant_guid
+from shared.oidc.entra_tenant import MULTI_TENANT
 
 
 def probe_tenant(doc: dict) -> str | None:
@@ -28,11 +27,4 @@ def prove(doc: dict, credential, label: str) -> None:
     `authority_unreachable`. Each proof uses an MSAL app of its own (a fresh label), so no
     earlier answer or client assertion is reused."""
     registration = AppRegistration(doc["id"], f"probe:{label}:{secrets.token_hex(8)}", doc["entra_tenant_id"], doc["client_id"], credential)
-    try:
-        probe_credential(registration, tenant_id=probe_tenant(doc))
-    except SsoError as err:
-        if err.code == "invalid_client_secret" and isinstance(credential, str) and is_tenant_guid(credential.lower()):
-            raise SsoError(err.code, "Entra refused the client secret, which looks like its Secret ID (a GUID): paste the secret's "
-                                     "Value instead (Certificates & secrets in Entra shows it only right after the secret is created).",
-                           detail=err.detail) from None
-        raise
+    probe_credential(registration, tenant_id=probe_tenant(doc))
