@@ -126,9 +126,10 @@ def create(organization: str, body: dict) -> tuple[dict, str]:
         doc.update({"sp_entity_id": f"{base}/auth/sso/saml/{connection_id}", "attribute_mapping": {},
                     "allow_idp_initiated": False, "sign_authn_requests": False})
         doc.update({k: v for k, v in fields.items() if k not in connections.IDP_SOURCE_FIELDS})
+        # No IdP yet is allowed: the connection is `pending` (its sp_entity_id and acs_url go into
+        # Entra first) and refuses sign-ins until the metadata arrives by PATCH.
+        doc.update(idp_metadata_url=None, idp_entity_id=None, idp_sso_url=None, idp_certificates=[])
         _resolve_saml_idp(doc, fields)
-        if not doc.get("idp_entity_id"):
-            raise SsoError("missing_field", "Give the IdP: `idp_metadata_url`, `idp_metadata_xml`, or `idp_entity_id` + `idp_sso_url` + `idp_certificate`.")
         connections.claim_sp_entity_id(doc["sp_entity_id"], connection_id)
         _ensure_sp_signing(doc)
     try:

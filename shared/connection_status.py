@@ -1,6 +1,7 @@
 """A connection as the admin API shows it: what to paste into Entra, and its status with reasons.
 
-Status, worst first: `disabled`, `error` (a credential or every IdP certificate expired),
+Status, worst first: `disabled`, `pending` (a SAML connection without IdP metadata yet), `error`
+(a credential or every IdP certificate expired, or the last `POST .../test` failed),
 `secret_expiring` / `certificate_expiring` (within STATUS_WARNING_DAYS), `active`.
 """
 from __future__ import annotations
@@ -8,12 +9,15 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 from shared.certificates import certificate_facts
+from shared.errors import SsoError
 from shared.settings import get_settings
 from shared.timestamps import iso, parse_iso, utc_now
 
 STATUS_WARNING_DAYS = 30
 _INTERNAL_FIELDS = ("sp_signing", "client_secret_version", "previous_client_secret", "pending_certificate", "certificate_credential", "idp_certificates",
-                    "previous_credential")
+                    "previous_credential", "test_failure")
+PENDING_MESSAGE = ("The IdP metadata is not set yet: paste sp_entity_id and acs_url into the Entra enterprise app, then PATCH this "
+                   "connection with `idp_metadata_url` (its App Federation Metadata Url). Sign-ins are refused until then.")
 ROLLBACK_WINDOW = timedelta(days=7)  # how long after a rotation the previous credential can be restored
 
 
@@ -21,10 +25,23 @@ def _days_left(day: date, today: date) -> int:
     return (day - today).days
 
 
+def is_pending(doc: dict) -> bool:
+    """A SAML connection created before its IdP metadata existed."""
+    return doc.get("protocol") == "saml" and not doc.get("idp_entity_id")
+
+
+def refuse_unusable(doc: dict) -> None:
+    """For the sign-in path: a pending connection cannot sign anyone in."""
+    if is_pending(doc):
+        raise SsoError("connection_pending")
+
+
 def status_of(doc: dict, today: date | None = None) -> tuple[str, list[dict]]:
     today = today or datetime.now(timezone.utc).date()
     if not doc.get("enabled", True):
         return "disabled", [{"reason": "disabled", "message": "The connection is disabled."}]
+    if is_pending(doc):
+        return "pending", [{"reason": "idp_metadata_missing", "message": PENDING_MESSAGE}]
     reasons: list[dict] = []
     if doc["protocol"] == "oidc":
         credential = doc.get("certificate_credential")
@@ -48,7 +65,9 @@ def status_of(doc: dict, today: date | None = None) -> tuple[str, list[dict]]:
                 reasons.append({"reason": "certificate_expiring", "days_left": days, "message": f"The IdP signing certificate expires in {days} day(s): roll it over in Entra."})
     if doc.get("last_error"):
         reasons.append({"reason": "error", "message": doc["last_error"]})
-    if any(r["reason"].endswith("_expired") or r["reason"] == "error" for r in reasons):
+    if doc.get("test_failure"):  # set by a failed POST .../test, cleared by one that passes
+        reasons.append({"reason": "test_failed", "message": doc["test_failure"]["message"], "checks": doc["test_failure"]["checks"]})
+    if any(r["reason"].endswith("_expired") or r["reason"] in ("error", "test_failed") for r in reasons):
         return "error", reasons
     if reasons:
         return reasons[0]["reason"], reasons

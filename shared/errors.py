@@ -41,6 +41,8 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "metadata_unreachable": ErrorSpec(400, "The SAML metadata URL could not be fetched; use the App Federation Metadata Url from Entra (https, public)."),
     "invalid_certificate": ErrorSpec(400, "The certificate is not a valid PEM or base64 X.509 certificate; download the Base64 certificate from Entra."),
     "certificate_expired": ErrorSpec(400, "The IdP signing certificate has expired; create a new SAML signing certificate in Entra and paste it."),
+    "connection_pending": ErrorSpec(400, "The SAML connection has no IdP metadata yet; add it with PATCH /api/organizations/{org}/connections/{connection}: `idp_metadata_url` = the enterprise app's App Federation Metadata Url from Entra."),
+    "connection_test_failed": ErrorSpec(400, "A check of the connection failed before any sign-in; fix what each failed check in `checks` says, then test again."),
     "connection_disabled": ErrorSpec(400, "The connection is disabled; enable it or use another connection."),
     # Sign-in flow: start, callback/ACS, token exchange (shared/sign_in.py, shared/logins.py)
     "unknown_organization": ErrorSpec(404, "This stamp holds no such organization; check the organization slug and the region's URL."),

@@ -14,6 +14,7 @@ from typing import Mapping
 import azure.functions as func
 
 from shared import connections, logins, organizations, saml
+from shared.connection_status import refuse_unusable
 from shared.credentials import secret_value
 from shared.errors import SsoError
 from shared.observability import log_sign_in
@@ -86,6 +87,7 @@ def acs(connection_id: str, form: Mapping[str, str]) -> func.HttpResponse:
     try:
         if not connection.get("enabled"):
             raise SsoError("connection_disabled")
+        refuse_unusable(connection)
         assertion = saml.validate_response(saml_config(connection), form.get("SAMLResponse") or "",
                                            expected_request_id=login.doc["saml_request_id"] if login else None)
         profile, email_check = _profile(assertion, org, connection)
