@@ -169,11 +169,27 @@ def update(stored: tables.Stored, body: dict, if_match: str | None) -> tuple[dic
     return public_view(doc), etag
 
 
+def _forget_as_default(organization: str, connection_id: str) -> None:
+    """An org's default_connection names one of its existing connections: a deleted one is unset."""
+    for _ in range(5):
+        stored = organizations.get(organization)
+        if stored is None or stored.doc.get("default_connection") != connection_id:
+            return
+        try:
+            organizations.save({**stored.doc, "default_connection": None}, stored.etag)
+            return
+        except SsoError as err:
+            if err.code != "conflict":
+                raise
+    raise SsoError("conflict", "The organization kept changing while its default_connection was unset; delete again.")
+
+
 def delete(stored: tables.Stored) -> None:
     from shared.secret_store import get_secret_store
 
     doc = stored.doc
     connections.delete(doc)
+    _forget_as_default(doc["organization"], doc["id"])
     for purpose in connections.SECRET_PURPOSES:
         get_secret_store().delete_secret(connections.secret_name(doc["id"], purpose))
     events.record(doc["organization"], "connection.deleted", connection=doc["id"])

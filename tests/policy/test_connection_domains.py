@@ -87,3 +87,13 @@ def test_a_new_org_cannot_name_a_default_connection(stack, admin, new_org):
                                                      "default_connection": theirs["id"]})
     assert (refused.status_code, refused.json()["error"]) == (400, "invalid_field"), refused.text
     assert admin.get("/api/organizations/org-default-x").status_code == 404
+
+
+def test_deleting_the_default_connection_unsets_it(stack, admin, new_org):
+    org = new_org()
+    kept, _ = _connection(stack, admin, org)
+    default, url = _connection(stack, admin, org)
+    assert admin.patch(f"/api/organizations/{org}", json={"default_connection": default["id"]}).status_code == 200
+    assert admin.delete(url).status_code == 204
+    assert admin.get(f"/api/organizations/{org}").json()["default_connection"] is None
+    assert admin.patch(f"/api/organizations/{org}", json={"default_connection": kept["id"]}).status_code == 200
