@@ -2,6 +2,10 @@
 `default_connection` names only one of its own connections; both through the dev host."""
 from __future__ import annotations
 
+import concurrent.futures
+import threading
+
+from tests.conftest import ApiClient
 from tests.flows.helpers import create_saml_connection
 from tests.policy.conftest import unique_domain
 
@@ -97,3 +101,42 @@ def test_deleting_the_default_connection_unsets_it(stack, admin, new_org):
     assert admin.delete(url).status_code == 204
     assert admin.get(f"/api/organizations/{org}").json()["default_connection"] is None
     assert admin.patch(f"/api/organizations/{org}", json={"default_connection": kept["id"]}).status_code == 200
+
+
+RACERS = 20
+
+
+def test_a_claim_deleted_while_connections_are_patched_never_stays_listed(stack, admin, new_org, verified_domain):
+    """19 PATCHes listing a verified domain race its claim's deletion (a barrier, through the dev
+    host): whichever order storage sees, the connection ends without the domain, and nothing 5xx."""
+    for _ in range(3):
+        org = new_org()
+        connection, url = _connection(stack, admin, org)
+        domain = verified_domain(org)
+        barrier = threading.Barrier(RACERS)
+
+        def connected() -> ApiClient:
+            """One client per thread (a Session is not thread-safe), its keep-alive connection
+            opened before the barrier, so the racers' requests arrive together, not their accepts."""
+            client = ApiClient(stack.base_url, stack.bootstrap_key)
+            assert client.get("/api/health").status_code == 200
+            return client
+
+        def patch():
+            client = connected()
+            barrier.wait()
+            return client.patch(url, json={"domains": [domain]})
+
+        def remove():
+            client = connected()
+            barrier.wait()
+            return client.delete(f"/api/organizations/{org}/domains/{domain}")
+
+        with concurrent.futures.ThreadPoolExecutor(RACERS) as pool:
+            futures = [pool.submit(remove)] + [pool.submit(patch) for _ in range(RACERS - 1)]
+            answers = [f.result() for f in futures]
+        assert answers[0].status_code == 204, answers[0].text
+        assert all(a.status_code < 500 for a in answers), [a.status_code for a in answers]
+        assert {a.status_code for a in answers[1:]} <= {200, 400, 409}
+        assert admin.get(url).json()["domains"] == []
+        assert domain not in admin.get(f"/api/organizations/{org}").json()["verified_domains"]
