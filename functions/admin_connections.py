@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from shared import admin_access, connection_admin, connections, organizations, sign_in
+from shared import admin_access, connection_admin, connection_checks, connections, organizations, sign_in
 from shared.connection_status import public_view
 from shared.http import api_handler, json_response, read_json
 
@@ -36,8 +36,12 @@ def connection(req: func.HttpRequest) -> func.HttpResponse:
 @bp.route(route="api/organizations/{org}/connections/{connection}/test", methods=["POST"])
 @api_handler
 def test_connection(req: func.HttpRequest) -> func.HttpResponse:
-    """A one-time sign-in URL that ends on a diagnostic page and issues no code."""
+    """A one-time sign-in URL that ends on a diagnostic page and issues no code, once the checks
+    the server can make alone pass (else 400 with each check and its fix)."""
     stored = admin_access.connection(req)
+    checks, stored = connection_checks.run(stored)
+    if not all(check["ok"] for check in checks):
+        return json_response(connection_checks.refusal(checks), 400)
     target = sign_in.Target(organizations.require(stored.doc["organization"]).doc, stored.doc)
     url = sign_in.begin(target, redirect_uri=None, options=sign_in.checked_options({}), test=True)
-    return json_response({"test_url": url})
+    return json_response({"test_url": url, "checks": checks})

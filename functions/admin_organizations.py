@@ -40,6 +40,7 @@ def organization(req: func.HttpRequest) -> func.HttpResponse:
         return func.HttpResponse(status_code=204)
     changes = organizations.clean_fields(read_json(req, organizations.PATCH_FIELDS))
     organizations.refuse_lock_out({**stored.doc, **changes}, changes)
+    organizations.refuse_unknown_default({**stored.doc, **changes}, changes)
     tables.check_if_match(req.headers.get("if-match"), stored.etag)
     updated = {**stored.doc, **changes}
     webhook_secret = organizations.issue_webhook_secret(updated, stored.doc) if "notification_webhook_url" in changes else None

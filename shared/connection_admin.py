@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-from shared import connection_health, connections, events
+from shared import connection_health, connections, domains, events, organizations
 from shared.connection_status import public_view
+from shared.credential_proof import prove
+from shared.credentials import certificate_credential, secret_value
 from shared.errors import SsoError
 from shared.settings import get_settings
 from shared.storage import tables
@@ -58,6 +60,16 @@ def _check_oidc(doc: dict) -> None:
     provider_metadata(doc["entra_tenant_id"])
 
 
+def _prove_current_credential(doc: dict) -> None:
+    """The stored credential must still work with the changed client id or tenant."""
+    certificate = doc.get("certificate_credential")
+    if certificate:
+        credential = certificate_credential(doc["id"], certificate)
+    else:
+        credential = secret_value(connections.secret_name(doc["id"]), doc["client_secret_version"])
+    prove(doc, credential, "update")
+
+
 def _resolve_saml_idp(doc: dict, fields: dict) -> None:
     """Fills idp_entity_id, idp_sso_url and idp_certificates from exactly one source."""
     from shared.saml import load_idp
@@ -86,11 +98,31 @@ def _resolve_saml_idp(doc: dict, fields: dict) -> None:
     )
 
 
+def _check_domains(organization: str, fields: dict) -> None:
+    if fields.get("domains"):
+        domains.refuse_unverified(organizations.require(organization).doc, fields["domains"])
+
+
+def _recheck_domains(doc: dict, etag: str) -> tuple[dict, str]:
+    """After the write, the domains again: a claim deleted between the check and the write took
+    its domain out of verified_domains before it swept the connections, so one of the two sees
+    the other and the domain is not left behind. Answers the record as it now is."""
+    verified = set(organizations.require(doc["organization"]).doc.get("verified_domains") or [])
+    gone = [d for d in doc.get("domains") or [] if d not in verified]
+    if not gone:
+        return doc, etag
+    for domain in gone:
+        connections.drop_domain(doc["organization"], domain)
+    stored = connections.get(doc["id"])
+    return (stored.doc, stored.etag) if stored else (doc, etag)
+
+
 def create(organization: str, body: dict) -> tuple[dict, str]:
     protocol = body.get("protocol")
     if protocol not in connections.PROTOCOLS:
         raise SsoError("missing_field" if protocol is None else "invalid_field", "`protocol` must be `oidc` or `saml`.")
     fields = connections.clean_fields(protocol, body)
+    _check_domains(organization, fields)
     connection_id = connections.new_id()
     now = iso()
     doc = {"id": connection_id, "organization": organization, "protocol": protocol, "display_name": protocol.upper(),
@@ -101,15 +133,17 @@ def create(organization: str, body: dict) -> tuple[dict, str]:
         _check_oidc(doc)
         if secret is None or "client_secret_expires_on" not in doc:
             raise SsoError("missing_field", "`client_secret` and `client_secret_expires_on` are required: copy the secret's Value and Expires date from Entra.")
+        prove(doc, secret, "create")  # Entra accepts tenant, client id and secret together, or nothing is stored
         doc["client_secret_version"] = store_client_secret(connection_id, secret, doc["client_secret_expires_on"])
     else:
         base = get_settings().public_base_url
         doc.update({"sp_entity_id": f"{base}/auth/sso/saml/{connection_id}", "attribute_mapping": {},
                     "allow_idp_initiated": False, "sign_authn_requests": False})
         doc.update({k: v for k, v in fields.items() if k not in connections.IDP_SOURCE_FIELDS})
+        # No IdP yet is allowed: the connection is `pending` (its sp_entity_id and acs_url go into
+        # Entra first) and refuses sign-ins until the metadata arrives by PATCH.
+        doc.update(idp_metadata_url=None, idp_entity_id=None, idp_sso_url=None, idp_certificates=[])
         _resolve_saml_idp(doc, fields)
-        if not doc.get("idp_entity_id"):
-            raise SsoError("missing_field", "Give the IdP: `idp_metadata_url`, `idp_metadata_xml`, or `idp_entity_id` + `idp_sso_url` + `idp_certificate`.")
         connections.claim_sp_entity_id(doc["sp_entity_id"], connection_id)
         _ensure_sp_signing(doc)
     try:
@@ -118,6 +152,8 @@ def create(organization: str, body: dict) -> tuple[dict, str]:
         if protocol == "saml":
             connections.release_sp_entity_id(doc["sp_entity_id"])
         raise
+    if doc["domains"]:
+        doc, etag = _recheck_domains(doc, etag)
     events.record(organization, "connection.created", connection=connection_id, detail={"protocol": protocol})
     return public_view(doc), etag
 
@@ -126,13 +162,15 @@ def update(stored: tables.Stored, body: dict, if_match: str | None) -> tuple[dic
     doc = dict(stored.doc)
     tables.check_if_match(if_match, stored.etag)
     fields = connections.clean_fields(doc["protocol"], body)
+    _check_domains(doc["organization"], fields)
     if doc["protocol"] == "oidc":
         secret = fields.pop("client_secret", None)
         doc.update(fields)
-        if {"entra_tenant_id", "allowed_tenant_ids", "client_id"} & set(fields):
-            _check_oidc(doc)
         if secret is not None:
             raise SsoError("invalid_field", "Change the client secret with POST .../secret (it is checked against Entra before it becomes current).")
+        if {"entra_tenant_id", "allowed_tenant_ids", "client_id"} & set(fields):
+            _check_oidc(doc)
+            _prove_current_credential(doc)
     else:
         old_entity_id = doc["sp_entity_id"]
         doc.update({k: v for k, v in fields.items() if k not in connections.IDP_SOURCE_FIELDS})
@@ -141,10 +179,27 @@ def update(stored: tables.Stored, body: dict, if_match: str | None) -> tuple[dic
         if doc["sp_entity_id"] != old_entity_id:
             connections.claim_sp_entity_id(doc["sp_entity_id"], doc["id"])
     etag = connections.save(doc, stored.etag)
+    if fields.get("domains"):
+        doc, etag = _recheck_domains(doc, etag)
     if doc["protocol"] == "saml" and doc["sp_entity_id"] != stored.doc["sp_entity_id"]:
         connections.release_sp_entity_id(stored.doc["sp_entity_id"])
     events.record(doc["organization"], "connection.updated", connection=doc["id"], detail={"fields": sorted(body)})
     return public_view(doc), etag
+
+
+def _forget_as_default(organization: str, connection_id: str) -> None:
+    """An org's default_connection names one of its existing connections: a deleted one is unset."""
+    for _ in range(5):
+        stored = organizations.get(organization)
+        if stored is None or stored.doc.get("default_connection") != connection_id:
+            return
+        try:
+            organizations.save({**stored.doc, "default_connection": None}, stored.etag)
+            return
+        except SsoError as err:
+            if err.code != "conflict":
+                raise
+    raise SsoError("conflict", "The organization kept changing while its default_connection was unset; delete again.")
 
 
 def delete(stored: tables.Stored) -> None:
@@ -153,6 +208,7 @@ def delete(stored: tables.Stored) -> None:
     doc = stored.doc
     connections.delete(doc)
     connection_health.forget(doc["organization"], doc["id"])
+    _forget_as_default(doc["organization"], doc["id"])
     for purpose in connections.SECRET_PURPOSES:
         get_secret_store().delete_secret(connections.secret_name(doc["id"], purpose))
     events.record(doc["organization"], "connection.deleted", connection=doc["id"])

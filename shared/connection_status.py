@@ -1,7 +1,8 @@
 """A connection as the admin API shows it: what to paste into Entra, and its status with reasons.
 
-Status, worst first: `disabled`, `error` (a credential or every IdP certificate expired, or
-the last sign-in or test failed for a reason in the connection: connection_health.py),
+Status, worst first: `disabled`, `pending` (a SAML connection without IdP metadata yet), `error`
+(a credential or every IdP certificate expired, the last `POST .../test` failed its checks, or
+the last sign-in or test sign-in failed for a reason in the connection: connection_health.py),
 `secret_expiring` / `certificate_expiring` (within STATUS_WARNING_DAYS), `active`.
 """
 from __future__ import annotations
@@ -10,12 +11,15 @@ from datetime import date, datetime, timedelta, timezone
 
 from shared import connection_health
 from shared.certificates import certificate_facts
+from shared.errors import SsoError
 from shared.settings import get_settings
 from shared.timestamps import iso, parse_iso, utc_now
 
 STATUS_WARNING_DAYS = 30
 _INTERNAL_FIELDS = ("sp_signing", "client_secret_version", "previous_client_secret", "pending_certificate", "certificate_credential", "idp_certificates",
-                    "previous_credential")
+                    "previous_credential", "test_failure")
+PENDING_MESSAGE = ("The IdP metadata is not set yet: paste sp_entity_id and acs_url into the Entra enterprise app, then PATCH this "
+                   "connection with `idp_metadata_url` (its App Federation Metadata Url). Sign-ins are refused until then.")
 ROLLBACK_WINDOW = timedelta(days=7)  # how long after a rotation the previous credential can be restored
 
 
@@ -23,10 +27,23 @@ def _days_left(day: date, today: date) -> int:
     return (day - today).days
 
 
+def is_pending(doc: dict) -> bool:
+    """A SAML connection created before its IdP metadata existed."""
+    return doc.get("protocol") == "saml" and not doc.get("idp_entity_id")
+
+
+def refuse_unusable(doc: dict) -> None:
+    """For the sign-in path: a pending connection cannot sign anyone in."""
+    if is_pending(doc):
+        raise SsoError("connection_pending")
+
+
 def status_of(doc: dict, today: date | None = None, health: dict | None = None) -> tuple[str, list[dict]]:
     today = today or datetime.now(timezone.utc).date()
     if not doc.get("enabled", True):
         return "disabled", [{"reason": "disabled", "message": "The connection is disabled."}]
+    if is_pending(doc):
+        return "pending", [{"reason": "idp_metadata_missing", "message": PENDING_MESSAGE}]
     reasons: list[dict] = []
     if doc["protocol"] == "oidc":
         credential = doc.get("certificate_credential")
@@ -50,10 +67,12 @@ def status_of(doc: dict, today: date | None = None, health: dict | None = None) 
                 reasons.append({"reason": "certificate_expiring", "days_left": days, "message": f"The IdP signing certificate expires in {days} day(s): roll it over in Entra."})
     if doc.get("last_error"):
         reasons.append({"reason": "error", "message": doc["last_error"]})
+    if doc.get("test_failure"):  # set by a failed POST .../test, cleared by one that passes
+        reasons.append({"reason": "test_failed", "message": doc["test_failure"]["message"], "checks": doc["test_failure"]["checks"]})
     if health:  # until a sign-in or test passes
         reasons.append({"reason": "error", "error": health["error"], "message": f"The last sign-in failed ({health['since']}): {health['message']}",
                         "since": health["since"]})
-    if any(r["reason"].endswith("_expired") or r["reason"] == "error" for r in reasons):
+    if any(r["reason"].endswith("_expired") or r["reason"] in ("error", "test_failed") for r in reasons):
         return "error", reasons
     if reasons:
         return reasons[0]["reason"], reasons

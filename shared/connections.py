@@ -182,6 +182,23 @@ def save(doc: dict, etag: str) -> str:
     return new_etag
 
 
+def drop_domain(organization: str, domain: str) -> None:
+    """Removes `domain` from every connection of `organization` that lists it (its claim was
+    deleted: a connection lists only verified domains). Etag-guarded, re-read on a lost race."""
+    for _ in range(5):
+        stale = [s for s in tables.query_all("connections", "organization eq @org", {"org": organization})
+                 if s.row_key == ROW and domain in (s.doc.get("domains") or [])]
+        if not stale:
+            return
+        for stored in stale:
+            try:
+                save({**stored.doc, "domains": [d for d in stored.doc["domains"] if d != domain]}, stored.etag)
+            except SsoError as err:
+                if err.code != "conflict":
+                    raise
+    raise SsoError("conflict", f"The organization's connections kept changing while {domain} was removed from them; retry.")
+
+
 def delete(doc: dict) -> None:
     tables.delete("connections", doc["id"], ROW)
     _cache.forget(doc["id"])

@@ -28,10 +28,9 @@ from datetime import datetime
 from shared import connections, events
 from shared.connection_admin import store_client_secret
 from shared.connection_status import ROLLBACK_WINDOW, public_view, rollback_deadline
+from shared.credential_proof import prove
 from shared.errors import SsoError
 from shared.observability import log
-from shared.oidc.entra_client import AppRegistration, probe_credential
-from shared.oidc.entra_tenant import MULTI_TENANT
 from shared.storage import tables
 from shared.timestamps import iso, utc_now
 
@@ -44,23 +43,6 @@ def require_oidc(doc: dict) -> None:
     if doc.get("protocol") != "oidc":
         raise SsoError("not_oidc_connection", "This is a SAML connection: it has no client secret or certificate credential. "
                                               "Its IdP signing certificates come from its metadata (PATCH `idp_metadata_url` or `idp_certificate`).")
-
-
-def probe_tenant(doc: dict) -> str | None:
-    """Where a client-credentials request can prove the credential: the connection's own tenant,
-    or for a multi-tenant app (`organizations`) the first of its allowed tenants."""
-    if doc["entra_tenant_id"] == MULTI_TENANT:
-        return doc["allowed_tenant_ids"][0]
-    return None
-
-
-def prove(doc: dict, credential, label: str) -> None:
-    """A client-credentials request with `credential` (a secret, or MSAL's certificate dict);
-    raises Entra's refusal (e.g. `invalid_client_secret`, `client_secret_expired`,
-    `invalid_client_certificate`) or `authority_unreachable`. Each proof uses an MSAL app of its
-    own (a fresh label), so no earlier answer or client assertion is reused."""
-    registration = AppRegistration(doc["id"], f"probe:{label}:{secrets.token_hex(8)}", doc["entra_tenant_id"], doc["client_id"], credential)
-    probe_credential(registration, tenant_id=probe_tenant(doc))
 
 
 def current_credential(doc: dict) -> dict:

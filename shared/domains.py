@@ -267,15 +267,38 @@ def verify(org: dict, domain: str) -> dict:
 
 
 def remove(org: dict, domain: str) -> None:
-    """Deletes the claim: out of verified_domains first (routing stops at once), then ownership."""
+    """Deletes the claim: out of verified_domains first (routing stops at once), then out of the
+    org's connections' `domains` (they list only verified domains), then ownership."""
     stored = require_claim(org, domain)
     _update_verified_domains(org["id"], lambda current: [d for d in current if d != domain])
+    connections.drop_domain(org["id"], domain)
     release_ownership(org, domain)
     try:
         tables.delete(TABLE, stored.partition_key, stored.row_key)
     except tables.EtagMismatch:
         pass
     events.record(org["id"], "domain.removed", detail={"domain": domain, "was": stored.doc["status"]})
+
+
+def refuse_unverified(org: dict, wanted: list[str]) -> None:
+    """A connection's `domains` may name only domains `org` has verified: 400 `domain_unverified`
+    for the first other one, saying what to do about it (`org` is a fresh admin-path read)."""
+    verified = set(org.get("verified_domains") or [])
+    for domain in wanted:
+        if domain in verified:
+            continue
+        base = f"/api/organizations/{org['id']}/domains"
+        owner = domain_owner(domain)
+        claim_doc = get_claim(org, domain)
+        if owner is not None and owner != org["id"]:
+            how = "it is verified by another organization, and a domain belongs to one organization; that organization must delete its claim first."
+        elif claim_doc is not None:
+            how = (f"its claim is {claim_doc.doc['status']}: publish the TXT record {record_name(domain)} with the value "
+                   f"{VALUE_PREFIX + claim_doc.doc['token']!r}, then POST {base}/{domain}/verify.")
+        else:
+            how = f"claim it with POST {base} {{\"domain\": \"{domain}\"}}, publish the TXT record it answers, then POST {base}/{domain}/verify."
+        raise SsoError("domain_unverified", f"`domains`: {domain} is not a verified domain of organization {org['id']!r}; {how}",
+                       detail={"field": "domains", "domain": domain})
 
 
 # ---------------------------------------------------------------- who owns a domain, where an email goes

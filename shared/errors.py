@@ -41,6 +41,8 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "metadata_unreachable": ErrorSpec(400, "The SAML metadata URL could not be fetched; use the App Federation Metadata Url from Entra (https, public)."),
     "invalid_certificate": ErrorSpec(400, "The certificate is not a valid PEM or base64 X.509 certificate; download the Base64 certificate from Entra."),
     "certificate_expired": ErrorSpec(400, "The IdP signing certificate has expired; create a new SAML signing certificate in Entra and paste it."),
+    "connection_pending": ErrorSpec(400, "The SAML connection has no IdP metadata yet; add it with PATCH /api/organizations/{org}/connections/{connection}: `idp_metadata_url` = the enterprise app's App Federation Metadata Url from Entra."),
+    "connection_test_failed": ErrorSpec(400, "A check of the connection failed before any sign-in; fix what each failed check in `checks` says, then test again."),
     "connection_disabled": ErrorSpec(400, "The connection is disabled; enable it or use another connection."),
     # Sign-in flow: start, callback/ACS, token exchange (shared/sign_in.py, shared/logins.py)
     "unknown_organization": ErrorSpec(404, "This stamp holds no such organization; check the organization slug and the region's URL."),
@@ -83,6 +85,7 @@ CATALOGUE: dict[str, ErrorSpec] = {
     # Sign-in policy and domains (shared/domains.py, shared/dns_verification.py, shared/sign_in_policy.py, shared/invitations.py)
     "consumer_domain": ErrorSpec(400, "This is a consumer email domain (outlook.com, gmail.com, ...) that no organization owns; claim a domain your organization controls."),
     "domain_not_verified": ErrorSpec(400, "The DNS TXT record was not found; publish the `txt_record` the claim returned (name and exact value), wait for DNS to update, and verify again."),
+    "domain_unverified": ErrorSpec(400, "A connection's `domains` lists only the organization's verified domains; claim the domain (POST .../domains), publish its TXT record and verify it first."),
     "domain_taken": ErrorSpec(409, "Another organization has already verified this domain; a domain belongs to one organization. It must delete its claim first."),
     "dns_unavailable": ErrorSpec(503, "The DNS lookup failed (timeout or server failure); nothing was changed. Retry shortly."),
     "policy_locks_out": ErrorSpec(400, "This sign-in policy requires SSO for everyone and leaves no password way in; add at least one admin email to `break_glass_emails`."),

@@ -7,7 +7,7 @@ to storage, and a write refreshes this instance's cache at once.
 from __future__ import annotations
 
 
-from shared import activity, public_url, validation as v
+from shared import activity, connections, public_url, validation as v
 from shared.errors import SsoError
 from shared.regions import UnknownOrganization
 from shared.settings import get_settings
@@ -93,6 +93,7 @@ def new_organization(body: dict) -> dict:
         "updated": now,
     }
     refuse_lock_out(org, set(body))
+    refuse_unknown_default(org, set(body))
     return org
 
 
@@ -103,6 +104,18 @@ def refuse_lock_out(org: dict, changed_fields) -> None:
 
     if LOCK_OUT_FIELDS & set(changed_fields):
         refuse(org)
+
+
+def refuse_unknown_default(org: dict, changed_fields) -> None:
+    """`default_connection` must name an existing connection of this very org (else 400
+    `invalid_field`): a sign-in by organization would otherwise fail, or start another org's."""
+    wanted = org.get("default_connection")
+    if "default_connection" not in set(changed_fields) or wanted is None:
+        return
+    stored = connections.get(wanted)
+    if stored is None or stored.doc.get("organization") != org["id"]:
+        raise SsoError("invalid_field", f"`default_connection`: organization {org['id']!r} has no connection {wanted!r}; "
+                                        f"use the id of one of its connections (GET /api/organizations/{org['id']}/connections), or null.")
 
 
 def get(slug: str) -> tables.Stored | None:

@@ -11,6 +11,7 @@ from typing import Mapping
 
 from shared import connections, logins, organizations
 from shared import validation as v
+from shared.connection_status import refuse_unusable
 from shared.errors import SsoError
 from shared.observability import set_request_organization
 from shared.regions import UnknownOrganization
@@ -71,6 +72,7 @@ def resolve_target(params: Mapping[str, str]) -> Target:
         connection = enabled_connection(org, routed.connection)
     if not connection.get("enabled"):
         raise SsoError("connection_disabled")
+    refuse_unusable(connection)
     if "sso" not in org.get("allowed_sign_in_methods", ()):
         raise SsoError("sso_not_allowed")
     return Target(org, connection)
@@ -86,6 +88,7 @@ def live_target(organization: str, connection_id: str, *, test: bool = False) ->
     stored = connections.get_cached(connection_id)
     if stored_org is None or stored is None or stored.doc["organization"] != organization:
         raise SsoError("unknown_connection", "The connection or organization of this sign-in was deleted.")
+    refuse_unusable(stored.doc)
     if test:
         return Target(stored_org.doc, stored.doc)
     if not stored.doc.get("enabled"):

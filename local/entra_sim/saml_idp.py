@@ -177,17 +177,19 @@ def sign_element(element: etree._Element, *, key_pem: bytes, cert_pem: bytes, al
 
 
 def federation_metadata_xml(*, tenant_id: str, authority: str, signing_certs_pem: list[bytes],
-                            app_id: str | None = None) -> bytes:
+                            app_id: str | None = None, realm: str | None = None) -> bytes:
     """Entra's federation metadata document (tenant-wide, or per app with `app_id`), unsigned.
 
     Like Entra's, it starts with a UTF-8 BOM, lists every signing certificate (two during a
     rollover) in a WS-Federation RoleDescriptor and in the IDPSSODescriptor, and serves SSO by
     Redirect and POST and logout by Redirect at `{authority}/{tid}/saml2`. Entra's per-app document
     differs from the tenant one only in which certificates it lists, which the caller chooses, so
-    `app_id` is accepted for the route's `?appid=` and changes nothing else.
+    `app_id` is accepted for the route's `?appid=` and changes nothing else. `realm` (`common`,
+    `organizations`) makes the tenant-independent document: `tenant_id` is then the literal
+    `{tenantid}` template of its entityID, and its endpoints are the realm's.
     """
     authority = authority.rstrip("/")
-    saml2 = f"{authority}/{tenant_id}/saml2"
+    saml2 = f"{authority}/{realm or tenant_id}/saml2"
     root = etree.Element(_m("EntityDescriptor"), nsmap={None: METADATA_NS},
                          ID=_new_id(), entityID=issuer_for(tenant_id))
     sts = etree.SubElement(root, _m("RoleDescriptor"), nsmap={"xsi": XSI_NS, "fed": WSFED_NS},
@@ -196,7 +198,7 @@ def federation_metadata_xml(*, tenant_id: str, authority: str, signing_certs_pem
     _key_descriptors(sts, signing_certs_pem)
     endpoint = etree.SubElement(sts, f"{{{WSFED_NS}}}PassiveRequestorEndpoint")
     reference = etree.SubElement(endpoint, f"{{{WSA_NS}}}EndpointReference", nsmap={"wsa": WSA_NS})
-    etree.SubElement(reference, f"{{{WSA_NS}}}Address").text = f"{authority}/{tenant_id}/wsfed"
+    etree.SubElement(reference, f"{{{WSA_NS}}}Address").text = f"{authority}/{realm or tenant_id}/wsfed"
     idp = etree.SubElement(root, _m("IDPSSODescriptor"), protocolSupportEnumeration=PROTOCOL_NS)
     _key_descriptors(idp, signing_certs_pem)
     etree.SubElement(idp, _m("SingleLogoutService"), Binding=REDIRECT_BINDING, Location=saml2)

@@ -10,7 +10,7 @@ import base64
 from . import pages, saml_idp
 from .aadsts import EntraError
 from .directory import SamlApp, Tenant, User
-from .realms import resolve
+from .realms import MULTI_TENANT, TENANT_TEMPLATE, resolve
 from .web import Request, Response, Router, html_response, json_response
 
 TENANT = r"/(?P<tenant>[^/]+)"
@@ -50,6 +50,8 @@ class SamlEndpoints:
 
     def metadata(self, request: Request, tenant: str) -> Response:
         app_id = request.query.get("appid")
+        if tenant.lower() in MULTI_TENANT and not app_id:
+            return self._tenant_independent_metadata(tenant.lower())
         try:
             found = self._tenant(tenant, "discovery")
             app = self.sim.directory.saml_apps.get(app_id.lower()) if app_id else None
@@ -61,6 +63,15 @@ class SamlEndpoints:
             certs = [pair.cert_pem for pair in found.saml_certs]
         xml = saml_idp.federation_metadata_xml(tenant_id=found.id, authority=self.sim.authority,
                                                signing_certs_pem=certs, app_id=app_id)
+        return Response(200, xml, "application/xml; charset=utf-8")
+
+    def _tenant_independent_metadata(self, realm: str) -> Response:
+        """Entra's `/common` (or `/organizations`) federation metadata: entityID is the literal
+        `https://sts.windows.net/{tenantid}/` template and SSO goes to `/{realm}/saml2`, so no
+        response ever carries that issuer. It lists Entra's global signing keys."""
+        certs = [pair.cert_pem for pair in self.sim.keys.published()]
+        xml = saml_idp.federation_metadata_xml(tenant_id=TENANT_TEMPLATE, authority=self.sim.authority,
+                                               signing_certs_pem=certs, realm=realm)
         return Response(200, xml, "application/xml; charset=utf-8")
 
     # -- single sign-on ----------------------------------------------------------------------

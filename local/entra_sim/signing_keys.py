@@ -44,6 +44,10 @@ class SigningKeys:
             retired, self._keys = self._keys[1:], self._keys[:1]
         return [k.x5t for k in retired]
 
+    def published(self) -> list[pki.KeyPair]:
+        with self._lock:
+            return list(self._keys)
+
     def jwks(self, issuer: str) -> dict:
         """Entra's JWKS shape: every key carries `issuer` (the tenant's, or the template)."""
         with self._lock:

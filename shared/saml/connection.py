@@ -35,8 +35,8 @@ class SamlConnection:
     """
 
     connection_id: str
-    idp_entity_id: str
-    idp_sso_url: str
+    idp_entity_id: str | None  # None (with no SSO URL and no certificates): pending, SP side only
+    idp_sso_url: str | None
     idp_certificates: tuple[str, ...]
     sp_entity_id: str | None = None
     allow_idp_initiated: bool = False
@@ -48,13 +48,20 @@ class SamlConnection:
     def __post_init__(self):
         object.__setattr__(self, "idp_certificates", tuple(self.idp_certificates))
         object.__setattr__(self, "attribute_mapping", MappingProxyType(dict(self.attribute_mapping)))
-        if not self.idp_certificates:
+        if self.idp_entity_id is None:
+            if self.idp_sso_url is not None or self.idp_certificates:
+                raise ValueError("a pending SAML connection (no IdP entity id) has no IdP SSO URL or certificates either")
+        elif not self.idp_certificates:
             raise ValueError("a SAML connection needs at least one IdP signing certificate")
         unknown = set(self.attribute_mapping) - set(MAPPABLE_FIELDS)
         if unknown:
             raise ValueError(f"attribute_mapping keys must be among {sorted(MAPPABLE_FIELDS)}, got {sorted(unknown)}")
         if self.sign_requests and not (self.sp_private_key_pem and self.sp_certificate_pem):
             raise ValueError("sign_requests needs the SP private key and certificate")
+
+    @property
+    def pending(self) -> bool:
+        return self.idp_entity_id is None
 
     def entity_id(self, base_url: str) -> str:
         return self.sp_entity_id or default_sp_entity_id(base_url, self.connection_id)

@@ -15,6 +15,14 @@ from shared.settings import is_loopback_host
 
 MAX_METADATA_BYTES = 1024 * 1024
 _BOM = b"\xef\xbb\xbf"
+# Entra's authorities that stand for no one tenant: their metadata's entityID is the literal
+# `https://sts.windows.net/{tenantid}/` template, which no response ever carries as its Issuer.
+_TENANT_INDEPENDENT = ("common", "organizations", "consumers")
+TENANT_INDEPENDENT_MESSAGE = (
+    "This is Entra's tenant-independent federation metadata (entityID https://sts.windows.net/{tenantid}/, "
+    "SSO at .../common/saml2): no sign-in response can ever match it. Use the enterprise app's own App Federation "
+    "Metadata Url (Single sign-on > SAML Certificates), https://login.microsoftonline.com/<tenant id>/federationmetadata/"
+    "2007-06/federationmetadata.xml?appid=<app id>, or paste that document.")
 
 
 @dataclass(frozen=True)
@@ -42,11 +50,9 @@ def parse_idp_metadata(xml: str | bytes, *, allow_loopback: bool = False,
         raise SsoError("invalid_metadata", "The metadata has no IDPSSODescriptor with an entityID and a signing certificate; paste the Federation Metadata XML from the Entra enterprise app.")
     if "singleSignOnService" not in idp:
         raise SsoError("invalid_metadata", "The metadata has no HTTP-Redirect SingleSignOnService; paste the Federation Metadata XML from the Entra enterprise app.")
-    return IdpMetadata(
-        entity_id=idp["entityId"],
-        sso_url=_sso_url(idp["singleSignOnService"]["url"], allow_loopback, "invalid_metadata"),
-        certificates=_usable(certificates, now),
-    )
+    sso_url = _sso_url(idp["singleSignOnService"]["url"], allow_loopback, "invalid_metadata")
+    refuse_tenant_independent(idp["entityId"], sso_url, "invalid_metadata")
+    return IdpMetadata(entity_id=idp["entityId"], sso_url=sso_url, certificates=_usable(certificates, now))
 
 
 def idp_from_fields(*, entity_id: str, sso_url: str, certificate: str, allow_loopback: bool = False,
@@ -55,8 +61,17 @@ def idp_from_fields(*, entity_id: str, sso_url: str, certificate: str, allow_loo
     URL and the Base64 certificate."""
     if not isinstance(entity_id, str) or not entity_id.strip() or len(entity_id) > 1024:
         raise SsoError("invalid_field", "`idp_entity_id` must be the Microsoft Entra Identifier, https://sts.windows.net/<tenant id>/.")
-    return IdpMetadata(entity_id=entity_id.strip(), sso_url=_sso_url(sso_url, allow_loopback, "invalid_field"),
-                       certificates=(load_certificate(certificate, now=now),))
+    sso_url = _sso_url(sso_url, allow_loopback, "invalid_field")
+    refuse_tenant_independent(entity_id.strip(), sso_url, "invalid_metadata")
+    return IdpMetadata(entity_id=entity_id.strip(), sso_url=sso_url, certificates=(load_certificate(certificate, now=now),))
+
+
+def refuse_tenant_independent(entity_id: str, sso_url: str, code: str) -> None:
+    """An IdP that is Entra's multi-tenant template rather than one tenant's is unusable: the
+    response's Issuer is always the user's tenant, never `{tenantid}`."""
+    first_segment = urlsplit(sso_url).path.strip("/").split("/")[0].lower()
+    if "{" in entity_id or "}" in entity_id or first_segment in _TENANT_INDEPENDENT:
+        raise SsoError(code, TENANT_INDEPENDENT_MESSAGE)
 
 
 def _usable(certificates: list[str], now: datetime.datetime | None) -> tuple[str, ...]:

@@ -7,7 +7,7 @@ from shared.saml.sp_settings import toolkit_settings
 
 
 def sp_metadata_xml(config: SamlConnection, base_url: str) -> bytes:
-    settings = toolkit_settings(config, base_url)
+    settings = toolkit_settings(config, base_url, sp_only=True)  # a pending connection has its SP metadata too
     metadata = settings.get_sp_metadata()
     errors = settings.validate_metadata(metadata)
     if errors:  # the toolkit built it from our own settings: a bug, not bad input

@@ -18,10 +18,14 @@ from shared.errors import SsoError
 from shared.saml.connection import SamlConnection
 
 
-def toolkit_settings(config: SamlConnection, base_url: str, *, with_sp_key: bool = False) -> OneLogin_Saml2_Settings:
+def toolkit_settings(config: SamlConnection, base_url: str, *, with_sp_key: bool = False, sp_only: bool = False) -> OneLogin_Saml2_Settings:
     """The toolkit's settings. The SP key is left out unless asked for (signing AuthnRequests)
     or the connection signs its requests (the toolkit then refuses settings without it): the ACS
-    never decrypts, and refuses an encrypted assertion before the toolkit sees it."""
+    never decrypts, and refuses an encrypted assertion before the toolkit sees it. A pending
+    connection (no IdP yet) has settings only for `sp_only` (its SP metadata); anything that
+    needs the IdP is `connection_pending`."""
+    if config.pending and not sp_only:
+        raise SsoError("connection_pending")
     key = config.sp_private_key_pem if with_sp_key or config.sign_requests else None
     return _cached(config.entity_id(base_url), config.acs_url(base_url), config.idp_entity_id, config.idp_sso_url,
                    config.idp_certificates, config.sign_requests, config.sp_certificate_pem, key)
@@ -46,7 +50,7 @@ def _cached(sp_entity_id, acs_url, idp_entity_id, idp_sso_url, idp_certificates,
             # x509cert too, only so the toolkit never looks for an idp.crt file when asked for it.
             "x509cert": idp_certificates[0],
             "x509certMulti": {"signing": list(idp_certificates)},
-        },
+        } if idp_entity_id is not None else {},
         "security": {
             "authnRequestsSigned": sign_requests,
             "signatureAlgorithm": OneLogin_Saml2_Constants.RSA_SHA256,
@@ -66,6 +70,6 @@ def _cached(sp_entity_id, acs_url, idp_entity_id, idp_sso_url, idp_certificates,
     try:
         # Where the toolkit looks for key and certificate files when a setting is empty: our own
         # package folder, which has none, rather than a certs/ folder next to site-packages.
-        return OneLogin_Saml2_Settings(settings, custom_base_path=os.path.dirname(__file__))
+        return OneLogin_Saml2_Settings(settings, custom_base_path=os.path.dirname(__file__), sp_validation_only=idp_entity_id is None)
     except OneLogin_Saml2_Error as error:
         raise SsoError("invalid_metadata", f"The connection's SAML settings are not usable ({error}); correct the IdP and SP fields of the connection.") from None

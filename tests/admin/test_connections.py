@@ -2,22 +2,31 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
-DEMO = json.loads((Path(__file__).resolve().parents[2] / "local" / "entra_sim" / "demo_tenants.json").read_text())
-CONTOSO = DEMO["tenants"][0]["id"]
+from tests.flows.helpers import CONTOSO, register_oidc_app
+
 UNKNOWN_TENANT = "3f1d2c4b-0000-4000-8000-000000000000"
+SECRET = "s3cr3t-value-from-entra"
 
 
-def oidc_body(**overrides) -> dict:
-    return {"protocol": "oidc", "display_name": "Contoso Entra", "entra_tenant_id": CONTOSO,
-            "client_id": "11111111-2222-4333-8444-555555555555", "client_secret": "s3cr3t-value-from-entra",
-            "client_secret_expires_on": "2099-01-01", **overrides}
+@pytest.fixture
+def entra_app(stack):
+    """An app registration in the simulator's Contoso tenant whose secret is SECRET: creating a
+    connection proves its credential with Entra, so the test's values must be real ones."""
+    return register_oidc_app(stack, secrets=[{"value": SECRET, "expires_on": "2099-01-01"}])
 
 
-def test_create_oidc_connection_shows_what_to_paste_and_hides_the_secret(stack, admin, new_org):
+@pytest.fixture
+def oidc_body(entra_app):
+    def body(**overrides) -> dict:
+        return {"protocol": "oidc", "display_name": "Contoso Entra", "entra_tenant_id": CONTOSO,
+                "client_id": entra_app["client_id"], "client_secret": SECRET, "client_secret_expires_on": "2099-01-01", **overrides}
+    return body
+
+
+def test_create_oidc_connection_shows_what_to_paste_and_hides_the_secret(stack, admin, new_org, oidc_body):
     org = new_org()
     created = admin.post(f"/api/organizations/{org}/connections", json=oidc_body())
     assert created.status_code == 201, created.text
@@ -32,7 +41,7 @@ def test_create_oidc_connection_shows_what_to_paste_and_hides_the_secret(stack, 
     assert got.status_code == 200 and "s3cr3t" not in got.text
 
 
-def test_secret_goes_to_the_secret_store_not_the_table(stack, admin, new_org):
+def test_secret_goes_to_the_secret_store_not_the_table(stack, admin, new_org, oidc_body):
     from shared.secret_store import get_secret_store
     from shared.storage import tables
 
@@ -53,13 +62,13 @@ def test_secret_goes_to_the_secret_store_not_the_table(stack, admin, new_org):
     ({"protocol": "ws-fed"}, 400, "invalid_field"),
     ({"entra_tenant_id": "organizations"}, 400, "missing_field"),
 ])
-def test_oidc_connection_validation(admin, new_org, overrides, status, code):
+def test_oidc_connection_validation(admin, new_org, oidc_body, overrides, status, code):
     org = new_org()
     response = admin.post(f"/api/organizations/{org}/connections", json=oidc_body(**overrides))
     assert (response.status_code, response.json()["error"]) == (status, code), response.text
 
 
-def test_unreachable_authority_is_a_503(stack, admin, new_org, monkeypatch):
+def test_unreachable_authority_is_a_503(stack, admin, new_org, oidc_body, monkeypatch):
     from shared.oidc import discovery
     from shared.settings import get_settings
 
@@ -76,7 +85,7 @@ def test_unreachable_authority_is_a_503(stack, admin, new_org, monkeypatch):
     assert admin.get(f"/api/organizations/{org}/connections").json()["items"] == []
 
 
-def test_patch_and_delete_connection(admin, new_org):
+def test_patch_and_delete_connection(admin, new_org, oidc_body):
     org = new_org()
     conn = admin.post(f"/api/organizations/{org}/connections", json=oidc_body()).json()
     url = f"/api/organizations/{org}/connections/{conn['id']}"
@@ -89,7 +98,7 @@ def test_patch_and_delete_connection(admin, new_org):
     assert admin.get(url).status_code == 404
 
 
-def test_connection_of_another_org_is_absent(stack, admin, new_org):
+def test_connection_of_another_org_is_absent(stack, admin, new_org, oidc_body):
     from tests.conftest import ApiClient
 
     mine, theirs = new_org(), new_org()

@@ -35,3 +35,14 @@ def test_app_metadata_by_appid_and_unknown_appid(sim, http):
     unknown = http.get(f"{sim.authority}/{CONTOSO}/federationmetadata/2007-06/"
                        "federationmetadata.xml", params={"appid": FABRIKAM_APP})
     assert unknown.status_code == 400 and unknown.json()["error_codes"] == [700016]
+
+
+def test_tenant_independent_metadata_names_the_template_issuer(sim, http):
+    """Entra's /common document: an entityID no response ever carries, SSO at /common/saml2."""
+    response = http.get(f"{sim.authority}/common/federationmetadata/2007-06/federationmetadata.xml")
+    assert response.status_code == 200 and response.content.startswith(b"\xef\xbb\xbf<?xml")
+    root = etree.fromstring(response.content[3:])
+    assert root.get("entityID") == "https://sts.windows.net/{tenantid}/"
+    sso = root.find(f"{{{MD}}}IDPSSODescriptor/{{{MD}}}SingleSignOnService")
+    assert sso.get("Location") == f"{sim.authority}/common/saml2"
+    assert root.findall(f"{{{MD}}}IDPSSODescriptor/{{{MD}}}KeyDescriptor")
