@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from lxml import etree
 
+from shared import validation
 from tests.conftest import ApiClient
 from tests.fuzz.routes import body_methods, http_routes
 
@@ -135,3 +136,10 @@ def test_a_non_ascii_saml_response_is_saml_malformed(anonymous, targets, saml_re
     response = anonymous.post(f"/auth/sso/saml/{targets.ids['connection'][1]}/acs", data={"SAMLResponse": saml_response},
                               headers={"Accept": "application/json"})
     assert _error(response) == (400, "saml_malformed")
+
+
+def test_id_patterns_refuse_a_trailing_newline():
+    """`$` matches before a final newline; the id patterns end with \\Z, so "<org>\\n" (a key
+    with a control character, which Table Storage refuses) is not an org slug."""
+    for pattern, good in ((validation.SLUG, "contoso"), (validation.CONNECTION_ID, "conn_" + "a" * 20)):
+        assert pattern.match(good) and not pattern.match(good + "\n")
