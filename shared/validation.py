@@ -112,7 +112,7 @@ def absolute_uri(field: str, value, max_length: int = 1024) -> str:
         return value
     try:
         parts = urlsplit(value)
-        parts.port
+        parts.port  # raises ValueError on a malformed port
     except ValueError:
         raise invalid(field, expected) from None
     if parts.scheme not in ("https", "http") or not parts.hostname or parts.username or parts.password:
