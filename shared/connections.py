@@ -109,7 +109,7 @@ _VALIDATORS = {
     "idp_entity_id": lambda f, x: v.text(f, x, max_length=1024),
     "idp_sso_url": lambda f, x: v.url(f, x, allow_loopback_http=get_settings().allow_loopback_metadata),
     "idp_certificate": lambda f, x: v.text(f, x, max_length=64 * 1024),
-    "sp_entity_id": lambda f, x: v.text(f, x, max_length=1024),
+    "sp_entity_id": lambda f, x: v.absolute_uri(f, x, max_length=1024),
     "attribute_mapping": _attribute_mapping,
     "allow_idp_initiated": v.boolean,
     "sign_authn_requests": v.boolean,

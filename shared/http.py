@@ -11,6 +11,7 @@ import functools
 import html
 import json
 import logging
+import math
 from typing import Callable
 from urllib.parse import parse_qsl, urlsplit
 
@@ -141,12 +142,53 @@ def read_json(req: func.HttpRequest, allowed: set[str] | frozenset[str]) -> dict
     if _content_type(req) != "application/json":
         raise SsoError("unsupported_media_type", "Send the body as JSON with 'Content-Type: application/json'.")
     try:
-        data = json.loads(body.decode("utf-8")) if body else None
+        data = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant, parse_float=_finite_float) if body else None
+    except RecursionError:  # the decoder recursed past Python's limit: deeper than any of ours
+        raise _too_deep() from None
     except (UnicodeDecodeError, ValueError):
         raise SsoError("invalid_json", "The body is not valid UTF-8 JSON.") from None
     if not isinstance(data, dict):
         raise SsoError("invalid_json", "The body must be a JSON object.")
+    _check_json_values(data)
     return _known_fields(data, allowed)
+
+
+MAX_JSON_DEPTH = 32  # our bodies nest 3 deep; deeper is an attack on every recursive consumer
+
+
+def _too_deep() -> SsoError:
+    return SsoError("invalid_json", f"The body nests deeper than {MAX_JSON_DEPTH} levels.")
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    """1e999 would become infinity, which JSON cannot write back."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError("number out of range")
+    return value
+
+
+def _check_json_values(data) -> None:
+    """Refuses nesting deeper than MAX_JSON_DEPTH and strings that are not Unicode text (a lone
+    surrogate such as "\\ud800" is valid JSON but cannot be encoded anywhere we send it)."""
+    pending = [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, (dict, list)) and depth > MAX_JSON_DEPTH:
+            raise _too_deep()
+        if isinstance(value, dict):
+            pending.extend((item, depth + 1) for pair in value.items() for item in pair)
+        elif isinstance(value, list):
+            pending.extend((item, depth + 1) for item in value)
+        elif isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise SsoError("invalid_json", "The body holds a string that is not valid Unicode (a lone surrogate such as \\ud800).") from None
 
 
 def _known_fields(data: dict, allowed: set[str] | frozenset[str]) -> dict:

@@ -25,6 +25,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from shared import activity, events
+from shared import validation as v
 from shared.errors import SsoError
 from shared.storage import tables
 from shared.timestamps import utc_now
@@ -36,10 +37,13 @@ CODE_LIFETIME = timedelta(seconds=60)
 
 
 def _split(value: str | None, parts: int) -> list[str] | None:
+    """The dot-separated pieces of a state or code, or None when malformed. Pieces become the
+    partition and row key, so each must be a valid key (no `/`, `#`, control character...):
+    checked here, before any storage call, a bad one is `invalid_state`/`invalid_grant`."""
     if not isinstance(value, str) or len(value) > 300:
         return None
     pieces = value.split(".")
-    return pieces if len(pieces) == parts and all(pieces) else None
+    return pieces if len(pieces) == parts and all(v.is_storage_key(piece) for piece in pieces) else None
 
 
 def new_state(organization: str) -> str:

@@ -9,10 +9,17 @@ from urllib.parse import urlsplit
 from shared.errors import SsoError
 from shared.settings import is_loopback_host
 
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
-CONNECTION_ID = re.compile(r"^conn_[a-z0-9]{20}$")
-_EMAIL = re.compile(r"^[^@\s]{1,64}@([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+)$")
-_DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}\Z")
+CONNECTION_ID = re.compile(r"^conn_[a-z0-9]{20}\Z")
+_EMAIL = re.compile("^[^@\\s\\x00-\\x1f\\x7f\\ud800-\\udfff]{1,64}@" r"([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+)\Z")
+_DOMAIN = re.compile(r"^(?=.{4,253}\Z)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\Z")
+# RFC 3986's characters only (no space, quote, angle bracket, backslash, control or non-ASCII):
+# such a value is an XML attribute or text node that means exactly itself.
+_URI_CHARS = re.compile(r"^[A-Za-z0-9\-._~%!$&'()*+,;=:@/?#\[\]]+\Z")
+_URN = re.compile(r"^urn:[A-Za-z0-9][A-Za-z0-9-]{0,31}:.+$", re.IGNORECASE)
+# Table Storage refuses these in a PartitionKey or RowKey (and a lone surrogate cannot be encoded).
+_KEY_FORBIDDEN = re.compile(r"[/\\#?\x00-\x1f\x7f-\x9f]")
+MAX_KEY_LENGTH = 512  # keys are at most 1 KiB of UTF-16
 
 
 def invalid(field: str, expected: str) -> SsoError:
@@ -84,4 +91,30 @@ def url(field: str, value, allow_loopback_http: bool = True, max_length: int = 2
     loopback_http = parts.scheme == "http" and allow_loopback_http and is_loopback_host(parts.hostname)
     if (parts.scheme != "https" and not loopback_http) or not parts.hostname or parts.fragment or parts.username or parts.password or port == 0:
         raise invalid(field, "an absolute https URL with no fragment or credentials (plain http only on localhost)")
+    return value
+
+
+def is_storage_key(value, max_length: int = MAX_KEY_LENGTH) -> bool:
+    """Whether `value` may be used as (part of) a PartitionKey or RowKey: a user-supplied value
+    is checked with this before any storage call, so a malformed one is the caller's 4xx and
+    never storage's 400 (which would surface as storage_unavailable)."""
+    return (isinstance(value, str) and 0 < len(value) <= max_length and value.isprintable()
+            and not _KEY_FORBIDDEN.search(value))
+
+
+def absolute_uri(field: str, value, max_length: int = 1024) -> str:
+    """An absolute http(s) URL with a host and no credentials, or a URN (`urn:<nid>:<nss>`), in
+    URI characters only: what a SAML entity id is, and safe in any XML it is written into."""
+    expected = "an absolute URI: an https URL such as https://app.contoso.com/saml, or a URN such as urn:contoso:saas"
+    if not isinstance(value, str) or len(value) > max_length or not _URI_CHARS.match(value):
+        raise invalid(field, expected)
+    if _URN.match(value):
+        return value
+    try:
+        parts = urlsplit(value)
+        parts.port  # raises ValueError on a malformed port
+    except ValueError:
+        raise invalid(field, expected) from None
+    if parts.scheme not in ("https", "http") or not parts.hostname or parts.username or parts.password:
+        raise invalid(field, expected)
     return value

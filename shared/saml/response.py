@@ -29,7 +29,6 @@ The caller keeps `assertion_id` until `not_on_or_after` (the replay cache) and l
 from __future__ import annotations
 
 import base64
-import binascii
 import calendar
 import datetime
 from dataclasses import dataclass
@@ -147,7 +146,7 @@ def _checked_base64(value: object) -> str:
     compact = "".join(value.split())  # some IdPs wrap base64 lines
     try:
         xml = base64.b64decode(compact, validate=True)  # python3-saml's decoder skips non-base64 bytes silently
-    except binascii.Error:
+    except ValueError:  # binascii.Error, or a non-ASCII character (a plain ValueError)
         raise malformed("is not base64") from None
     # The toolkit's parser refuses a DOCTYPE too, but libxml2 may stop first on an entity bomb
     # with a plain syntax error; this names the attack whatever libxml2 says.

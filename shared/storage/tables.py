@@ -30,6 +30,7 @@ from azure.core.exceptions import (
 
 from shared.errors import SsoError
 from shared.settings import get_settings
+from shared.validation import is_storage_key
 
 TABLES = ("organizations", "connections", "apikeys", "activity", "domains")
 
@@ -267,13 +268,26 @@ def _encode_cursor(token: Any) -> str | None:
     return base64.urlsafe_b64encode(json.dumps(token).encode()).decode() if token else None
 
 
+_CURSOR_FIELDS = frozenset({"PartitionKey", "RowKey"})  # the SDK's continuation token
+MAX_CURSOR_LENGTH = 4096
+
+
 def _decode_cursor(cursor: str | None) -> Any:
+    """The continuation token a cursor carries. It is user input that becomes the next keys of a
+    query, so anything but the SDK's token shape with valid keys is `invalid_request`."""
     if not cursor:
         return None
-    try:
-        return json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except ValueError:
-        raise SsoError("invalid_request", "The `cursor` parameter is not one this API returned; start again without it.") from None
+    token = None
+    if len(cursor) <= MAX_CURSOR_LENGTH:
+        try:
+            token = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        except (ValueError, UnicodeError, RecursionError):
+            pass
+    if not (isinstance(token, dict) and token and set(token) <= _CURSOR_FIELDS
+            and all(value is None or is_storage_key(value) for value in token.values())
+            and any(value is not None for value in token.values())):
+        raise SsoError("invalid_request", "The `cursor` parameter is not one this API returned; start again without it.")
+    return token
 
 
 def query_page(table: str, query_filter: str, parameters: dict, page_size: int, cursor: str | None = None) -> tuple[list[Stored], str | None]:
