@@ -124,9 +124,15 @@ def make_server(host: str, port: int, app: func.FunctionApp, functions_key: str)
 
         do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = do_OPTIONS = _dispatch
 
-    server = ThreadingHTTPServer((host, port), Handler)
+    server = _Server((host, port), Handler)
     server.daemon_threads = True
     return server
+
+
+class _Server(ThreadingHTTPServer):
+    # socketserver's default backlog of 5 resets connections that twenty simultaneous clients
+    # open at once; the Functions host in front of a real app accepts far more.
+    request_queue_size = 128
 
 
 def main(argv: list[str] | None = None) -> int:

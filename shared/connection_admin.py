@@ -172,13 +172,18 @@ def update(stored: tables.Stored, body: dict, if_match: str | None) -> tuple[dic
             _check_oidc(doc)
             _prove_current_credential(doc)
     else:
-        old_entity_id = doc["sp_entity_id"]
         doc.update({k: v for k, v in fields.items() if k not in connections.IDP_SOURCE_FIELDS})
         _resolve_saml_idp(doc, fields)
         _ensure_sp_signing(doc)
-        if doc["sp_entity_id"] != old_entity_id:
-            connections.claim_sp_entity_id(doc["sp_entity_id"], doc["id"])
-    etag = connections.save(doc, stored.etag)
+    claimed = doc["protocol"] == "saml" and doc["sp_entity_id"] != stored.doc["sp_entity_id"]
+    if claimed:
+        connections.claim_sp_entity_id(doc["sp_entity_id"], doc["id"])
+    try:
+        etag = connections.save(doc, stored.etag)
+    except Exception:  # a lost race (409) or an outage: the new entity id must not stay claimed by nobody
+        if claimed:
+            connections.release_sp_entity_id(doc["sp_entity_id"])
+        raise
     if fields.get("domains"):
         doc, etag = _recheck_domains(doc, etag)
     if doc["protocol"] == "saml" and doc["sp_entity_id"] != stored.doc["sp_entity_id"]:

@@ -31,7 +31,7 @@ import secrets
 import time
 from datetime import datetime, timedelta
 
-from shared import events, public_url
+from shared import activity, events, public_url
 from shared.errors import SsoError
 from shared.observability import log
 from shared.settings import get_settings
@@ -223,10 +223,10 @@ def _failed(organization: str, row: tables.Stored, problem: str, moment: datetim
     doc["claimed_until"] = None
     log(logging.WARNING, "webhook_failed", organization=organization, delivery=doc["id"], attempt=doc["attempts"], problem=problem)
     try:
-        if doc["attempts"] >= MAX_ATTEMPTS:
-            tables.delete("activity", row.partition_key, row.row_key, etag=row.etag)
-            events.record(organization, "webhook.abandoned", outcome="failed", error=None,
-                          detail={"delivery": doc["id"], "type": doc["type"], "attempts": doc["attempts"], "last_error": problem})
+        if doc["attempts"] >= MAX_ATTEMPTS:  # dropped and recorded at once, by one run only
+            abandoned = events.event_op("webhook.abandoned", outcome="failed", error=None,
+                                        detail={"delivery": doc["id"], "type": doc["type"], "attempts": doc["attempts"], "last_error": problem})
+            activity.transact(organization, [tables.Op("delete", row.row_key, etag=row.etag), abandoned])
             return
         doc["next_attempt_at"] = iso(moment + BACKOFF[doc["attempts"] - 1])
         tables.replace("activity", row.partition_key, row.row_key, doc, row.etag)

@@ -223,7 +223,10 @@ def transact(table: str, partition_key: str, ops: list[Op]) -> None:
         elif op.kind == "update":
             batch.append(("update", _entity(partition_key, op.row_key, op.doc, op.indexed), {"mode": UpdateMode.REPLACE, "etag": op.etag, "match_condition": MatchConditions.IfNotModified}))
         elif op.kind == "delete":
-            batch.append(("delete", {"PartitionKey": partition_key, "RowKey": op.row_key}))
+            # In a batch a delete of a missing row fails the batch (unlike delete_entity alone);
+            # with `etag` it also fails when the row changed.
+            conditions = {"etag": op.etag, "match_condition": MatchConditions.IfNotModified} if op.etag else {}
+            batch.append(("delete", {"PartitionKey": partition_key, "RowKey": op.row_key}, *([conditions] if conditions else [])))
         else:
             raise ValueError(op.kind)
     with storage_errors():

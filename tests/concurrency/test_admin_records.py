@@ -65,3 +65,27 @@ def test_twenty_invitations_of_one_email_make_one(stack, admin, new_org):
     _losers(responses, winner, 200)
     assert all(r.json() == winner.json() for r in responses)
     assert admin.get(f"/api/organizations/{org}/invitations").json()["items"] == [winner.json()]
+
+
+def test_twenty_patches_to_new_sp_entity_ids_leave_only_the_winners_claimed(stack, admin, new_org):
+    """Each PATCH claims its new entity id before it saves; the nineteen that lose the save (409)
+    must give their claims back, or those ids could never be used again."""
+    org = new_org()
+    metadata = f"{stack.simulator.authority}/{CONTOSO}/federationmetadata/2007-06/federationmetadata.xml"
+    created = admin.post(f"/api/organizations/{org}/connections", json={"protocol": "saml", "idp_metadata_url": metadata})
+    assert created.status_code == 201, created.text
+    connection = created.json()["id"]
+    entity_ids = [f"urn:example:patch-race:{secrets.token_hex(4)}:{i}" for i in range(RACERS)]
+    responses = race(stack, lambda i, s: s.patch(f"/api/organizations/{org}/connections/{connection}",
+                                                 json={"sp_entity_id": entity_ids[i]}), key=stack.bootstrap_key)
+    no_server_errors(responses)
+    won = [entity_ids[i] for i, r in enumerate(responses) if r.status_code == 200]
+    assert won and all(r.status_code in (200, 409) for r in responses), statuses(responses)
+    current = admin.get(f"/api/organizations/{org}/connections/{connection}").json()["sp_entity_id"]
+    assert current in won
+    for entity_id in entity_ids:
+        if entity_id == current:
+            continue
+        again = admin.post(f"/api/organizations/{org}/connections",
+                           json={"protocol": "saml", "idp_metadata_url": metadata, "sp_entity_id": entity_id})
+        assert again.status_code == 201, (entity_id, again.text)
