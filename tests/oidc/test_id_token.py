@@ -16,8 +16,17 @@ from tests.oidc import fake_entra as fe
 NOW = time.time()
 
 
-def check(token: str, *, tenant: str = fe.TENANT, allowed=(), nonce: str = fe.NONCE, now: float = NOW) -> dict:
-    return validate_id_token(token, client_id=fe.CLIENT_ID, entra_tenant_id=tenant, allowed_tenant_ids=allowed, nonce=nonce, now=now)
+@pytest.fixture(autouse=True)
+def _now():
+    """NOW is this test's instant: tokens are made with the wall clock when the test runs, which in
+    a long serial run is minutes after this module was imported (past the 2-minute leeway)."""
+    global NOW
+    NOW = time.time()
+
+
+def check(token: str, *, tenant: str = fe.TENANT, allowed=(), nonce: str = fe.NONCE, now: float | None = None) -> dict:
+    return validate_id_token(token, client_id=fe.CLIENT_ID, entra_tenant_id=tenant, allowed_tenant_ids=allowed, nonce=nonce,
+                             now=NOW if now is None else now)
 
 
 def refused(code: str, token: str, **kwargs) -> SsoError:
