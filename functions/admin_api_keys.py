@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from shared import api_keys, events, organizations
-from shared import validation as v
-from shared.errors import SsoError
-from shared.http import api_handler, json_response, read_json
+from shared.orgs import api_keys, events, organizations
+from shared.platform import validation as v
+from shared.platform.errors import SsoError
+from shared.web.http import api_handler, json_response, read_json
 
 bp = func.Blueprint()
 

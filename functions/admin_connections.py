@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from shared import admin_access, connection_admin, connection_checks, connections, organizations, sign_in
-from shared.connection_status import public_view
-from shared.http import api_handler, json_response, read_json
+from shared.admin import access as admin_access, connection_admin, connection_checks
+from shared.orgs import connections, organizations
+from shared.signin import start as sign_in
+from shared.orgs.connection_status import public_view
+from shared.web.http import api_handler, json_response, read_json
 
 bp = func.Blueprint()
 

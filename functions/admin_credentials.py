@@ -1,12 +1,13 @@
 """Admin API: an OIDC connection's credentials. Secret rotation and rollback, certificate
 credentials (create, then activate once uploaded to Entra). Each is proven with Entra before
-it becomes current; see shared/credential_rotation.py and shared/certificate_credentials.py."""
+it becomes current; see shared/lifecycle/credential_rotation.py and shared/lifecycle/certificate_credentials.py."""
 from __future__ import annotations
 
 import azure.functions as func
 
-from shared import admin_access, certificate_credentials, credential_rotation
-from shared.http import api_handler, json_response, read_json
+from shared.admin import access as admin_access
+from shared.lifecycle import certificate_credentials, credential_rotation
+from shared.web.http import api_handler, json_response, read_json
 
 bp = func.Blueprint()
 

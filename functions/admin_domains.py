@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from shared import admin_access, domains
-from shared.http import api_handler, json_response, page_limit, read_json
+from shared.admin import access as admin_access
+from shared.policy import domains
+from shared.web.http import api_handler, json_response, page_limit, read_json
 
 bp = func.Blueprint()
 

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from shared import admin_access, events, organizations
-from shared.api_keys import authenticate
-from shared.http import api_handler, json_response, page_limit, read_json
-from shared.organization_deletion import delete_organization
+from shared.admin import access as admin_access
+from shared.orgs import events, organizations
+from shared.orgs.api_keys import authenticate
+from shared.web.http import api_handler, json_response, page_limit, read_json
+from shared.admin.organization_deletion import delete_organization
 from shared.storage import tables
 
 bp = func.Blueprint()

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from shared import admin_access, invitations, sign_in_policy
-from shared.http import api_handler, email_query_param, json_response, page_limit, read_json
+from shared.admin import access as admin_access
+from shared.policy import invitations, sign_in_policy
+from shared.web.http import api_handler, email_query_param, json_response, page_limit, read_json
 
 bp = func.Blueprint()
 

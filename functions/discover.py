@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from shared.domains import route_email
-from shared.http import api_handler, email_query_param, json_response
+from shared.policy.domains import route_email
+from shared.web.http import api_handler, email_query_param, json_response
 
 bp = func.Blueprint()
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from shared.health import check_dependencies
-from shared.http import api_handler, json_response
+from shared.admin.health import check_dependencies
+from shared.web.http import api_handler, json_response
 
 bp = func.Blueprint()
 

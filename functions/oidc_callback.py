@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from shared import oidc_sign_in
-from shared.http import browser_handler
+from shared.signin import oidc_ending as oidc_sign_in
+from shared.web.http import browser_handler
 
 bp = func.Blueprint()
 

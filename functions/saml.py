@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from shared.http import browser_handler, read_form
+from shared.web.http import browser_handler, read_form
 
 bp = func.Blueprint()
 
@@ -15,7 +15,7 @@ bp = func.Blueprint()
 @bp.route(route="auth/sso/saml/{connection}/metadata", methods=["GET"])
 @browser_handler
 def saml_metadata(req: func.HttpRequest) -> func.HttpResponse:
-    from shared import saml_sign_in
+    from shared.signin import saml_ending as saml_sign_in
 
     xml = saml_sign_in.sp_metadata(req.route_params["connection"])
     return func.HttpResponse(xml, mimetype="application/samlmetadata+xml", headers={"Cache-Control": "public, max-age=3600"})
@@ -24,13 +24,13 @@ def saml_metadata(req: func.HttpRequest) -> func.HttpResponse:
 @bp.route(route="auth/sso/saml/{connection}/acs", methods=["POST"])
 @browser_handler
 def saml_acs(req: func.HttpRequest) -> func.HttpResponse:
-    from shared import saml_sign_in
+    from shared.signin import saml_ending as saml_sign_in
 
     return saml_sign_in.acs(req.route_params["connection"], read_form(req))
 
 
 @bp.timer_trigger(schedule="0 30 3 * * *", arg_name="timer", run_on_startup=False)
 def refresh_saml_metadata(timer: func.TimerRequest) -> None:
-    from shared import saml_metadata_refresh
+    from shared.lifecycle import metadata_refresh as saml_metadata_refresh
 
     saml_metadata_refresh.refresh_all()

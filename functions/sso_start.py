@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from shared import sign_in
-from shared.http import browser_handler, redirect
+from shared.signin import start as sign_in
+from shared.web.http import browser_handler, redirect
 
 bp = func.Blueprint()
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from shared import expiry_checks, purge
+from shared.lifecycle import expiry_checks, purge
 
 bp = func.Blueprint()
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from shared import logins
-from shared.api_keys import authenticate
-from shared.http import api_handler, json_response, read_json_or_form
+from shared.signin import logins
+from shared.orgs.api_keys import authenticate
+from shared.web.http import api_handler, json_response, read_json_or_form
 
 bp = func.Blueprint()
 

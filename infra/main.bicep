@@ -142,7 +142,7 @@ module roles 'modules/roles.bicep' = {
   }
 }
 
-// Every SSO_* setting the code reads in Azure (shared/settings.py: SETTING_NAMES minus
+// Every SSO_* setting the code reads in Azure (shared/platform/settings.py: SETTING_NAMES minus
 // DEV_ONLY_SETTINGS), and nothing else; tests/infra checks both directions.
 var ssoAppSettings = {
   SSO_REGION: region

@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     args = parser.parse_args(argv)
 
-    from shared.settings import SettingsError, get_settings
+    from shared.platform.settings import SettingsError, get_settings
 
     try:
         settings = get_settings()

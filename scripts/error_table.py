@@ -1,4 +1,4 @@
-"""Writes the README's error-code table from shared/errors.py's CATALOGUE (the one source), so
+"""Writes the README's error-code table from shared/platform/errors.py's CATALOGUE (the one source), so
 the documented codes cannot drift from the ones the service answers.
 
     .venv/bin/python scripts/error_table.py          # rewrite README.md in place
@@ -11,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from shared.errors import CATALOGUE  # noqa: E402
+from shared.platform.errors import CATALOGUE  # noqa: E402
 
 README = ROOT / "README.md"
 START, END = "<!-- error-codes:start -->", "<!-- error-codes:end -->"

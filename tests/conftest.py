@@ -132,7 +132,7 @@ class ApiClient(requests.Session):
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
     from local.entra_sim import start_simulator
-    from shared.settings import get_settings
+    from shared.platform.settings import get_settings
     from shared.storage import tables
 
     azurite = start_azurite()

@@ -13,7 +13,7 @@ def test_error_table_in_readme_is_current():
 
 
 def test_every_error_code_is_documented():
-    from shared.errors import CATALOGUE
+    from shared.platform.errors import CATALOGUE
 
     readme = (ROOT / "README.md").read_text()
     assert [code for code in CATALOGUE if f"`{code}`" not in readme] == []

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from typing import Mapping
 
-from shared.errors import SsoError
-from shared.settings import get_settings
+from shared.platform.errors import SsoError
+from shared.platform.settings import get_settings
 
 _BY_AADSTS = {
     50011: "redirect_uri_mismatch",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from typing import Iterable
 
-from shared.errors import SsoError
+from shared.platform.errors import SsoError
 from shared.oidc import id_token
 from shared.oidc.discovery import provider_metadata
 from shared.oidc.entra_tenant import CONSUMER_TENANT_ID, MULTI_TENANT, is_tenant_guid, issuer_for, normalize_tenant

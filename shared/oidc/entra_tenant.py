@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import re
 
-from shared.errors import SsoError
-from shared.settings import get_settings
+from shared.platform.errors import SsoError
+from shared.platform.settings import get_settings
 
 MULTI_TENANT = "organizations"  # a connection's entra_tenant_id for a multi-tenant app
 CONSUMER_TENANT_ID = "9188040d-6c67-4c5b-b112-36a304b66dad"  # personal Microsoft accounts

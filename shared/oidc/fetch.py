@@ -5,8 +5,8 @@ from typing import Callable
 
 import requests
 
-from shared.errors import SsoError
-from shared.outbound import http_session
+from shared.platform.errors import SsoError
+from shared.platform.outbound import http_session
 
 # (url) -> (HTTP status, parsed JSON body or None); injected by tests instead of the network.
 JsonFetcher = Callable[[str], "tuple[int, object]"]

@@ -18,7 +18,7 @@ from typing import Callable, NamedTuple, Sequence
 from jwt import PyJWK
 from jwt.algorithms import RSAAlgorithm
 
-from shared.errors import SsoError
+from shared.platform.errors import SsoError
 
 ALGORITHM = "RS256"  # the only one: Entra signs ID tokens with it, so nothing else is ever legitimate
 # Entra and our hosts keep NTP time, so real skew is seconds; 2 minutes also covers a slow token

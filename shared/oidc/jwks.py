@@ -14,7 +14,7 @@ from typing import Callable
 from jwt import PyJWK
 from jwt.exceptions import InvalidKeyError, PyJWKError
 
-from shared.errors import SsoError
+from shared.platform.errors import SsoError
 from shared.oidc.fetch import JsonFetcher, fetch_json
 
 UNKNOWN_KID_REFRESH_SECONDS = 60

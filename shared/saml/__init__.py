@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 
-from shared.errors import SsoError
+from shared.platform.errors import SsoError
 from shared.saml import connection as _connection
 from shared.saml.authn_request import AuthnRedirect
 from shared.saml.authn_request import authn_request_redirect as _authn_request_redirect
@@ -22,7 +22,7 @@ from shared.saml.metadata_fetch import fetch_metadata
 from shared.saml.response import ValidatedAssertion
 from shared.saml.response import validate_response as _validate_response
 from shared.saml.sp_metadata import sp_metadata_xml as _sp_metadata_xml
-from shared.settings import get_settings
+from shared.platform.settings import get_settings
 
 __all__ = [
     "AuthnRedirect", "EntraClaims", "IdpMetadata", "MAPPABLE_FIELDS", "SamlConnection", "ValidatedAssertion",

@@ -14,7 +14,7 @@ from onelogin.saml2.auth import OneLogin_Saml2_Auth
 from onelogin.saml2.constants import OneLogin_Saml2_Constants as C
 from onelogin.saml2.utils import OneLogin_Saml2_Utils
 
-from shared.errors import SsoError
+from shared.platform.errors import SsoError
 from shared.saml.connection import SamlConnection
 from shared.saml.sp_settings import toolkit_settings
 

@@ -11,7 +11,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from shared.errors import SsoError
+from shared.platform.errors import SsoError
 
 MAX_CERTIFICATE_CHARS = 16 * 1024
 MIN_RSA_BITS = 2048  # Entra's SAML certificates are RSA 2048; anything smaller is forgeable in practice

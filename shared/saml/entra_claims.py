@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-from shared.errors import SsoError
+from shared.platform.errors import SsoError
 
 TENANT_ID = "http://schemas.microsoft.com/identity/claims/tenantid"
 OBJECT_ID = "http://schemas.microsoft.com/identity/claims/objectidentifier"

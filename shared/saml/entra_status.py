@@ -9,7 +9,7 @@ import re
 
 from onelogin.saml2.utils import OneLogin_Saml2_Utils
 
-from shared.errors import SsoError
+from shared.platform.errors import SsoError
 
 _BY_AADSTS = {
     50105: "user_not_assigned",

@@ -1,14 +1,14 @@
 """Fetching an IdP metadata URL without letting it reach into our network.
 
 The URL is an admin's input that the stamp fetches (when a connection is saved, then daily), so
-it passes the address rules of shared/public_url.py (the same as for notification webhooks) on
+it passes the address rules of shared/platform/public_url.py (the same as for notification webhooks) on
 every fetch: https to public addresses only, pinned to the checked address, no redirects, 5 s
 for the whole fetch, at most 1 MiB.
 """
 from __future__ import annotations
 
-from shared import public_url
-from shared.errors import SsoError
+from shared.platform import public_url
+from shared.platform.errors import SsoError
 
 MAX_METADATA_BYTES = 1024 * 1024
 TIMEOUT_SECONDS = 5.0

@@ -39,7 +39,7 @@ from onelogin.saml2.response import OneLogin_Saml2_Response
 from onelogin.saml2.utils import OneLogin_Saml2_Utils, OneLogin_Saml2_ValidationError
 from onelogin.saml2.xml_utils import OneLogin_Saml2_XML
 
-from shared.errors import SsoError
+from shared.platform.errors import SsoError
 from shared.saml.connection import SamlConnection
 from shared.saml.entra_claims import EntraClaims, entra_claims
 from shared.saml.entra_status import status_error

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from onelogin.saml2.constants import OneLogin_Saml2_Constants as C
 
-from shared.errors import SsoError
+from shared.platform.errors import SsoError
 
 _DS = "{http://www.w3.org/2000/09/xmldsig#}"
 EXCLUSIVE_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"

@@ -14,7 +14,7 @@ from onelogin.saml2.constants import OneLogin_Saml2_Constants
 from onelogin.saml2.errors import OneLogin_Saml2_Error
 from onelogin.saml2.settings import OneLogin_Saml2_Settings
 
-from shared.errors import SsoError
+from shared.platform.errors import SsoError
 from shared.saml.connection import SamlConnection
 
 

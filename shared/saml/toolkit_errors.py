@@ -11,7 +11,7 @@ from lxml import etree
 from onelogin.saml2.errors import OneLogin_Saml2_Error, OneLogin_Saml2_ValidationError as V
 from onelogin.saml2.xmlparser import DTDForbidden, EntitiesForbidden, NotSupportedError
 
-from shared.errors import SsoError
+from shared.platform.errors import SsoError
 
 _MALFORMED = {
     V.UNSUPPORTED_SAML_VERSION: "is not SAML 2.0",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 
 from shared.secret_store.store import Secret, SecretNotFound, SecretStore, SecretVersion
-from shared.settings import get_settings
+from shared.platform.settings import get_settings
 
 __all__ = ["Secret", "SecretNotFound", "SecretStore", "SecretVersion", "get_secret_store"]
 

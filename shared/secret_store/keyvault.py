@@ -9,7 +9,7 @@ import contextlib
 from datetime import datetime
 from typing import Any, Iterator, Mapping
 
-from shared.errors import SsoError
+from shared.platform.errors import SsoError
 from shared.secret_store.names import vault_name
 from shared.secret_store.store import Secret, SecretNotFound, SecretVersion, validate_write
 

@@ -34,7 +34,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
-from shared.errors import SsoError
+from shared.platform.errors import SsoError
 from shared.secret_store.names import validate_name
 from shared.secret_store.store import Secret, SecretNotFound, SecretVersion, validate_write
 

@@ -28,9 +28,9 @@ from azure.core.exceptions import (
     ResourceNotFoundError,
 )
 
-from shared.errors import SsoError
-from shared.settings import get_settings
-from shared.validation import is_storage_key
+from shared.platform.errors import SsoError
+from shared.platform.settings import get_settings
+from shared.platform.validation import is_storage_key
 
 TABLES = ("organizations", "connections", "apikeys", "activity", "domains")
 

@@ -32,7 +32,7 @@ def _failed(response) -> dict[str, dict]:
 
 def _rewrite(connection_id: str, **changes) -> None:
     """Stands for a record saved before today's checks existed, or aged since."""
-    from shared import connections
+    from shared.orgs import connections
     from shared.storage import tables
 
     stored = tables.get("connections", connection_id, "connection")

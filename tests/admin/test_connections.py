@@ -70,7 +70,7 @@ def test_oidc_connection_validation(admin, new_org, oidc_body, overrides, status
 
 def test_unreachable_authority_is_a_503(stack, admin, new_org, oidc_body, monkeypatch):
     from shared.oidc import discovery
-    from shared.settings import get_settings
+    from shared.platform.settings import get_settings
 
     org = new_org()
     monkeypatch.setenv("SSO_ENTRA_AUTHORITY_HOST", "https://127.0.0.1:9")

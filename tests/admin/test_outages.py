@@ -9,7 +9,7 @@ from local.azurite import free_port
 
 @pytest.fixture
 def dead_storage(stack, monkeypatch):
-    from shared.settings import get_settings
+    from shared.platform.settings import get_settings
     from shared.storage import tables
 
     monkeypatch.setenv("SSO_STORAGE_CONNECTION_STRING", stack.storage_connection_string.replace(
@@ -42,7 +42,7 @@ def test_sign_in_start_answers_503_when_storage_is_down(anonymous, dead_storage)
 def test_nothing_half_written_after_an_outage(admin, dead_storage, monkeypatch):
     admin.post("/api/organizations", json={"id": "during-outage-2", "name": "x", "redirect_uris": ["https://a.example/cb"]})
     monkeypatch.undo()
-    from shared.settings import get_settings
+    from shared.platform.settings import get_settings
     from shared.storage import tables
 
     get_settings.cache_clear()

@@ -9,7 +9,7 @@ US = "https://identity.us.example.com"
 
 @pytest.fixture
 def region_urls(monkeypatch):
-    from shared.settings import get_settings
+    from shared.platform.settings import get_settings
 
     monkeypatch.setenv("SSO_REGION_URLS", f'{{"us": "{US}"}}')
     get_settings.cache_clear()

@@ -28,7 +28,7 @@ def test_twenty_orgs_verifying_one_domain_at_once_give_it_to_one(stack, admin, n
     domain = unique_domain()
     orgs = _claimed_by(admin, new_org, dns_zone, domain)
     owner = _verify_all(stack, admin, orgs, domain)
-    from shared import domains
+    from shared.policy import domains
 
     assert domains.domain_owner(domain) == owner
 

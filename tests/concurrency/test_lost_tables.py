@@ -14,7 +14,7 @@ from tests.flows.helpers import APP_REDIRECT, create_oidc_connection, register_o
 @pytest.fixture
 def own_azurite(stack, monkeypatch):
     """The dev host on an Azurite of its own, which the test may restart (losing everything)."""
-    from shared.settings import get_settings
+    from shared.platform.settings import get_settings
     from shared.storage import tables
 
     holder = {"azurite": start_azurite()}
@@ -41,7 +41,7 @@ def _org(slug: str) -> dict:
 def _table_names() -> set[str]:
     from azure.data.tables import TableServiceClient
 
-    from shared.settings import get_settings
+    from shared.platform.settings import get_settings
 
     with TableServiceClient.from_connection_string(get_settings().storage_connection_string) as service:
         return {t.name for t in service.list_tables()}

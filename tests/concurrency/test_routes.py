@@ -12,7 +12,7 @@ URLS = {"us": "https://identity.us.example.com", "au": "https://identity.au.exam
 
 @pytest.fixture
 def region_urls(monkeypatch):
-    from shared.settings import get_settings
+    from shared.platform.settings import get_settings
 
     monkeypatch.setenv("SSO_REGION_URLS", '{"us": "%s", "au": "%s"}' % (URLS["us"], URLS["au"]))
     get_settings.cache_clear()

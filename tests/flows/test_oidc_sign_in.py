@@ -100,7 +100,7 @@ def test_code_is_single_use_and_bound_to_the_organization(stack, admin, oidc, br
 
 
 def test_expired_code_is_refused(stack, oidc, browser, monkeypatch):
-    from shared import logins
+    from shared.signin import logins
 
     monkeypatch.setattr(logins, "CODE_LIFETIME", timedelta(seconds=-1))
     code = query(oidc_sign_in(browser, stack, organization=oidc["org"]).headers["Location"])["code"]

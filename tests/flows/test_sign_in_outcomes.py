@@ -233,7 +233,7 @@ def test_storage_down_after_the_login_is_read_sends_the_app_temporarily_unavaila
     import concurrent.futures
 
     from local.azurite import free_port
-    from shared.settings import get_settings
+    from shared.platform.settings import get_settings
     from shared.storage import tables
 
     started = start(browser, stack, organization=oidc["org"], state="s-storage")
@@ -260,7 +260,7 @@ def test_storage_down_after_the_login_is_read_sends_the_app_temporarily_unavaila
 
 
 def test_a_deleted_connection_leaves_no_health_row(stack, admin, oidc, browser):
-    from shared import connection_health
+    from shared.orgs import connection_health
     from shared.storage import tables
 
     stack.simulator.set_error("AADSTS7000215", client_id=oidc["app"]["client_id"], times=1)
@@ -284,7 +284,7 @@ def test_storage_down_when_the_acs_reads_the_login_is_a_503_page(stack, saml_org
     """Nothing about the sign-in is known yet, so no redirect URI to trust: the 503 page, not a
     misleading 'unsolicited response' refusal."""
     from local.azurite import free_port
-    from shared.settings import get_settings
+    from shared.platform.settings import get_settings
     from shared.storage import tables
 
     acs_url, fields = saml_response_form(browser, stack, connection=saml_org["connection"]["id"])

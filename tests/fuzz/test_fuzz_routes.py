@@ -15,8 +15,10 @@ import requests
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
-from shared import certificate_credentials, connections, credential_rotation, invitations, organizations
-from shared.errors import CATALOGUE
+from shared.lifecycle import certificate_credentials, credential_rotation
+from shared.orgs import connections, organizations
+from shared.policy import invitations
+from shared.platform.errors import CATALOGUE
 from tests.fuzz.routes import Route, body_methods, http_routes
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "40"))

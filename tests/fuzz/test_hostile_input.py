@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from lxml import etree
 
-from shared import validation
+from shared.platform import validation
 from tests.conftest import ApiClient
 from tests.fuzz.routes import body_methods, http_routes
 

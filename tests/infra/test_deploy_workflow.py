@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from shared.settings import REGIONS
+from shared.platform.settings import REGIONS
 from tests.infra.model import ROOT
 
 WORKFLOW = ROOT / ".github" / "workflows" / "deploy.yml"

@@ -1,5 +1,5 @@
 """infra/ against the code and against our security rules: the app settings are exactly what
-shared/settings.py reads in Azure, every identity is keyless and least-privileged, and each region
+shared/platform/settings.py reads in Azure, every identity is keyless and least-privileged, and each region
 has its parameter file."""
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from shared import settings as settings_module
-from shared.settings import DEV_ONLY_SETTINGS, REGIONS, SETTING_NAMES, SettingsError, load_settings
+from shared.platform import settings as settings_module
+from shared.platform.settings import DEV_ONLY_SETTINGS, REGIONS, SETTING_NAMES, SettingsError, load_settings
 from tests.infra import model
 from tests.infra.bicep_ast import Node, string_literals
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from shared.settings import DEV_ONLY_SETTINGS, SETTING_NAMES, load_settings
+from shared.platform.settings import DEV_ONLY_SETTINGS, SETTING_NAMES, load_settings
 from tests.infra.model import ROOT
 
 SAMPLE = ROOT / "local.settings.sample.json"

@@ -88,7 +88,7 @@ def test_deleting_an_org_on_one_host_stops_sign_ins_on_the_other_at_once(stack, 
 
 
 def test_an_org_from_before_the_marker_still_signs_in_and_is_deleted_cleanly(stack, admin, new_org):
-    from shared import activity
+    from shared.storage import activity
     from shared.storage import tables
     from tests.lifecycle.helpers import oidc_setup, sign_in
 

@@ -39,7 +39,7 @@ def _run_check_expiry(host_url: str, key: str):
 
 
 def test_simultaneous_runs_on_two_instances_deliver_each_notification_once(stack, admin, host_b, receiver):
-    from shared import webhooks
+    from shared.lifecycle import webhooks
 
     orgs = [_org_with_expiring_secrets(stack, admin, receiver.url, connections=2) for _ in range(3)]
     barrier = threading.Barrier(RACERS)
@@ -69,7 +69,8 @@ def test_simultaneous_runs_on_two_instances_deliver_each_notification_once(stack
 
 
 def test_a_run_that_dies_after_claiming_loses_nothing(stack, admin, receiver):
-    from shared import expiry_checks, organizations, webhooks
+    from shared.lifecycle import expiry_checks, webhooks
+    from shared.orgs import organizations
     from shared.storage import tables
 
     org, _ = _org_with_expiring_secrets(stack, admin, receiver.url, connections=1)

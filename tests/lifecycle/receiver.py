@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 def check_signature(secret: str, header: str, body: bytes, tolerance: int = 300) -> bool:
-    """Independent of shared/webhooks.py: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">."""
+    """Independent of shared/lifecycle/webhooks.py: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">."""
     fields = dict(part.split("=", 1) for part in header.split(","))
     timestamp = fields["t"]
     if abs(time.time() - int(timestamp)) > tolerance:

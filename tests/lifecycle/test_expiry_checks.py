@@ -33,7 +33,7 @@ def _org_with_webhook(admin, url: str) -> tuple[str, str]:
 
 
 def _org_doc(slug: str) -> dict:
-    from shared import organizations
+    from shared.orgs import organizations
 
     return organizations.get(slug).doc
 
@@ -45,7 +45,7 @@ def _secret_expiring(stack, admin, org: str, days: int) -> dict:
 
 
 def _insert_connection(org: str, **fields) -> dict:
-    from shared import connections
+    from shared.orgs import connections
 
     doc = {"id": connections.new_id(), "organization": org, "enabled": True, "domains": [], "display_name": "inserted",
            "created": "2026-01-01T00:00:00Z", "updated": "2026-01-01T00:00:00Z", **fields}
@@ -59,7 +59,7 @@ def _saml(org: str, *pems: str) -> dict:
 
 
 def test_each_threshold_fires_once_with_a_signed_webhook(stack, admin, receiver, caplog):
-    from shared import expiry_checks
+    from shared.lifecycle import expiry_checks
 
     org, webhook_secret = _org_with_webhook(admin, receiver.url)
     connection = _secret_expiring(stack, admin, org, days=20)
@@ -105,7 +105,7 @@ def test_each_threshold_fires_once_with_a_signed_webhook(stack, admin, receiver,
 
 
 def test_a_credential_first_seen_late_warns_once_at_the_tightest_threshold(stack, admin, new_org):
-    from shared import expiry_checks
+    from shared.lifecycle import expiry_checks
 
     org = new_org()
     _secret_expiring(stack, admin, org, days=5)
@@ -115,7 +115,8 @@ def test_a_credential_first_seen_late_warns_once_at_the_tightest_threshold(stack
 
 
 def test_a_new_secret_starts_its_own_thresholds(stack, admin, new_org):
-    from shared import connections, expiry_checks
+    from shared.lifecycle import expiry_checks
+    from shared.orgs import connections
 
     org = new_org()
     connection = _secret_expiring(stack, admin, org, days=10)
@@ -127,7 +128,7 @@ def test_a_new_secret_starts_its_own_thresholds(stack, admin, new_org):
 
 
 def test_saml_signing_certificates_and_certificate_credentials_are_checked(admin, new_org):
-    from shared import expiry_checks
+    from shared.lifecycle import expiry_checks
 
     org = new_org()
     old, new = pki.self_signed("idp old", days=5), pki.self_signed("idp new", days=3 * 365)
@@ -152,7 +153,7 @@ def test_saml_signing_certificates_and_certificate_credentials_are_checked(admin
 
 
 def test_failed_webhooks_retry_with_backoff(stack, admin, receiver):
-    from shared import expiry_checks, webhooks
+    from shared.lifecycle import expiry_checks, webhooks
 
     org, webhook_secret = _org_with_webhook(admin, receiver.url)
     _secret_expiring(stack, admin, org, days=6)  # crosses 7 now, and no other threshold for the next 4 days
@@ -180,7 +181,7 @@ def test_failed_webhooks_retry_with_backoff(stack, admin, receiver):
 
 
 def test_a_notification_is_dropped_after_its_last_attempt(stack, admin, receiver):
-    from shared import expiry_checks, webhooks
+    from shared.lifecycle import expiry_checks, webhooks
 
     org, _ = _org_with_webhook(admin, receiver.url)
     _secret_expiring(stack, admin, org, days=30)  # all retries (about 14 days) fall before the 7-day threshold
@@ -196,7 +197,7 @@ def test_a_notification_is_dropped_after_its_last_attempt(stack, admin, receiver
 
 
 def test_a_dead_endpoint_never_holds_up_other_organizations(stack, admin, receiver):
-    from shared import expiry_checks, webhooks
+    from shared.lifecycle import expiry_checks, webhooks
 
     black_hole = socket.socket()  # accepts connections, never answers
     black_hole.bind(("127.0.0.1", 0))
@@ -233,7 +234,7 @@ def test_the_timer_runs_through_the_dev_host(stack, admin, receiver):
 
 
 def test_verify_signature_is_what_receivers_do():
-    from shared import webhooks
+    from shared.lifecycle import webhooks
 
     body = b'{"id":"whd_1"}'
     now = int(time.time())

@@ -34,7 +34,8 @@ def partitions(stack, new_org):
 
 
 def test_expired_rows_go_and_everything_else_stays(stack, admin, partitions):
-    from shared import events, purge
+    from shared.lifecycle import purge
+    from shared.orgs import events
 
     now = datetime.now(timezone.utc)
     old, fresh = now - timedelta(hours=1), now + timedelta(minutes=10)
@@ -60,7 +61,7 @@ def test_expired_rows_go_and_everything_else_stays(stack, admin, partitions):
 
 
 def test_a_run_is_bounded_and_the_next_continues(stack, partitions):
-    from shared import purge
+    from shared.lifecycle import purge
 
     org = partitions[0]
     now = datetime.now(timezone.utc)
@@ -73,7 +74,7 @@ def test_a_run_is_bounded_and_the_next_continues(stack, partitions):
 
 
 def test_a_row_gone_meanwhile_does_not_stop_the_batch(stack, partitions, monkeypatch):
-    from shared import purge
+    from shared.lifecycle import purge
 
     org = partitions[0]
     now = datetime.now(timezone.utc)
@@ -93,7 +94,7 @@ def test_a_row_gone_meanwhile_does_not_stop_the_batch(stack, partitions, monkeyp
 
 def test_real_sign_in_rows_are_purged_once_expired(stack, admin, new_org):
     """A login state written by /auth/sso/start: kept while live, purged when past its life."""
-    from shared import purge
+    from shared.lifecycle import purge
     from tests.flows.helpers import Browser, start
     from tests.lifecycle.helpers import oidc_setup
 

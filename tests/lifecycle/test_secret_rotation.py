@@ -82,7 +82,7 @@ def test_token_endpoint_unreachable_switches_nothing(stack, admin, setup):
 
 def test_secret_store_unreachable_loses_nothing(stack, admin, setup, monkeypatch):
     import shared.secret_store as secret_store
-    from shared.errors import SsoError
+    from shared.platform.errors import SsoError
 
     real = secret_store.get_secret_store()
 
@@ -130,7 +130,7 @@ def test_bad_input_is_refused_before_anything_happens(stack, admin, setup):
 
 
 def test_a_saml_connection_has_no_secret_to_rotate(admin, new_org):
-    from shared import connections
+    from shared.orgs import connections
 
     org = new_org()
     doc = {"id": connections.new_id(), "organization": org, "protocol": "saml", "display_name": "SAML", "enabled": True, "domains": [],
@@ -178,7 +178,7 @@ def test_multi_tenant_connection_is_proven_in_its_first_allowed_tenant(stack, ad
 
 
 def test_rollback_restores_the_previous_secret_once_within_seven_days(stack, admin, setup):
-    from shared import connections
+    from shared.orgs import connections
 
     original = record(setup.connection["id"])
     value = new_entra_secret(stack, setup, expires_on="2098-01-01")

@@ -1,5 +1,5 @@
 """A notification webhook URL must not reach into the stamp's network: the address rules of
-metadata URLs (shared/public_url.py), at save and again at send, with redirects refused.
+metadata URLs (shared/platform/public_url.py), at save and again at send, with redirects refused.
 
 Host A (in process) runs as in development, where loopback is allowed; a second host runs with
 SSO_ALLOW_LOOPBACK_METADATA off, as in Azure, for the loopback rules."""
@@ -108,7 +108,7 @@ def _pending_notification_with_url(stack, admin, receiver, url: str) -> str:
 
 
 def _refused_at_send(admin, slug: str, counts: dict) -> None:
-    from shared import webhooks
+    from shared.lifecycle import webhooks
 
     assert counts["delivered"] == 0 and counts["failed"] == 1
     [row] = webhooks.pending(slug)
@@ -119,7 +119,8 @@ def _refused_at_send(admin, slug: str, counts: dict) -> None:
 
 @pytest.mark.parametrize("url", NON_PUBLIC)
 def test_non_public_urls_are_refused_at_send(stack, admin, receiver, url):
-    from shared import expiry_checks, organizations
+    from shared.lifecycle import expiry_checks
+    from shared.orgs import organizations
 
     slug = _pending_notification_with_url(stack, admin, receiver, url)
     _refused_at_send(admin, slug, expiry_checks.check_organization(organizations.get(slug).doc))
@@ -130,7 +131,7 @@ def test_non_public_urls_are_refused_at_send(stack, admin, receiver, url):
                                   "http://2130706433:{port}/hook", "http://x@127.0.0.1:{port}/hook"])
 def test_loopback_is_refused_at_send_where_loopback_is_off(stack, admin, strict, receiver, form):
     """The receiver listens on loopback: the strict host's timer run must not reach it."""
-    from shared import webhooks
+    from shared.lifecycle import webhooks
 
     slug = _pending_notification_with_url(stack, admin, receiver, form.format(port=receiver.server.server_address[1]))
     ran = strict.post("/admin/functions/check_expiry", json={"input": ""}, headers={"x-functions-key": stack.bootstrap_key}, timeout=120)
@@ -142,7 +143,8 @@ def test_loopback_is_refused_at_send_where_loopback_is_off(stack, admin, strict,
 
 
 def test_redirects_are_not_followed(stack, admin, receiver):
-    from shared import expiry_checks, organizations, webhooks
+    from shared.lifecycle import expiry_checks, webhooks
+    from shared.orgs import organizations
 
     elsewhere = start_receiver()
     try:
@@ -161,7 +163,7 @@ def test_a_refused_connection_is_reported_as_refused_not_as_slow():
     """urllib3 makes a refused connection a subclass of its timeout error; the admin must read
     'refused or unreachable', not 'did not answer in time'."""
     from local.azurite import free_port
-    from shared import public_url
+    from shared.platform import public_url
 
     with pytest.raises(public_url.Failed) as failed:
         public_url.call("POST", f"http://127.0.0.1:{free_port()}/hook", allow_loopback=True, ca_bundle=None,

@@ -13,7 +13,8 @@ def _create(admin, **fields):
 
 
 def _stored_secret(slug: str) -> str:
-    from shared import organizations, webhooks
+    from shared.lifecycle import webhooks
+    from shared.orgs import organizations
     from shared.secret_store import get_secret_store
 
     doc = organizations.get(slug).doc
@@ -45,7 +46,7 @@ def test_the_secret_is_answered_once_and_kept_in_the_secret_store(admin):
 
     cleared = admin.patch(f"/api/organizations/{slug}", json={"notification_webhook_url": None})
     assert cleared.status_code == 200 and "notification_webhook_secret" not in cleared.json()
-    from shared import organizations
+    from shared.orgs import organizations
 
     assert "notification_webhook_secret_version" not in organizations.get(slug).doc
     again = admin.patch(f"/api/organizations/{slug}", json={"notification_webhook_url": "https://hooks.example.com/v2"})
@@ -80,7 +81,7 @@ def test_loopback_http_receivers_work_in_development(admin):
 
 def test_an_org_made_again_under_the_same_slug_gets_a_new_secret_name(admin):
     """Key Vault keeps a deleted secret's name (soft delete): it cannot be reused."""
-    from shared import webhooks
+    from shared.lifecycle import webhooks
 
     first = {"id": "org-same", "created": "2026-01-01T00:00:00Z"}
     again = {"id": "org-same", "created": "2026-03-01T00:00:00Z"}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from shared.oidc import discovery, jwks
-from shared.outbound import http_session
-from shared.settings import get_settings
+from shared.platform.outbound import http_session
+from shared.platform.settings import get_settings
 from tests.oidc.fake_entra import HOST, FakeEntra
 
 SETTINGS = {

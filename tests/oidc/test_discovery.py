@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from shared.errors import SsoError
+from shared.platform.errors import SsoError
 from shared.oidc import fetch
 from shared.oidc.discovery import DiscoveryCache, discovery_url
 from tests.oidc import fake_entra as fe

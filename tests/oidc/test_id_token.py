@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from shared.errors import SsoError
+from shared.platform.errors import SsoError
 from shared.oidc import id_token
 from shared.oidc.entra_id_token import diagnose_id_token, validate_id_token
 from shared.oidc.entra_tenant import CONSUMER_TENANT_ID

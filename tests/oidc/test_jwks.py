@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from shared.errors import SsoError
+from shared.platform.errors import SsoError
 from shared.oidc.jwks import JwksCache
 from tests.oidc import fake_entra as fe
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.profile import SAML_ATTRIBUTES, oidc_profile, saml_profile, user_id
+from shared.signin.profile import SAML_ATTRIBUTES, oidc_profile, saml_profile, user_id
 
 TENANT = "0ff014fc-8490-4ab7-bf04-c6875829a31f"
 OID = "7a0c1f7e-5d2b-4a55-9b1e-3c8d6b2f0a11"

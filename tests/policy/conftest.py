@@ -56,7 +56,7 @@ class Zone(BaseResolver):
 def dns_resolver_setting(value: str | None):
     """Points SSO_DNS_RESOLVER at `value` (None: unset) for the block; settings are read once, so
     the cache is cleared on the way in and out."""
-    from shared.settings import get_settings
+    from shared.platform.settings import get_settings
 
     saved = os.environ.get("SSO_DNS_RESOLVER")
     if value is None:
@@ -111,7 +111,7 @@ def verified_domain(admin, dns_zone):
 def connection(stack):
     """Stores a connection record for `org` directly (the policy code reads only its id,
     organization, enabled, domains and created)."""
-    from shared import connections
+    from shared.orgs import connections
 
     def create(org: str, *, enabled: bool = True, domains: list[str] | None = None) -> str:
         connection_id = connections.new_id()

@@ -145,7 +145,7 @@ def test_a_claim_deleted_while_connections_are_patched_never_stays_listed(stack,
 def test_a_claim_deleted_between_the_check_and_the_write_is_not_left_listed(stack, admin, new_org, verified_domain, monkeypatch):
     """The interleaving the race test may not hit, forced: the claim is deleted (a whole request
     through the dev host) right after the PATCH checked the domain and before it writes."""
-    from shared import domains
+    from shared.policy import domains
 
     org = new_org()
     connection, url = _connection(stack, admin, org)
@@ -164,7 +164,7 @@ def test_a_claim_deleted_between_the_check_and_the_write_is_not_left_listed(stac
 
 
 def test_a_claim_deleted_while_a_connection_is_created_is_not_left_listed(stack, admin, new_org, verified_domain, monkeypatch):
-    from shared import domains
+    from shared.policy import domains
 
     org = new_org()
     domain = verified_domain(org)

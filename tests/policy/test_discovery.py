@@ -16,14 +16,14 @@ def test_a_verified_domain_routes_to_its_orgs_enabled_connection(anonymous, new_
     domain = verified_domain(org)
     assert _discover(anonymous, f"Ada.Lovelace@{domain.upper()}") == {"method": "sso", "organization": org, "connection": conn}
 
-    from shared.domains import route_email
+    from shared.policy.domains import route_email
 
     routed = route_email(f"ada@{domain}")
     assert (routed.organization, routed.connection) == (org, conn)
 
 
 def test_the_sign_in_start_routes_an_email_the_same_way(new_org, connection, verified_domain):
-    from shared.sign_in import resolve_target
+    from shared.signin.start import resolve_target
 
     org = new_org()
     conn = connection(org)
@@ -95,8 +95,8 @@ def test_a_malformed_email_is_a_clear_400(anonymous):
 def test_only_the_orgs_own_verified_domains_route_even_if_an_ownership_row_says_otherwise(anonymous, new_org, connection):
     """The org record's `verified_domains` is the truth; an ownership row alone (a verify that
     stopped half-way) routes nothing and vouches for nothing."""
-    from shared import organizations
-    from shared.domains import OWNER_ROW, TABLE, domain_owner
+    from shared.orgs import organizations
+    from shared.policy.domains import OWNER_ROW, TABLE, domain_owner
     from shared.storage import tables
 
     org = new_org()

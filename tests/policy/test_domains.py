@@ -207,7 +207,7 @@ def test_an_org_key_sees_only_its_own_domains(admin, new_org, org_key, dns_zone,
 
 
 def test_domain_owner_names_the_verifying_org(admin, new_org, verified_domain):
-    from shared.domains import domain_owner
+    from shared.policy.domains import domain_owner
 
     org = new_org()
     domain = verified_domain(org)

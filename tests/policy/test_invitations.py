@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.errors import SsoError
+from shared.platform.errors import SsoError
 
 
 def _org(admin, slug):
@@ -50,7 +50,7 @@ def test_bad_invitations_get_stable_codes(admin, new_org):
 
 
 def test_invite_only_admits_a_verified_invited_email(admin, new_org):
-    from shared.sign_in_policy import admit
+    from shared.policy.sign_in_policy import admit
 
     slug = new_org(provisioning="invite_only")
     admin.post(f"/api/organizations/{slug}/invitations", json={"email": "ada@corp.example.test"})
@@ -58,7 +58,7 @@ def test_invite_only_admits_a_verified_invited_email(admin, new_org):
 
 
 def test_invite_only_refuses_an_email_not_invited(admin, new_org):
-    from shared.sign_in_policy import admit
+    from shared.policy.sign_in_policy import admit
 
     slug = new_org(provisioning="invite_only")
     admin.post(f"/api/organizations/{slug}/invitations", json={"email": "ada@corp.example.test"})
@@ -68,7 +68,7 @@ def test_invite_only_refuses_an_email_not_invited(admin, new_org):
 
 
 def test_invite_only_refuses_an_invited_email_that_is_not_verified(admin, new_org):
-    from shared.sign_in_policy import admit
+    from shared.policy.sign_in_policy import admit
 
     slug = new_org(provisioning="invite_only")
     admin.post(f"/api/organizations/{slug}/invitations", json={"email": "ada@corp.example.test"})
@@ -80,7 +80,7 @@ def test_invite_only_refuses_an_invited_email_that_is_not_verified(admin, new_or
 
 
 def test_a_revoked_invitation_no_longer_admits(admin, new_org):
-    from shared.sign_in_policy import admit
+    from shared.policy.sign_in_policy import admit
 
     slug = new_org(provisioning="invite_only")
     invitation = admin.post(f"/api/organizations/{slug}/invitations", json={"email": "ada@corp.example.test"}).json()
@@ -90,7 +90,7 @@ def test_a_revoked_invitation_no_longer_admits(admin, new_org):
 
 
 def test_an_invitation_of_another_org_does_not_admit(admin, new_org):
-    from shared.sign_in_policy import admit
+    from shared.policy.sign_in_policy import admit
 
     inviting, other = new_org(provisioning="invite_only"), new_org(provisioning="invite_only")
     admin.post(f"/api/organizations/{inviting}/invitations", json={"email": "ada@corp.example.test"})
@@ -99,7 +99,7 @@ def test_an_invitation_of_another_org_does_not_admit(admin, new_org):
 
 
 def test_jit_admits_anyone_the_connection_signs_in(admin, new_org):
-    from shared.sign_in_policy import admit
+    from shared.policy.sign_in_policy import admit
 
     slug = new_org()
     assert _org(admin, slug)["provisioning"] == "jit"
@@ -122,7 +122,7 @@ def test_an_org_key_sees_only_its_own_invitations(admin, new_org, org_key):
 def test_a_new_org_under_a_deleted_orgs_slug_inherits_no_invitations(admin, new_org):
     import time
 
-    from shared.sign_in_policy import admit
+    from shared.policy.sign_in_policy import admit
 
     slug = new_org(provisioning="invite_only")
     admin.post(f"/api/organizations/{slug}/invitations", json={"email": "ada@corp.example.test"})

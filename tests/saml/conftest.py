@@ -6,7 +6,7 @@ import pytest
 
 from local.entra_sim import pki
 from shared.saml import SamlConnection
-from shared.settings import get_settings
+from shared.platform.settings import get_settings
 from tests.saml.entra import BASE_URL, CONNECTION_ID, TENANT_ID
 
 SETTINGS = {

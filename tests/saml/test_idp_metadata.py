@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import dsa, rsa
 from cryptography.x509.oid import NameOID
 
 from local.entra_sim import saml_idp
-from shared.errors import SsoError
+from shared.platform.errors import SsoError
 from shared.saml import SamlConnection, load_idp, validate_response
 from tests.saml.entra import CONNECTION_ID, REQUEST_ID, TENANT_ID, encode, entra_response
 

@@ -7,10 +7,10 @@ import socket
 import pytest
 
 from local.entra_sim import pki, saml_idp
-from shared.errors import SsoError
+from shared.platform.errors import SsoError
 from shared.saml import load_idp
 from shared.saml.metadata_fetch import fetch_metadata
-from shared.settings import get_settings
+from shared.platform.settings import get_settings
 from tests.saml.entra import TENANT_ID
 from tests.saml.metadata_server import Behaviour, MetadataServer
 

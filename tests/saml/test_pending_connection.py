@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from shared.errors import SsoError
+from shared.platform.errors import SsoError
 from shared.saml import SamlConnection
 from shared.saml.authn_request import authn_request_redirect
 from shared.saml.response import validate_response

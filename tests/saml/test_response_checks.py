@@ -8,7 +8,7 @@ import datetime
 import pytest
 
 from local.entra_sim import saml_idp
-from shared.errors import SsoError
+from shared.platform.errors import SsoError
 from shared.saml import validate_response
 from tests.saml.entra import (
     ACS_URL, ADA, REQUEST_ID, SAML, SP_ENTITY_ID, TENANT_ID, assertion_of, encode, entra_response, q, resign,
@@ -83,7 +83,7 @@ def test_wrong_recipient_is_rejected(connection, idp_key, recipient):
 
 
 def test_acs_url_comes_from_the_public_base_url(connection, idp_key, monkeypatch):
-    from shared.settings import get_settings
+    from shared.platform.settings import get_settings
 
     monkeypatch.setenv("SSO_PUBLIC_BASE_URL", "https://identity.us.example.com")
     get_settings.cache_clear()

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from shared.errors import SsoError
+from shared.platform.errors import SsoError
 from shared.saml import validate_response
 from tests.saml.entra import REQUEST_ID, SAML, assertion_of, encode, entra_response, parse, q, resign, tostring
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import xmlsec
 
-from shared.errors import SsoError
+from shared.platform.errors import SsoError
 from shared.saml import validate_response
 from tests.saml.entra import (
     ADA, ADMIN_OID, DS, REQUEST_ID, SAML, SAMLP, assertion_of, encode, entra_response, make_evil, parse, q, resign,

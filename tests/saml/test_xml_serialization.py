@@ -12,7 +12,7 @@ import pytest
 from lxml import etree
 
 from local.entra_sim import pki
-from shared.errors import SsoError
+from shared.platform.errors import SsoError
 from shared.saml import authn_request_redirect, sp_metadata_xml
 
 SAML = "{urn:oasis:names:tc:SAML:2.0:assertion}"

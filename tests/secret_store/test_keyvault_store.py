@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from azure.core.exceptions import ServiceRequestError
 
-from shared.errors import SsoError
+from shared.platform.errors import SsoError
 from shared.secret_store.keyvault import KeyVaultSecretStore
 from tests.secret_store.fake_key_vault import RESOURCE, TENANT_ID, FakeCredential
 

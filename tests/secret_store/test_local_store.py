@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from shared.errors import SsoError
+from shared.platform.errors import SsoError
 from shared.secret_store.local import LocalSecretStore
 from tests.secret_store.conftest import LOCAL_KEY
 

@@ -1,0 +1,194 @@
+"""Changing an OIDC connection's credential without downtime: client secret rotation, and
+rolling back to the credential it replaced.
+
+A credential becomes current only after Entra has accepted it in a client-credentials request
+(`entra_client.probe_credential`), and only by one etag-guarded write of the connection record:
+
+    1. validate the input                        (400: nothing touched)
+    2. prove the credential with Entra           (4xx Entra's reason / 503: nothing touched)
+    3. store the new secret version              (503: nothing touched)
+    4. point the record at it, with the etag     (409: only an unreferenced secret version left)
+
+Sign-ins in flight are unaffected: the record names the credential version, values are cached
+per version and MSAL apps are built per version, and Entra keeps accepting the previous secret
+until the admin deletes it there. So a callback that started with the old secret and finishes
+with the new one (or the other way round) redeems its code either way.
+
+The credential that was replaced is kept on the record as `previous_credential` (its secret
+version or certificate key version, never a value) with the time it was replaced; for
+ROLLBACK_WINDOW `POST .../secret/rollback` proves it again and makes it current. The secret
+store keeps every version, so nothing is lost however the steps above fail.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import datetime
+
+from shared.orgs import connections, events
+from shared.admin.connection_admin import store_client_secret
+from shared.orgs.connection_status import ROLLBACK_WINDOW, public_view, rollback_deadline
+from shared.orgs.credential_proof import prove
+from shared.platform.errors import SsoError
+from shared.platform.observability import log
+from shared.storage import tables
+from shared.platform.timestamps import iso, utc_now
+
+SECRET_FIELDS = frozenset({"client_secret", "expires_on"})
+
+
+# -- shared by secret rotation and certificate activation --------------------------------------
+
+def require_oidc(doc: dict) -> None:
+    if doc.get("protocol") != "oidc":
+        raise SsoError("not_oidc_connection", "This is a SAML connection: it has no client secret or certificate credential. "
+                                              "Its IdP signing certificates come from its metadata (PATCH `idp_metadata_url` or `idp_certificate`).")
+
+
+def current_credential(doc: dict) -> dict:
+    """What the record uses now, by reference only (versions, never values)."""
+    certificate = doc.get("certificate_credential")
+    if certificate:
+        return {"type": "certificate", **certificate}
+    return {"type": "secret", "version": doc["client_secret_version"], "expires_on": doc["client_secret_expires_on"]}
+
+
+def reference(credential: dict) -> dict:
+    """A credential named for an event: its type and version or thumbprint, never a value."""
+    return {k: credential[k] for k in ("type", "version", "thumbprint") if k in credential}
+
+
+def switched(doc: dict, new_credential: dict, moment: datetime) -> dict:
+    """The record with `new_credential` current and the credential it replaces kept for rollback."""
+    updated = dict(doc)
+    updated["previous_credential"] = {**current_credential(doc), "replaced_at": iso(moment)}
+    _apply(updated, new_credential)
+    return updated
+
+
+def _apply(doc: dict, credential: dict) -> None:
+    if credential["type"] == "certificate":
+        doc["credential_type"] = "certificate"
+        doc["certificate_credential"] = {k: v for k, v in credential.items() if k not in ("type", "replaced_at")}
+    else:
+        doc["credential_type"] = "secret"
+        doc.pop("certificate_credential", None)
+        doc["client_secret_version"] = credential["version"]
+        doc["client_secret_expires_on"] = credential["expires_on"]
+
+
+def record_event(organization: str, event_type: str, **fields) -> None:
+    """Best effort: the change it records has already happened (or was refused), so a storage
+    hiccup here must not turn a done rotation into an error the admin would retry."""
+    try:
+        events.record(organization, event_type, **fields)
+    except SsoError as err:
+        log(logging.WARNING, "event_not_recorded", organization=organization, type=event_type, error=err.code)
+
+
+def record_refusal(doc: dict, event_type: str, err: SsoError, detail: dict | None = None) -> None:
+    record_event(doc["organization"], event_type, connection=doc["id"], outcome="failed", error=err.code,
+                 detail={**(detail or {}), "message": err.message, **{k: v for k, v in err.detail.items() if k in ("aadsts", "correlation_id")}})
+
+
+def rollback_until(doc: dict) -> str | None:
+    deadline = rollback_deadline(doc)
+    return iso(deadline) if deadline else None
+
+
+def view(doc: dict, etag: str) -> dict:
+    return {**public_view(doc), "etag": etag}
+
+
+def save(doc: dict, etag: str) -> str:
+    return connections.save(doc, etag)
+
+
+# -- client secret rotation ---------------------------------------------------------------
+
+def _current_secret_value(doc: dict) -> str | None:
+    if doc.get("certificate_credential") or not doc.get("client_secret_version"):
+        return None
+    from shared.orgs.credentials import secret_value
+    from shared.secret_store import SecretNotFound
+
+    try:
+        return secret_value(connections.secret_name(doc["id"]), doc["client_secret_version"])
+    except SecretNotFound:
+        return None
+
+
+def rotate_secret(stored: tables.Stored, body: dict, if_match: str | None = None) -> tuple[dict, str]:
+    """`POST .../secret`: proves `client_secret` with Entra, then makes it current."""
+    doc = stored.doc
+    require_oidc(doc)
+    tables.check_if_match(if_match, stored.etag)
+    for field in ("client_secret", "expires_on"):
+        if field not in body:
+            raise SsoError("missing_field", f"`{field}` is required: the new secret's Value and its Expires date (YYYY-MM-DD) from Entra.")
+    value = connections.client_secret_value("client_secret", body["client_secret"])
+    expires_on = connections.parse_expiry_date("expires_on", body["expires_on"])
+    current = _current_secret_value(doc)
+    if current is not None and secrets.compare_digest(current.encode(), value.encode()):
+        raise SsoError("client_secret_unchanged")
+
+    try:
+        prove(doc, value, "secret")
+    except SsoError as err:
+        if err.status < 500:
+            record_refusal(doc, "connection.secret_rotation_refused", err, {"expires_on": expires_on})
+        raise
+    version = store_client_secret(doc["id"], value, expires_on)
+    moment = utc_now()
+    updated = switched(doc, {"type": "secret", "version": version, "expires_on": expires_on}, moment)
+    etag = save(updated, stored.etag)
+    record_event(doc["organization"], "connection.secret_rotated", connection=doc["id"],
+                 detail={"version": version, "expires_on": expires_on, "replaced": updated["previous_credential"]["type"],
+                         "replaced_credential": reference(updated["previous_credential"]), "rollback_until": rollback_until(updated)})
+    log(logging.INFO, "secret_rotated", organization=doc["organization"], connection=doc["id"], version=version)
+    return view(updated, etag), etag
+
+
+# -- rollback --------------------------------------------------------------------------------
+
+def _previous_credential_value(doc: dict, previous: dict):
+    """The secret value, or MSAL's certificate dict, of the credential to restore."""
+    from shared.orgs.credentials import certificate_credential, secret_value
+    from shared.secret_store import SecretNotFound
+
+    try:
+        if previous["type"] == "certificate":
+            return certificate_credential(doc["id"], previous)
+        return secret_value(connections.secret_name(doc["id"]), previous["version"])
+    except SecretNotFound:
+        raise SsoError("rollback_unavailable", "The previous credential is no longer in the secret store; rotate in a new client secret instead.") from None
+
+
+def rollback(stored: tables.Stored, if_match: str | None = None) -> tuple[dict, str]:
+    """`POST .../secret/rollback`: makes the credential replaced by the last rotation (or
+    certificate activation) current again, within ROLLBACK_WINDOW, once Entra accepts it again."""
+    doc = stored.doc
+    require_oidc(doc)
+    tables.check_if_match(if_match, stored.etag)
+    previous = doc.get("previous_credential")
+    if not previous:
+        raise SsoError("rollback_unavailable", "This connection's credential has not been rotated since it was created (or was already rolled back): there is nothing to restore.")
+    if utc_now() > rollback_deadline(doc):
+        raise SsoError("rollback_unavailable", f"The previous credential was replaced on {previous['replaced_at']}, more than {ROLLBACK_WINDOW.days} days ago; rotate in a new client secret instead.")
+    credential = _previous_credential_value(doc, previous)
+    restored = reference(previous)
+    try:
+        prove(doc, credential, "rollback")
+    except SsoError as err:
+        if err.status < 500:
+            record_refusal(doc, "connection.credential_rollback_refused", err, restored)
+        raise
+    updated = dict(doc)
+    rolled_back_from = current_credential(doc)
+    _apply(updated, previous)
+    updated.pop("previous_credential", None)  # one step back; the newer version stays in the store
+    etag = save(updated, stored.etag)
+    record_event(doc["organization"], "connection.credential_rolled_back", connection=doc["id"],
+                 detail={"restored": restored, "rolled_back_from": reference(rolled_back_from)})
+    log(logging.INFO, "credential_rolled_back", organization=doc["organization"], connection=doc["id"], restored=previous["type"])
+    return view(updated, etag), etag

@@ -1,0 +1,238 @@
+"""Notification webhooks: signed POSTs to an organization's `notification_webhook_url`.
+
+Signing: each organization has its own signing secret, made when its `notification_webhook_url`
+is set (answered once, as `notification_webhook_secret`) and kept in the secret store; the org
+record pins its version. Every POST carries
+
+    Entra-SSO-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 over "<t>.<body>", keyed by the secret>
+
+so a receiver recomputes the HMAC over the exact bytes it received, compares in constant time,
+and refuses timestamps older than a few minutes (`verify_signature` does exactly that).
+
+Delivery is at least once, from an outbox: the notification is a row `webhook_<time>_<id>` in
+the org's partition of the `activity` table, written in the same transaction as the event it
+reports. `deliver_pending` POSTs the rows that are due (5 s timeouts, no redirects followed);
+each row is first claimed by one run (a lease, see `deliver_pending`), so overlapping runs on
+many instances send it once; a 2xx removes the row, anything else schedules the next attempt
+further out (BACKOFF) and leaves the org's other rows for the next run, so one dead endpoint
+costs one timeout per run. After MAX_ATTEMPTS the notification is dropped and an event says so.
+The URL passes the address rules (shared/platform/public_url.py) at save and again at every send; a
+refused one sends nothing and records a `webhook.refused` event. Each payload has an `id`, also
+sent as the Entra-SSO-Delivery header, that stays the same across attempts: the key receivers
+deduplicate on (a POST whose answer was lost is sent again).
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+import time
+from datetime import datetime, timedelta
+
+from shared.orgs import events
+from shared.platform import public_url
+from shared.storage import activity
+from shared.platform.errors import SsoError
+from shared.platform.observability import log
+from shared.platform.settings import get_settings
+from shared.storage import tables
+from shared.platform.timestamps import iso, utc_now
+
+SIGNATURE_HEADER = "Entra-SSO-Signature"
+DELIVERY_HEADER = "Entra-SSO-Delivery"
+OUTBOX_PREFIX = "webhook_"
+TIMEOUT_SECONDS = 5
+SIGNATURE_TOLERANCE_SECONDS = 300
+# Waits after the 1st, 2nd, ... failed attempt. The checks run daily, so each is "that many runs
+# later", less a few hours so that a timer firing a little early does not skip a run.
+BACKOFF = (timedelta(hours=20), timedelta(hours=44), timedelta(hours=92), timedelta(hours=188))
+MAX_ATTEMPTS = len(BACKOFF) + 1
+MAX_DUE_PER_RUN = 50
+# How long a run holds a notification it is sending: far above one POST's 5 s, so a live run
+# never loses it; a run that died lets it go after this long.
+CLAIM_LEASE = timedelta(minutes=5)
+
+
+# -- the per-organization signing secret -------------------------------------------------------
+
+def secret_name(org: dict | str) -> str:
+    """Secret store name of an org's signing secret (the org record, or its slug while the record
+    exists). Named after the org's slug AND its creation time: an org deleted (its secret with
+    it) and created again under the same slug gets a new name, because Key Vault refuses to
+    reuse the name of a soft-deleted secret. Hashed, so any slug fits Key Vault's 127 characters."""
+    if isinstance(org, str):
+        from shared.orgs import organizations
+
+        stored = organizations.get(org)
+        if stored is None:
+            raise LookupError(f"no organization {org!r}: pass the organization record")
+        org = stored.doc
+    incarnation = f"{org['id']}\n{org.get('created', '')}"
+    return "webhook-signing/" + hashlib.sha256(incarnation.encode()).hexdigest()[:40]
+
+
+def issue_signing_secret(org: dict) -> str:
+    """Makes and stores a new signing secret, pins its version on `org`; returns it (shown once)."""
+    from shared.secret_store import get_secret_store
+
+    value = "whsec_" + secrets.token_urlsafe(32)
+    version = get_secret_store().set_secret(secret_name(org), value, tags={"organization": org["id"], "purpose": "webhook-signing"})
+    org["notification_webhook_secret_version"] = version.version_id
+    return value
+
+
+def signing_secret(org: dict) -> str:
+    from shared.orgs.credentials import secret_value
+
+    return secret_value(secret_name(org), org["notification_webhook_secret_version"])
+
+
+def signature(secret: str, body: bytes, timestamp: int) -> str:
+    digest = hmac.new(secret.encode("utf-8"), f"{timestamp}.".encode("ascii") + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def verify_signature(secret: str, header: str | None, body: bytes, *, now: float | None = None,
+                     tolerance: int = SIGNATURE_TOLERANCE_SECONDS) -> bool:
+    """What a receiver does: the header's `t` is recent and one of its `v1` values is the HMAC of
+    "<t>.<body>" (constant-time comparison)."""
+    if not header:
+        return False
+    parts = [item.strip().partition("=") for item in header.split(",")]
+    stamps = [value for key, _, value in parts if key == "t"]
+    signatures = [value for key, _, value in parts if key == "v1"]
+    if len(stamps) != 1 or not stamps[0].isdigit() or not signatures:
+        return False
+    timestamp = int(stamps[0])
+    if abs((time.time() if now is None else now) - timestamp) > tolerance:
+        return False
+    expected = signature(secret, body, timestamp).rpartition("v1=")[2]
+    return any(hmac.compare_digest(expected, candidate) for candidate in signatures)
+
+
+# -- the outbox --------------------------------------------------------------------------------
+
+def outbox_op(organization: str, event_type: str, data: dict, *, now: datetime | None = None) -> tables.Op:
+    """A notification to send, as a transaction operation (commit it with the event it reports)."""
+    moment = now or utc_now()
+    delivery_id = "whd_" + secrets.token_hex(12)
+    payload = {"id": delivery_id, "type": event_type, "created": iso(moment), "organization": organization, "data": data}
+    doc = {"id": delivery_id, "type": event_type, "body": json.dumps(payload, separators=(",", ":"), sort_keys=True),
+           "attempts": 0, "next_attempt_at": iso(moment), "last_error": None}
+    return tables.Op("create", f"{OUTBOX_PREFIX}{int(moment.timestamp() * 1000):014d}_{delivery_id}", doc)
+
+
+def pending(organization: str, limit: int = MAX_DUE_PER_RUN) -> list[tables.Stored]:
+    """The org's undelivered notifications, oldest first."""
+    return tables.query_all("activity", tables.PREFIX_FILTER, {"partition": organization, **tables.prefix_range(OUTBOX_PREFIX)}, limit=limit)
+
+
+def post(url: str, secret: str, body: str, delivery_id: str) -> str | None:
+    """One signed POST; None when the receiver answered 2xx, else what went wrong (no secrets).
+    The URL passes the address rules again first (shared/platform/public_url.py): the name may resolve
+    elsewhere than when it was saved, and the loopback setting may have changed; a refused URL
+    raises public_url.Refused and nothing is sent."""
+    settings = get_settings()
+    raw = body.encode("utf-8")
+    headers = {"Content-Type": "application/json", "User-Agent": "entra-sso-webhooks/1",
+               DELIVERY_HEADER: delivery_id, SIGNATURE_HEADER: signature(secret, raw, int(time.time()))}
+    try:
+        answer = public_url.call("POST", url, allow_loopback=settings.allow_loopback_metadata, ca_bundle=settings.ca_bundle,
+                                 headers=headers, body=raw, timeout=TIMEOUT_SECONDS, max_bytes=0)
+    except public_url.Failed as failed:
+        return f"no answer ({failed.reason})"
+    if 200 <= answer.status < 300:
+        return None
+    return f"HTTP {answer.status}" + (" (a redirect: redirects are not followed, set the final URL)" if 300 <= answer.status < 400 else "")
+
+
+def deliver_pending(org: dict, *, now: datetime | None = None) -> dict:
+    """POSTs the org's due notifications, oldest first, until one fails. Returns counts.
+
+    Several runs may overlap (many instances, a timer and a manual run): each row is claimed
+    before it is sent, by an etag-conditional replace that sets a lease (`claimed_until`), so
+    exactly one run sends it. A run that meets a row another run holds leaves the org to it. A
+    run that dies after claiming loses nothing: once the lease is over, the row is due again."""
+    moment = now or utc_now()
+    counts = {"delivered": 0, "failed": 0, "dropped": 0}
+    rows = pending(org["id"])
+    if not rows:
+        return counts
+    url, version = org.get("notification_webhook_url"), org.get("notification_webhook_secret_version")
+    if not url or not version:  # the URL was removed since: nobody to tell
+        for row in rows:
+            _remove(row)
+            counts["dropped"] += 1
+        return counts
+    secret = signing_secret(org)
+    for row in rows:
+        if _due_at(row.doc) > moment:
+            continue
+        claimed = _claim(row)
+        if claimed is None:
+            break  # another run is delivering this org's notifications
+        doc = claimed.doc
+        try:
+            problem = post(url, secret, doc["body"], doc["id"])
+        except public_url.Refused as refused:
+            problem = f"refused before sending: {refused.reason}"
+            events.record(org["id"], "webhook.refused", outcome="failed", error="invalid_field",
+                          detail={"delivery": doc["id"], "type": doc["type"], "reason": refused.reason,
+                                  "fix": f"set notification_webhook_url to {public_url.allowed(get_settings().allow_loopback_metadata)}"})
+        if problem is None:
+            _remove(claimed)
+            counts["delivered"] += 1
+            log(logging.INFO, "webhook_delivered", organization=org["id"], delivery=doc["id"], type=doc["type"], attempt=doc["attempts"] + 1)
+            continue
+        counts["failed"] += 1
+        _failed(org["id"], claimed, problem, moment)
+        break  # the endpoint is failing: the org's other notifications wait for the next run
+    return counts
+
+
+def _due_at(doc: dict) -> datetime:
+    return datetime.fromisoformat(doc["next_attempt_at"].replace("Z", "+00:00"))
+
+
+def _claim(row: tables.Stored) -> tables.Stored | None:
+    """The row, leased to this run for CLAIM_LEASE; None when another run holds or took it. The
+    lease runs on the wall clock (not the run's `now`, which tests move): it is about processes."""
+    wall = utc_now()
+    held = row.doc.get("claimed_until")
+    if held and datetime.fromisoformat(held.replace("Z", "+00:00")) > wall:
+        return None
+    doc = {**row.doc, "claimed_until": iso(wall + CLAIM_LEASE)}
+    try:
+        etag = tables.replace("activity", row.partition_key, row.row_key, doc, row.etag)
+    except tables.EtagMismatch:
+        return None  # another run claimed it first (or delivered and removed it)
+    return tables.Stored(doc, etag, row.partition_key, row.row_key)
+
+
+def _remove(row: tables.Stored) -> None:
+    try:
+        tables.delete("activity", row.partition_key, row.row_key, etag=row.etag)
+    except tables.EtagMismatch:
+        pass  # another run handled it
+
+
+def _failed(organization: str, row: tables.Stored, problem: str, moment: datetime) -> None:
+    doc = dict(row.doc)
+    doc["attempts"] += 1
+    doc["last_error"] = problem
+    doc["claimed_until"] = None
+    log(logging.WARNING, "webhook_failed", organization=organization, delivery=doc["id"], attempt=doc["attempts"], problem=problem)
+    try:
+        if doc["attempts"] >= MAX_ATTEMPTS:  # dropped and recorded at once, by one run only
+            abandoned = events.event_op("webhook.abandoned", outcome="failed", error=None,
+                                        detail={"delivery": doc["id"], "type": doc["type"], "attempts": doc["attempts"], "last_error": problem})
+            activity.transact(organization, [tables.Op("delete", row.row_key, etag=row.etag), abandoned])
+            return
+        doc["next_attempt_at"] = iso(moment + BACKOFF[doc["attempts"] - 1])
+        tables.replace("activity", row.partition_key, row.row_key, doc, row.etag)
+    except tables.EtagMismatch:
+        pass  # our lease ran out and another run is handling this row
+    except SsoError as err:
+        log(logging.WARNING, "webhook_state_not_saved", organization=organization, delivery=doc["id"], error=err.code)

@@ -1,0 +1,51 @@
+"""The credential an OIDC connection presents to Entra: its current client secret, or its
+certificate's private key, read from the secret store by the version the record points at.
+
+Values are cached per (secret name, version): a version never changes, so the cache is never
+stale, and a sign-in does not pay a Key Vault round trip.
+"""
+from __future__ import annotations
+
+import threading
+
+from shared.orgs import connections
+from shared.oidc.entra_client import AppRegistration
+
+_values: dict[tuple[str, str], str] = {}
+_lock = threading.Lock()
+
+
+def secret_value(name: str, version: str) -> str:
+    with _lock:
+        cached = _values.get((name, version))
+    if cached is not None:
+        return cached
+    from shared.secret_store import get_secret_store
+
+    value = get_secret_store().get_secret(name, version).value
+    with _lock:
+        _values[(name, version)] = value
+    return value
+
+
+def certificate_credential(connection_id: str, certificate: dict) -> dict:
+    """MSAL's certificate credential for a certificate record (`thumbprint`, `certificate_pem`,
+    `key_version`): current, pending, or the one a rollback restores. entra_client signs a new
+    client assertion with it for every token request."""
+    return {
+        "private_key": secret_value(connections.secret_name(connection_id, connections.CERTIFICATE_KEY), certificate["key_version"]),
+        "thumbprint": certificate["thumbprint"],
+        "public_certificate": certificate["certificate_pem"],
+    }
+
+
+def registration(doc: dict) -> AppRegistration:
+    """MSAL's view of the connection's current credential."""
+    certificate = doc.get("certificate_credential")
+    if certificate:
+        credential = certificate_credential(doc["id"], certificate)
+        version = "cert:" + certificate["key_version"]
+    else:
+        credential = secret_value(connections.secret_name(doc["id"]), doc["client_secret_version"])
+        version = "secret:" + doc["client_secret_version"]
+    return AppRegistration(doc["id"], version, doc["entra_tenant_id"], doc["client_id"], credential)

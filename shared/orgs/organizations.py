@@ -1,0 +1,194 @@
+"""Organizations: the SaaS's customer orgs, their redirect URIs and sign-in settings.
+
+Stored in the `organizations` table, partition = org slug, row `organization`. Reads on the
+sign-in path go through a short in-process cache (`get_cached`); admin reads and every write go
+to storage, and a write refreshes this instance's cache at once.
+"""
+from __future__ import annotations
+
+
+from shared.orgs import connections
+from shared.platform import public_url, validation as v
+from shared.storage import activity
+from shared.platform.errors import SsoError
+from shared.orgs.regions import UnknownOrganization
+from shared.platform.settings import get_settings
+from shared.storage import tables
+from shared.storage.record_cache import RecordCache
+from shared.platform.timestamps import iso
+
+ROW = "organization"
+CACHE_SECONDS = 15
+SIGN_IN_METHODS = ("password", "sso")
+ENFORCEMENT_MODES = ("none", "verified_domains", "listed_users")
+PROVISIONING_MODES = ("jit", "invite_only")
+
+# field -> validator of the value; None is accepted for the nullable ones.
+_FIELDS = {
+    "name": lambda f, x: v.text(f, x),
+    "redirect_uris": lambda f, x: v.string_list(f, x, v.url, max_items=20, allow_empty=False),
+    "allowed_sign_in_methods": lambda f, x: v.string_list(f, x, lambda g, y: v.choice(g, y, SIGN_IN_METHODS), allow_empty=False),
+    "default_connection": lambda f, x: _connection_id(f, x),
+    "sso_enforcement": lambda f, x: v.choice(f, x, ENFORCEMENT_MODES),
+    "sso_required_emails": lambda f, x: v.string_list(f, x, v.email, max_items=1000),
+    "break_glass_emails": lambda f, x: v.string_list(f, x, v.email, max_items=20),
+    "provisioning": lambda f, x: v.choice(f, x, PROVISIONING_MODES),
+    "notification_webhook_url": lambda f, x: _webhook_url(f, x),
+}
+NULLABLE = frozenset({"default_connection", "notification_webhook_url"})
+DEFAULTS = {
+    "allowed_sign_in_methods": ["password", "sso"],
+    "default_connection": None,
+    "sso_enforcement": "none",
+    "sso_required_emails": [],
+    "break_glass_emails": [],
+    "provisioning": "jit",
+    "notification_webhook_url": None,
+}
+CREATE_FIELDS = frozenset({"id", *_FIELDS})
+PATCH_FIELDS = frozenset(_FIELDS)
+
+_cache: RecordCache[tables.Stored] = RecordCache(CACHE_SECONDS)
+
+
+def _connection_id(field: str, value) -> str:
+    if not isinstance(value, str) or not v.CONNECTION_ID.match(value):
+        raise v.invalid(field, "a connection id (conn_...)")
+    return value
+
+
+def _webhook_url(field: str, value) -> str:
+    """The address rules of every URL the stamp calls (shared/platform/public_url.py), checked now and
+    again at each send. A name that does not resolve yet is accepted: DNS may come later."""
+    allow_loopback = get_settings().allow_loopback_metadata
+    try:
+        public_url.check(value, allow_loopback=allow_loopback, unresolved_ok=True)
+    except public_url.Refused as refused:
+        raise SsoError("invalid_field", f"`{field}` must be {public_url.allowed(allow_loopback)}: {refused.reason}.") from None
+    return v.url(field, value, allow_loopback_http=allow_loopback)  # and no fragment
+
+
+def clean_fields(body: dict) -> dict:
+    """Validates the settable fields present in `body`."""
+    cleaned = {}
+    for field, value in body.items():
+        if field == "id":
+            continue
+        cleaned[field] = None if value is None and field in NULLABLE else _FIELDS[field](field, value)
+    return cleaned
+
+
+def new_organization(body: dict) -> dict:
+    if "id" not in body:
+        raise SsoError("missing_field", "`id` is required: the organization's slug, e.g. `contoso`.")
+    for required in ("name", "redirect_uris"):
+        if required not in body:
+            raise SsoError("missing_field", f"`{required}` is required.")
+    now = iso()
+    org = {
+        "id": v.slug("id", body["id"]),
+        **DEFAULTS,
+        **clean_fields(body),
+        "region": get_settings().region,
+        "verified_domains": [],
+        "created": now,
+        "updated": now,
+    }
+    refuse_lock_out(org, set(body))
+    refuse_unknown_default(org, set(body))
+    return org
+
+
+def refuse_lock_out(org: dict, changed_fields) -> None:
+    """400 `policy_locks_out` when a change to the sign-in policy fields leaves the org with no
+    way in (the rule: shared/policy/sign_in_policy.py). Changes to other fields are not held up by it."""
+    from shared.policy.sign_in_policy import LOCK_OUT_FIELDS, refuse_lock_out as refuse
+
+    if LOCK_OUT_FIELDS & set(changed_fields):
+        refuse(org)
+
+
+def refuse_unknown_default(org: dict, changed_fields) -> None:
+    """`default_connection` must name an existing connection of this very org (else 400
+    `invalid_field`): a sign-in by organization would otherwise fail, or start another org's."""
+    wanted = org.get("default_connection")
+    if "default_connection" not in set(changed_fields) or wanted is None:
+        return
+    stored = connections.get(wanted)
+    if stored is None or stored.doc.get("organization") != org["id"]:
+        raise SsoError("invalid_field", f"`default_connection`: organization {org['id']!r} has no connection {wanted!r}; "
+                                        f"use the id of one of its connections (GET /api/organizations/{org['id']}/connections), or null.")
+
+
+def get(slug: str) -> tables.Stored | None:
+    if not v.SLUG.match(slug or ""):
+        return None
+    return _cache.remember(slug, tables.get("organizations", slug, ROW))
+
+
+def get_cached(slug: str) -> tables.Stored | None:
+    return _cache.get(slug, get)
+
+
+def require(slug: str) -> tables.Stored:
+    stored = get(slug)
+    if stored is None:
+        raise UnknownOrganization("not_found", slug, f"No organization {slug!r}.")
+    return stored
+
+
+def insert(org: dict) -> str:
+    """Creates the org: its activity partition's marker first (shared/storage/activity.py), so the
+    record never exists without it."""
+    activity.create_marker(org["id"])
+    org[activity.GUARD_FIELD] = True
+    try:
+        etag = tables.insert("organizations", org["id"], ROW, org)
+    except tables.AlreadyExists:
+        raise SsoError("already_exists", f"An organization {org['id']!r} already exists.") from None
+    _cache.forget(org["id"])
+    return etag
+
+
+def save(org: dict, etag: str) -> str:
+    """Writes `org` if nobody changed it since `etag` was read (else 409 conflict)."""
+    org["updated"] = iso()
+    try:
+        new_etag = tables.replace("organizations", org["id"], ROW, org, etag)
+    except tables.EtagMismatch:
+        raise SsoError("conflict") from None
+    _cache.remember(org["id"], tables.Stored(org, new_etag, org["id"], ROW))
+    return new_etag
+
+
+def delete(slug: str) -> None:
+    tables.delete("organizations", slug, ROW)
+    _cache.forget(slug)
+
+
+# Kept on the record, never answered: the version of the org's webhook signing secret, and whether
+# its activity partition is guarded by the marker (shared/storage/activity.py).
+INTERNAL_FIELDS = frozenset({"notification_webhook_secret_version", activity.GUARD_FIELD})
+
+
+def visible(org: dict) -> dict:
+    return {k: v for k, v in org.items() if k not in INTERNAL_FIELDS}
+
+
+def public_view(stored: tables.Stored) -> dict:
+    return {**visible(stored.doc), "etag": stored.etag}
+
+
+def issue_webhook_secret(org: dict, previous: dict | None = None) -> str | None:
+    """When `org` (about to be written) sets `notification_webhook_url` to a new URL, or has no
+    signing secret yet: a new signing secret, stored in the secret store with its version pinned
+    on `org`, returned to be answered this once as `notification_webhook_secret`. Setting the
+    URL to null unpins it; re-sending the same URL keeps the secret (PATCH of a whole object)."""
+    if not org.get("notification_webhook_url"):
+        org.pop("notification_webhook_secret_version", None)
+        return None
+    if previous and previous.get("notification_webhook_url") == org["notification_webhook_url"] and org.get("notification_webhook_secret_version"):
+        return None
+    from shared.lifecycle.webhooks import issue_signing_secret
+
+    return issue_signing_secret(org)

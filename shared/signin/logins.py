@@ -1,0 +1,148 @@
+"""Login states and one-time codes: the single-use life of one sign-in.
+
+A login is a row `login_<id>` in the org's partition of the `activity` table:
+
+    start      insert, status `pending`                                   1 round trip
+    callback   read; then in ONE transaction: the row becomes              2 round trips
+               `code_issued` (if still unchanged: etag) + the sign-in event
+               (+ the SAML assertion id's replay row)
+    token      read; the row becomes `redeemed` (if still unchanged: etag)  2 round trips
+               and loses the profile; purge_expired removes it later
+
+The etag makes each step single use: of two concurrent callbacks with one state, or two
+concurrent exchanges of one code, exactly one commits. Every step is a conditional replace
+(or an insert), never a conditional delete: azure-data-tables' delete_entity reports success
+when the row is already gone, so every racer that read the row would "win" a delete. A failed callback records its event but leaves the state pending, so a fast failure
+racing a slow success can never cancel the success. The state sent to the IdP and the code
+given to the app both start with the org slug, which names the partition without a lookup.
+Only a hash of the code is stored.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+from shared.orgs import events
+from shared.storage import activity
+from shared.platform import validation as v
+from shared.platform.errors import SsoError
+from shared.storage import tables
+from shared.platform.timestamps import utc_now
+
+LOGIN_PREFIX = "login_"
+REPLAY_PREFIX = "replay_"
+LOGIN_LIFETIME = timedelta(minutes=10)
+CODE_LIFETIME = timedelta(seconds=60)
+
+
+def _split(value: str | None, parts: int) -> list[str] | None:
+    """The dot-separated pieces of a state or code, or None when malformed. Pieces become the
+    partition and row key, so each must be a valid key (no `/`, `#`, control character...):
+    checked here, before any storage call, a bad one is `invalid_state`/`invalid_grant`."""
+    if not isinstance(value, str) or len(value) > 300:
+        return None
+    pieces = value.split(".")
+    return pieces if len(pieces) == parts and all(v.is_storage_key(piece) for piece in pieces) else None
+
+
+def new_state(organization: str) -> str:
+    """A fresh state id `<org>.<random>`: the only handle on a login, sent to the IdP."""
+    return f"{organization}.{secrets.token_urlsafe(24)}"
+
+
+def start(state: str, login: dict) -> None:
+    """Stores the pending login named by `state`."""
+    organization, login_id = state.split(".")
+    expires = utc_now() + LOGIN_LIFETIME
+    doc = {**login, "id": login_id, "organization": organization, "status": "pending", "expires_at": expires.isoformat()}
+    activity.insert(organization, LOGIN_PREFIX + login_id, doc, {"expires_at": expires})
+
+
+def read_pending(state: str | None) -> tables.Stored:
+    """The pending login named by `state`; `invalid_state` when unknown, used or expired."""
+    pieces = _split(state, 2)
+    stored = tables.get("activity", pieces[0], LOGIN_PREFIX + pieces[1]) if pieces else None
+    if stored is None or stored.doc["status"] != "pending":
+        raise SsoError("invalid_state")
+    if datetime.fromisoformat(stored.doc["expires_at"]) < utc_now():
+        raise SsoError("login_expired")
+    return stored
+
+
+def _commit(login: tables.Stored, doc: dict, event: tables.Op, extra: list[tables.Op]) -> None:
+    try:
+        activity.transact(login.partition_key, [tables.Op("update", login.row_key, doc, login.etag, {"expires_at": datetime.fromisoformat(doc["expires_at"])}), event, *extra])
+    except (tables.EtagMismatch, activity.OrganizationGone):
+        raise SsoError("invalid_state") from None
+    except tables.AlreadyExists:
+        raise SsoError("saml_assertion_replayed") from None
+
+
+def replay_op(assertion_id: str, keep_until: datetime) -> tables.Op:
+    """A SAML assertion id, inserted in the commit: a second use of it fails the whole commit."""
+    key = REPLAY_PREFIX + hashlib.sha256(assertion_id.encode()).hexdigest()
+    return tables.Op("create", key, {"expires_at": keep_until.isoformat()}, indexed={"expires_at": keep_until})
+
+
+def _with_code(doc: dict, profile: dict) -> tuple[dict, str]:
+    """`doc` turned into an issued code for `profile` (only its hash kept), and the code's secret."""
+    secret = secrets.token_urlsafe(32)
+    expires = utc_now() + CODE_LIFETIME
+    return {**doc, "status": "code_issued", "profile": profile, "expires_at": expires.isoformat(),
+            "code_hash": hashlib.sha256(secret.encode()).hexdigest()}, secret
+
+
+def issue_code(login: tables.Stored, profile: dict, event: tables.Op, extra: list[tables.Op] = ()) -> str:
+    """Marks the login used and stores a one-time code for `profile`, atomically with the event."""
+    doc, secret = _with_code(login.doc, profile)
+    _commit(login, doc, event, list(extra))
+    return f"{login.partition_key}.{login.row_key[len(LOGIN_PREFIX):]}.{secret}"
+
+
+def finish_without_code(login: tables.Stored, event: tables.Op, extra: list[tables.Op] = ()) -> None:
+    """Marks a test sign-in used (it ends on the diagnostic page, with no code)."""
+    _commit(login, {**login.doc, "status": "done"}, event, list(extra))
+
+
+def issue_unsolicited_code(organization: str, login: dict, profile: dict, event: tables.Op, extra: list[tables.Op]) -> str:
+    """An IdP-initiated sign-in has no stored login: create it already used, with its code."""
+    login_id = secrets.token_urlsafe(24)
+    doc, secret = _with_code({**login, "id": login_id, "organization": organization}, profile)
+    created = tables.Op("create", LOGIN_PREFIX + login_id, doc, indexed={"expires_at": datetime.fromisoformat(doc["expires_at"])})
+    try:
+        activity.transact(organization, [created, event, *extra])
+    except tables.AlreadyExists:
+        raise SsoError("saml_assertion_replayed") from None
+    return f"{organization}.{login_id}.{secret}"
+
+
+def redeem_code(code: str | None, caller_organization: str | None) -> dict:
+    """The profile behind a one-time code, once. Any failure is `invalid_grant` (no oracle)."""
+    pieces = _split(code, 3)
+    if not pieces or (caller_organization is not None and pieces[0] != caller_organization):
+        raise SsoError("invalid_grant")
+    stored = tables.get("activity", pieces[0], LOGIN_PREFIX + pieces[1])
+    if (
+        stored is None
+        or stored.doc["status"] != "code_issued"
+        or not hmac.compare_digest(stored.doc["code_hash"], hashlib.sha256(pieces[2].encode()).hexdigest())
+        or datetime.fromisoformat(stored.doc["expires_at"]) < utc_now()
+    ):
+        raise SsoError("invalid_grant")
+    spent = {k: v for k, v in stored.doc.items() if k not in ("profile", "code_hash")}
+    # The guard: a replace fails (412, or 404 once purged) for all but one reader of the row; in
+    # the org's guarded partition, so a code is worthless from the moment its org is being deleted.
+    spend = tables.Op("update", stored.row_key, {**spent, "status": "redeemed"}, stored.etag,
+                      {"expires_at": datetime.fromisoformat(stored.doc["expires_at"])})
+    try:
+        activity.transact(stored.partition_key, [spend])
+    except (tables.EtagMismatch, activity.OrganizationGone):
+        raise SsoError("invalid_grant") from None
+    return stored.doc["profile"]
+
+
+def sign_in_event(login: dict, *, outcome: str, error: str | None = None, detail: dict | None = None) -> tables.Op:
+    kind = "test_sign_in" if login.get("test") else "sign_in"
+    return events.event_op(kind, connection=login.get("connection"), outcome=outcome, error=error, detail=detail)

@@ -1,0 +1,128 @@
+"""The SAML sign-in with Entra: the AuthnRequest, the ACS, and the SP metadata of a connection.
+
+RelayState is only ever our own state id (`<org>.<random>`): it names the pending login whose
+stored AuthnRequest id the response must answer. It is never a URL we redirect to. A response
+with no pending login is IdP-initiated: accepted only when the connection allows it, and then
+sent to the org's first redirect URI. The assertion id enters the replay cache in the same
+transaction that issues the code, so a replay fails atomically on any instance.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Mapping
+
+import azure.functions as func
+
+from shared import saml
+from shared.orgs import connections
+from shared.signin import logins, saml_checks
+from shared.orgs.credentials import secret_value
+from shared.platform.errors import SsoError
+from shared.platform.observability import log_sign_in
+from shared.signin.start import live_target
+from shared.signin.result import email_domain_events, fail, record_failure, redirect_to_app, succeed, user_detail
+from shared.storage import tables
+
+# Kept past NotOnOrAfter by more than the toolkit's clock allowance, so no replay outlives its entry.
+REPLAY_MARGIN = timedelta(minutes=10)
+
+
+def saml_config(doc: dict) -> saml.SamlConnection:
+    signing = doc.get("sign_authn_requests") and doc.get("sp_signing")
+    return saml.SamlConnection(
+        connection_id=doc["id"], idp_entity_id=doc["idp_entity_id"], idp_sso_url=doc["idp_sso_url"],
+        idp_certificates=tuple(doc["idp_certificates"]), sp_entity_id=doc["sp_entity_id"],
+        allow_idp_initiated=doc.get("allow_idp_initiated", False), attribute_mapping=doc.get("attribute_mapping", {}),
+        sign_requests=bool(signing),
+        sp_private_key_pem=secret_value(connections.secret_name(doc["id"], connections.SP_SIGNING_KEY), signing["key_version"]) if signing else None,
+        sp_certificate_pem=signing["certificate_pem"] if signing else None,
+    )
+
+
+def authn_request(connection: dict, state: str, options: dict) -> tuple[str, dict]:
+    redirect = saml.authn_request_redirect(saml_config(connection), relay_state=state, force_authn=options["prompt"] == "login",
+                                           login_hint=options["login_hint"])
+    return redirect.url, {"saml_request_id": redirect.request_id}
+
+
+def sp_metadata(connection_id: str) -> bytes:
+    stored = connections.get_cached(connection_id)
+    if stored is None or stored.doc["protocol"] != "saml":
+        raise SsoError("not_found", "No SAML connection with this id.")
+    return saml.sp_metadata_xml(saml_config(stored.doc))
+
+
+def _pending_login(relay_state: str | None, connection_id: str) -> tables.Stored | None:
+    """The login RelayState names, if it is one of ours for this connection; else None. Storage
+    being down is not "no login": it propagates (503), nothing known to send the browser to."""
+    try:
+        login = logins.read_pending(relay_state)
+    except SsoError as err:
+        if err.status >= 500:
+            raise
+        return None
+    return login if login.doc.get("connection") == connection_id else None
+
+
+def _profile(assertion, org: dict, connection: dict):
+    from shared.signin.profile import saml_profile
+
+    mapping = {("object_id" if field == "idp_id" else field): name for field, name in connection.get("attribute_mapping", {}).items()}
+    tenant_id = assertion.claims.tenant_id or ""
+    return saml_profile(
+        assertion.attributes, name_id=assertion.name_id, entra_tenant_id=tenant_id, organization=org["id"],
+        connection_id=connection["id"], verified_domains=org.get("verified_domains", ()),
+        own_single_tenant_app=bool(tenant_id) and connection["idp_entity_id"] == f"https://sts.windows.net/{tenant_id}/",
+        attribute_names=mapping,
+    )
+
+
+def acs(connection_id: str, form: Mapping[str, str]) -> func.HttpResponse:
+    from shared.policy.sign_in_policy import admit
+
+    stored = connections.get_cached(connection_id)
+    if stored is None or stored.doc["protocol"] != "saml":
+        raise SsoError("unknown_connection")
+    organization = stored.doc["organization"]
+    login = _pending_login(form.get("RelayState"), connection_id)
+    test = bool(login and login.doc.get("test"))
+    expected_request_id = login.doc["saml_request_id"] if login else None
+    checks, assertion, email_check = [], None, None
+    try:
+        target = live_target(organization, connection_id, test=test)
+        connection, org = target.connection, target.organization
+        try:
+            assertion = saml.validate_response(saml_config(connection), form.get("SAMLResponse") or "", expected_request_id=expected_request_id)
+        except SsoError as err:
+            checks = saml_checks.failed_checks(err)
+            raise
+        checks = saml_checks.passed_checks(assertion, connection, saml.acs_url(connection_id), expected_request_id)
+        profile, email_check = _profile(assertion, org, connection)
+        admit(org, connection, profile)
+        extra = [logins.replay_op(assertion.assertion_id, assertion.not_on_or_after + REPLAY_MARGIN),
+                 *email_domain_events(org["id"], connection_id, email_check)]
+        if login is not None:
+            return succeed(login, profile, extra_ops=extra, checks=checks, email=email_check)
+        return _idp_initiated(org, connection, profile, extra)
+    except SsoError as err:  # refused, or a replayed assertion id refused by the commit
+        if login is not None:
+            return fail(login, err, checks=checks, claims=_received(assertion), email=email_check)
+        if err.code != "unknown_connection":  # a deleted org or connection gets no new events
+            record_failure(organization, {"connection": connection_id, "protocol": "saml"}, err)
+        raise
+
+
+def _received(assertion) -> dict | None:
+    """What a validated assertion carried, for the diagnostic page; nothing from one refused."""
+    if assertion is None:
+        return None
+    return {"NameID": assertion.name_id, **assertion.attributes}
+
+
+def _idp_initiated(org: dict, connection: dict, profile: dict, extra: list[tables.Op]) -> func.HttpResponse:
+    redirect_uri = org["redirect_uris"][0]
+    login = {"connection": connection["id"], "protocol": "saml", "redirect_uri": redirect_uri, "app_state": "", "idp_initiated": True}
+    event = logins.sign_in_event(login, outcome="ok", detail={**user_detail(profile), "idp_initiated": True})
+    code = logins.issue_unsolicited_code(org["id"], login, profile, event, extra)
+    log_sign_in("ok", None, "saml")
+    return redirect_to_app(redirect_uri, {"code": code, "state": ""})
