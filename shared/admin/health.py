@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from shared.platform.errors import SsoError
+from shared.secret_store import get_secret_store
 from shared.storage import tables
 
 
@@ -16,8 +17,6 @@ def _storage_ok() -> bool:
 
 
 def _secret_store_ok() -> bool:
-    from shared.secret_store import get_secret_store
-
     try:
         get_secret_store().list_versions("health-probe")
         return True
