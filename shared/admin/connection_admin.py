@@ -12,7 +12,7 @@ from shared.oidc.discovery import provider_metadata
 from shared.orgs import connection_health, connections, events, organizations
 from shared.orgs.connection_status import public_view
 from shared.orgs.credential_proof import prove
-from shared.orgs.credentials import certificate_credential, secret_value
+from shared.orgs.credentials import certificate_credential, secret_value, store_client_secret
 from shared.platform.certificates import thumbprint
 from shared.platform.errors import SsoError
 from shared.platform.settings import get_settings
