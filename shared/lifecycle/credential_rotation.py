@@ -28,7 +28,7 @@ from datetime import datetime
 from shared.orgs import connections, events
 from shared.orgs.connection_status import ROLLBACK_WINDOW, public_view, rollback_deadline
 from shared.orgs.credential_proof import prove
-from shared.orgs.credentials import certificate_credential, secret_value
+from shared.orgs.credentials import certificate_credential, secret_value, store_client_secret
 from shared.platform.errors import SsoError
 from shared.platform.observability import log
 from shared.platform.timestamps import iso, utc_now
