@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from shared import secret_store
 from shared.lifecycle.certificate_credentials import make_certificate
 from shared.oidc.discovery import provider_metadata
 from shared.orgs import connection_health, connections, events, organizations
@@ -18,7 +19,6 @@ from shared.platform.errors import SsoError
 from shared.platform.settings import get_settings
 from shared.platform.timestamps import iso
 from shared.policy import domains
-from shared.secret_store import get_secret_store
 from shared.storage import tables
 
 SP_SIGNING_YEARS = 3
@@ -31,7 +31,7 @@ def _ensure_sp_signing(doc: dict) -> None:
         return
     not_after = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=365 * SP_SIGNING_YEARS)
     key_pem, certificate = make_certificate(doc, 2048, not_after)
-    version = get_secret_store().set_secret(connections.secret_name(doc["id"], connections.SP_SIGNING_KEY), key_pem, expires_on=not_after,
+    version = secret_store.get_secret_store().set_secret(connections.secret_name(doc["id"], connections.SP_SIGNING_KEY), key_pem, expires_on=not_after,
                                             tags={"connection": doc["id"]})
     doc["sp_signing"] = {"key_version": version.version_id, "certificate_pem": certificate.public_bytes(Encoding.PEM).decode("ascii"),
                          "thumbprint": thumbprint(certificate), "expires_on": not_after.date().isoformat()}
@@ -201,5 +201,5 @@ def delete(stored: tables.Stored) -> None:
     connection_health.forget(doc["organization"], doc["id"])
     _forget_as_default(doc["organization"], doc["id"])
     for purpose in connections.SECRET_PURPOSES:
-        get_secret_store().delete_secret(connections.secret_name(doc["id"], purpose))
+        secret_store.get_secret_store().delete_secret(connections.secret_name(doc["id"], purpose))
     events.record(doc["organization"], "connection.deleted", connection=doc["id"])

@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from shared import secret_store
 from shared.lifecycle.credential_rotation import (
     prove,
     record_event,
@@ -44,7 +45,7 @@ from shared.platform.certificates import thumbprint
 from shared.platform.errors import SsoError
 from shared.platform.observability import log
 from shared.platform.timestamps import end_of_day, iso, utc_now
-from shared.secret_store import SecretNotFound, get_secret_store
+from shared.secret_store import SecretNotFound
 from shared.storage import tables
 
 KEY_SIZES = (2048, 3072)
@@ -126,7 +127,7 @@ def create(stored: tables.Stored, body: dict, if_match: str | None = None) -> tu
     not_after = _expiry(body, utc_now().date())
     key_pem, certificate = make_certificate(doc, key_size, not_after)
     print_ = thumbprint(certificate)
-    key_version = get_secret_store().set_secret(
+    key_version = secret_store.get_secret_store().set_secret(
         connections.secret_name(doc["id"], connections.CERTIFICATE_KEY), key_pem, expires_on=not_after,
         tags={"connection": doc["id"], "thumbprint": print_},
     ).version_id

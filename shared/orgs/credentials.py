@@ -9,10 +9,10 @@ from __future__ import annotations
 import threading
 from datetime import date
 
+from shared import secret_store
 from shared.oidc.entra_client import AppRegistration
 from shared.orgs import connections
 from shared.platform.timestamps import end_of_day
-from shared.secret_store import get_secret_store
 
 _values: dict[tuple[str, str], str] = {}
 _lock = threading.Lock()
@@ -20,7 +20,7 @@ _lock = threading.Lock()
 
 def store_client_secret(connection_id: str, value: str, expires_on: str) -> str:
     """Stores a client secret as a new version; returns the version id the record points at."""
-    version = get_secret_store().set_secret(
+    version = secret_store.get_secret_store().set_secret(
         connections.secret_name(connection_id), value, expires_on=end_of_day(date.fromisoformat(expires_on)), tags={"connection": connection_id}
     )
     return version.version_id
@@ -31,7 +31,7 @@ def secret_value(name: str, version: str) -> str:
         cached = _values.get((name, version))
     if cached is not None:
         return cached
-    value = get_secret_store().get_secret(name, version).value
+    value = secret_store.get_secret_store().get_secret(name, version).value
     with _lock:
         _values[(name, version)] = value
     return value

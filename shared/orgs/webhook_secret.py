@@ -6,9 +6,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from shared import secret_store
 from shared.orgs import organizations
 from shared.orgs.credentials import secret_value
-from shared.secret_store import get_secret_store
 
 
 def name(org: dict | str) -> str:
@@ -28,7 +28,7 @@ def name(org: dict | str) -> str:
 def issue(org: dict) -> str:
     """Makes and stores a new signing secret, pins its version on `org`; returns it (shown once)."""
     value = "whsec_" + secrets.token_urlsafe(32)
-    version = get_secret_store().set_secret(name(org), value, tags={"organization": org["id"], "purpose": "webhook-signing"})
+    version = secret_store.get_secret_store().set_secret(name(org), value, tags={"organization": org["id"], "purpose": "webhook-signing"})
     org["notification_webhook_secret_version"] = version.version_id
     return value
 
@@ -50,4 +50,4 @@ def value(org: dict) -> str:
 
 
 def delete(org: dict) -> None:
-    get_secret_store().delete_secret(name(org))
+    secret_store.get_secret_store().delete_secret(name(org))
