@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from shared.admin import access as admin_access, connection_admin, connection_checks
+from shared.admin import access as admin_access
+from shared.admin import connection_admin, connection_checks
 from shared.orgs import connections, organizations
-from shared.signin import start as sign_in
 from shared.orgs.connection_status import public_view
+from shared.signin import start as sign_in
 from shared.web.http import api_handler, json_response, read_json
 
 bp = func.Blueprint()

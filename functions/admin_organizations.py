@@ -4,11 +4,11 @@ from __future__ import annotations
 import azure.functions as func
 
 from shared.admin import access as admin_access
+from shared.admin import organization_admin
+from shared.admin.organization_deletion import delete_organization
 from shared.orgs import events, organizations
 from shared.orgs.api_keys import authenticate
 from shared.web.http import api_handler, json_response, page_limit, read_json
-from shared.admin.organization_deletion import delete_organization
-from shared.storage import tables
 
 bp = func.Blueprint()
 
@@ -22,10 +22,7 @@ def _shown_once(webhook_secret: str | None) -> dict:
 @api_handler
 def create_organization(req: func.HttpRequest) -> func.HttpResponse:
     authenticate(req).require_global()
-    org = organizations.new_organization(read_json(req, organizations.CREATE_FIELDS))
-    webhook_secret = organizations.issue_webhook_secret(org)  # before the record that pins it
-    etag = organizations.insert(org)
-    events.record(org["id"], "organization.created")
+    org, etag, webhook_secret = organization_admin.create(read_json(req, organizations.CREATE_FIELDS))
     return json_response({**organizations.visible(org), "etag": etag, **_shown_once(webhook_secret)}, 201, {"ETag": etag})
 
 
@@ -39,14 +36,7 @@ def organization(req: func.HttpRequest) -> func.HttpResponse:
     if req.method == "DELETE":
         delete_organization(stored)
         return func.HttpResponse(status_code=204)
-    changes = organizations.clean_fields(read_json(req, organizations.PATCH_FIELDS))
-    organizations.refuse_lock_out({**stored.doc, **changes}, changes)
-    organizations.refuse_unknown_default({**stored.doc, **changes}, changes)
-    tables.check_if_match(req.headers.get("if-match"), stored.etag)
-    updated = {**stored.doc, **changes}
-    webhook_secret = organizations.issue_webhook_secret(updated, stored.doc) if "notification_webhook_url" in changes else None
-    etag = organizations.save(updated, stored.etag)
-    events.record(slug, "organization.updated", detail={"fields": sorted(changes), "webhook_secret_issued": webhook_secret is not None})
+    updated, etag, webhook_secret = organization_admin.update(stored, read_json(req, organizations.PATCH_FIELDS), req.headers.get("if-match"))
     return json_response({**organizations.visible(updated), "etag": etag, **_shown_once(webhook_secret)}, headers={"ETag": etag})
 
 

@@ -3,28 +3,23 @@ the record, in an order that never half-writes (the secret is stored before the 
 points at it, and a failed record write leaves only an unreferenced secret version)."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from shared import secret_store
+from shared.lifecycle.certificate_credentials import make_certificate
+from shared.oidc.discovery import provider_metadata
 from shared.orgs import connection_health, connections, events, organizations
-from shared.policy import domains
 from shared.orgs.connection_status import public_view
 from shared.orgs.credential_proof import prove
-from shared.orgs.credentials import certificate_credential, secret_value
+from shared.orgs.credentials import certificate_credential, secret_value, store_client_secret
+from shared.platform.certificates import thumbprint
 from shared.platform.errors import SsoError
 from shared.platform.settings import get_settings
+from shared.platform.timestamps import iso
+from shared.policy import domains
 from shared.storage import tables
-from shared.platform.timestamps import end_of_day, iso
-
-
-def store_client_secret(connection_id: str, value: str, expires_on: str) -> str:
-    """Stores a client secret as a new version; returns the version id the record points at."""
-    from shared.secret_store import get_secret_store
-
-    version = get_secret_store().set_secret(
-        connections.secret_name(connection_id), value, expires_on=end_of_day(date.fromisoformat(expires_on)), tags={"connection": connection_id}
-    )
-    return version.version_id
-
 
 SP_SIGNING_YEARS = 3
 
@@ -34,23 +29,15 @@ def _ensure_sp_signing(doc: dict) -> None:
     secret store, the certificate on the record (published in the SP metadata)."""
     if not doc.get("sign_authn_requests") or doc.get("sp_signing"):
         return
-    from cryptography.hazmat.primitives.serialization import Encoding
-
-    from shared.lifecycle.certificate_credentials import make_certificate
-    from shared.platform.certificates import thumbprint
-    from shared.secret_store import get_secret_store
-
     not_after = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=365 * SP_SIGNING_YEARS)
     key_pem, certificate = make_certificate(doc, 2048, not_after)
-    version = get_secret_store().set_secret(connections.secret_name(doc["id"], connections.SP_SIGNING_KEY), key_pem, expires_on=not_after,
+    version = secret_store.get_secret_store().set_secret(connections.secret_name(doc["id"], connections.SP_SIGNING_KEY), key_pem, expires_on=not_after,
                                             tags={"connection": doc["id"]})
     doc["sp_signing"] = {"key_version": version.version_id, "certificate_pem": certificate.public_bytes(Encoding.PEM).decode("ascii"),
                          "thumbprint": thumbprint(certificate), "expires_on": not_after.date().isoformat()}
 
 
 def _check_oidc(doc: dict) -> None:
-    from shared.oidc.discovery import provider_metadata
-
     for field in ("entra_tenant_id", "client_id"):
         if not doc.get(field):
             raise SsoError("missing_field", f"`{field}` is required for an OIDC connection.")
@@ -73,7 +60,7 @@ def _prove_current_credential(doc: dict) -> None:
 
 def _resolve_saml_idp(doc: dict, fields: dict) -> None:
     """Fills idp_entity_id, idp_sso_url and idp_certificates from exactly one source."""
-    from shared.saml import load_idp
+    from shared.saml import load_idp  # the SAML stack loads on first SAML use, not at cold start
 
     given = {name for name in connections.IDP_SOURCE_FIELDS if name in fields}
     if not given:
@@ -209,12 +196,10 @@ def _forget_as_default(organization: str, connection_id: str) -> None:
 
 
 def delete(stored: tables.Stored) -> None:
-    from shared.secret_store import get_secret_store
-
     doc = stored.doc
     connections.delete(doc)
     connection_health.forget(doc["organization"], doc["id"])
     _forget_as_default(doc["organization"], doc["id"])
     for purpose in connections.SECRET_PURPOSES:
-        get_secret_store().delete_secret(connections.secret_name(doc["id"], purpose))
+        secret_store.get_secret_store().delete_secret(connections.secret_name(doc["id"], purpose))
     events.record(doc["organization"], "connection.deleted", connection=doc["id"])

@@ -14,15 +14,15 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from shared.oidc.discovery import provider_metadata
 from shared.orgs import connections, events
-from shared.platform.certificates import certificate_facts
 from shared.orgs.connection_status import PENDING_MESSAGE, is_pending
 from shared.orgs.credential_proof import prove
 from shared.orgs.credentials import certificate_credential, secret_value
+from shared.platform.certificates import certificate_facts
 from shared.platform.errors import SsoError
-from shared.oidc.discovery import provider_metadata
-from shared.storage import tables
 from shared.platform.timestamps import iso
+from shared.storage import tables
 
 
 def _check(name: str, run) -> dict:
@@ -55,7 +55,7 @@ def _fail(name: str, message: str) -> dict:
 
 
 def _saml_checks(doc: dict) -> list[dict]:
-    from shared.saml.idp_metadata import refuse_tenant_independent  # the SAML stack loads on first SAML use
+    from shared.saml.idp_metadata import refuse_tenant_independent  # the SAML stack loads on first SAML use, not at cold start
 
     if is_pending(doc):
         metadata = {**_fail("idp_metadata", PENDING_MESSAGE), "error": "connection_pending"}

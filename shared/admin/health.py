@@ -1,6 +1,7 @@
 """Reachability of the stamp's dependencies, for GET /api/health."""
 from __future__ import annotations
 
+from shared import secret_store
 from shared.platform.errors import SsoError
 from shared.storage import tables
 
@@ -16,10 +17,8 @@ def _storage_ok() -> bool:
 
 
 def _secret_store_ok() -> bool:
-    from shared.secret_store import get_secret_store
-
     try:
-        get_secret_store().list_versions("health-probe")
+        secret_store.get_secret_store().list_versions("health-probe")
         return True
     except SsoError:
         return False

@@ -10,12 +10,9 @@ partition after it is emptied. The org record goes last, so a deletion that fail
 from __future__ import annotations
 
 from shared.admin import connection_admin
-from shared.lifecycle import webhooks
-from shared.orgs import api_keys, connections, organizations
+from shared.orgs import api_keys, connections, organizations, webhook_secret
 from shared.policy import domains
-from shared.storage import activity
-from shared.secret_store import get_secret_store
-from shared.storage import tables
+from shared.storage import activity, tables
 
 
 def delete_organization(stored: tables.Stored) -> None:
@@ -28,7 +25,7 @@ def delete_organization(stored: tables.Stored) -> None:
         if connection is not None:
             connection_admin.delete(connection)
     api_keys.delete_keys_of(org["id"])
-    get_secret_store().delete_secret(webhooks.secret_name(org))
+    webhook_secret.delete(org)
     for domain in org.get("verified_domains", []):
         domains.release_ownership(org, domain)
     _empty(domains.TABLE, domains.claim_partition(org["id"]))

@@ -26,16 +26,27 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from shared.orgs import connections
-from shared.platform import validation as v
+from shared import secret_store
 from shared.lifecycle.credential_rotation import (
-    prove, record_event, record_refusal, reference, require_oidc, rollback_until, save, switched, view,
+    prove,
+    record_event,
+    record_refusal,
+    reference,
+    require_oidc,
+    rollback_until,
+    save,
+    switched,
+    view,
 )
+from shared.orgs import connections
+from shared.orgs.credentials import certificate_credential
+from shared.platform import validation as v
+from shared.platform.certificates import thumbprint
 from shared.platform.errors import SsoError
 from shared.platform.observability import log
-from shared.storage import tables
-from shared.platform.certificates import thumbprint
 from shared.platform.timestamps import end_of_day, iso, utc_now
+from shared.secret_store import SecretNotFound
+from shared.storage import tables
 
 KEY_SIZES = (2048, 3072)
 DEFAULT_KEY_SIZE = 2048
@@ -108,7 +119,6 @@ def _answer(pending: dict, certificate: x509.Certificate, key_size: int) -> dict
 
 def create(stored: tables.Stored, body: dict, if_match: str | None = None) -> tuple[dict, str]:
     """`POST .../certificate`: a new key pair, pending until activated."""
-    from shared.secret_store import get_secret_store
 
     doc = stored.doc
     require_oidc(doc)
@@ -117,7 +127,7 @@ def create(stored: tables.Stored, body: dict, if_match: str | None = None) -> tu
     not_after = _expiry(body, utc_now().date())
     key_pem, certificate = make_certificate(doc, key_size, not_after)
     print_ = thumbprint(certificate)
-    key_version = get_secret_store().set_secret(
+    key_version = secret_store.get_secret_store().set_secret(
         connections.secret_name(doc["id"], connections.CERTIFICATE_KEY), key_pem, expires_on=not_after,
         tags={"connection": doc["id"], "thumbprint": print_},
     ).version_id
@@ -150,8 +160,6 @@ def activate(stored: tables.Stored, body: dict, if_match: str | None = None) -> 
                                                  "another certificate was created since. Upload that one to Entra, or create a new one.")
     if date.fromisoformat(pending["expires_on"]) < utc_now().date():
         raise SsoError("no_pending_certificate", "The pending certificate has expired; create a new one with POST .../certificate.")
-    from shared.orgs.credentials import certificate_credential
-    from shared.secret_store import SecretNotFound
 
     try:
         credential = certificate_credential(doc["id"], pending)

@@ -26,13 +26,14 @@ import secrets
 from datetime import datetime
 
 from shared.orgs import connections, events
-from shared.admin.connection_admin import store_client_secret
 from shared.orgs.connection_status import ROLLBACK_WINDOW, public_view, rollback_deadline
 from shared.orgs.credential_proof import prove
+from shared.orgs.credentials import certificate_credential, secret_value, store_client_secret
 from shared.platform.errors import SsoError
 from shared.platform.observability import log
-from shared.storage import tables
 from shared.platform.timestamps import iso, utc_now
+from shared.secret_store import SecretNotFound
+from shared.storage import tables
 
 SECRET_FIELDS = frozenset({"client_secret", "expires_on"})
 
@@ -109,8 +110,6 @@ def save(doc: dict, etag: str) -> str:
 def _current_secret_value(doc: dict) -> str | None:
     if doc.get("certificate_credential") or not doc.get("client_secret_version"):
         return None
-    from shared.orgs.credentials import secret_value
-    from shared.secret_store import SecretNotFound
 
     try:
         return secret_value(connections.secret_name(doc["id"]), doc["client_secret_version"])
@@ -153,8 +152,6 @@ def rotate_secret(stored: tables.Stored, body: dict, if_match: str | None = None
 
 def _previous_credential_value(doc: dict, previous: dict):
     """The secret value, or MSAL's certificate dict, of the credential to restore."""
-    from shared.orgs.credentials import certificate_credential, secret_value
-    from shared.secret_store import SecretNotFound
 
     try:
         if previous["type"] == "certificate":

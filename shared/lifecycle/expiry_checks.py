@@ -27,14 +27,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
-
 from shared.lifecycle import webhooks
 from shared.orgs import connections, events
-from shared.storage import activity
 from shared.platform.certificates import certificate_facts
 from shared.platform.observability import log
-from shared.storage import tables
 from shared.platform.timestamps import end_of_day
+from shared.storage import activity, tables
 
 THRESHOLDS = (60, 30, 7, 1)
 MARKER_PREFIX = "expiry_"

@@ -10,8 +10,8 @@ from shared import saml
 from shared.orgs import connections, events
 from shared.platform.errors import SsoError
 from shared.platform.observability import log
-from shared.storage import tables
 from shared.platform.timestamps import iso
+from shared.storage import tables
 
 
 def _refresh(doc: dict, etag: str) -> None:

@@ -19,8 +19,8 @@ import logging
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 
-from shared.signin.logins import LOGIN_PREFIX, REPLAY_PREFIX
 from shared.platform.observability import log
+from shared.signin.logins import LOGIN_PREFIX, REPLAY_PREFIX
 from shared.storage import tables
 
 PREFIXES = (LOGIN_PREFIX, REPLAY_PREFIX)

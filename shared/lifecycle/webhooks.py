@@ -31,14 +31,13 @@ import secrets
 import time
 from datetime import datetime, timedelta
 
-from shared.orgs import events
+from shared.orgs import events, webhook_secret
 from shared.platform import public_url
-from shared.storage import activity
 from shared.platform.errors import SsoError
 from shared.platform.observability import log
 from shared.platform.settings import get_settings
-from shared.storage import tables
 from shared.platform.timestamps import iso, utc_now
+from shared.storage import activity, tables
 
 SIGNATURE_HEADER = "Entra-SSO-Signature"
 DELIVERY_HEADER = "Entra-SSO-Delivery"
@@ -53,40 +52,6 @@ MAX_DUE_PER_RUN = 50
 # How long a run holds a notification it is sending: far above one POST's 5 s, so a live run
 # never loses it; a run that died lets it go after this long.
 CLAIM_LEASE = timedelta(minutes=5)
-
-
-# -- the per-organization signing secret -------------------------------------------------------
-
-def secret_name(org: dict | str) -> str:
-    """Secret store name of an org's signing secret (the org record, or its slug while the record
-    exists). Named after the org's slug AND its creation time: an org deleted (its secret with
-    it) and created again under the same slug gets a new name, because Key Vault refuses to
-    reuse the name of a soft-deleted secret. Hashed, so any slug fits Key Vault's 127 characters."""
-    if isinstance(org, str):
-        from shared.orgs import organizations
-
-        stored = organizations.get(org)
-        if stored is None:
-            raise LookupError(f"no organization {org!r}: pass the organization record")
-        org = stored.doc
-    incarnation = f"{org['id']}\n{org.get('created', '')}"
-    return "webhook-signing/" + hashlib.sha256(incarnation.encode()).hexdigest()[:40]
-
-
-def issue_signing_secret(org: dict) -> str:
-    """Makes and stores a new signing secret, pins its version on `org`; returns it (shown once)."""
-    from shared.secret_store import get_secret_store
-
-    value = "whsec_" + secrets.token_urlsafe(32)
-    version = get_secret_store().set_secret(secret_name(org), value, tags={"organization": org["id"], "purpose": "webhook-signing"})
-    org["notification_webhook_secret_version"] = version.version_id
-    return value
-
-
-def signing_secret(org: dict) -> str:
-    from shared.orgs.credentials import secret_value
-
-    return secret_value(secret_name(org), org["notification_webhook_secret_version"])
 
 
 def signature(secret: str, body: bytes, timestamp: int) -> str:
@@ -166,7 +131,7 @@ def deliver_pending(org: dict, *, now: datetime | None = None) -> dict:
             _remove(row)
             counts["dropped"] += 1
         return counts
-    secret = signing_secret(org)
+    secret = webhook_secret.value(org)
     for row in rows:
         if _due_at(row.doc) > moment:
             continue

@@ -16,9 +16,9 @@ import azure.functions as func
 
 from shared.platform.errors import SsoError
 from shared.platform.settings import get_settings
+from shared.platform.timestamps import iso
 from shared.storage import tables
 from shared.storage.record_cache import RecordCache
-from shared.platform.timestamps import iso
 
 _KEY_FORMAT = re.compile(r"^sso_([0-9a-f]{16})_[A-Za-z0-9_-]{43}$")
 _CACHE_SECONDS = 60

@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import logging
 
-from shared.storage import activity
 from shared.platform.errors import SsoError
 from shared.platform.observability import log
-from shared.storage import tables
-from shared.storage.record_cache import RecordCache
 from shared.platform.timestamps import iso
+from shared.storage import activity, tables
+from shared.storage.record_cache import RecordCache
 
 HEALTH_PREFIX = "health_"
 CACHE_SECONDS = 15

@@ -14,9 +14,9 @@ from datetime import date, datetime, timezone
 from shared.platform import validation as v
 from shared.platform.errors import SsoError
 from shared.platform.settings import get_settings
+from shared.platform.timestamps import iso
 from shared.storage import tables
 from shared.storage.record_cache import RecordCache
-from shared.platform.timestamps import iso
 
 ROW = "connection"
 CACHE_SECONDS = 15

@@ -7,12 +7,23 @@ stale, and a sign-in does not pay a Key Vault round trip.
 from __future__ import annotations
 
 import threading
+from datetime import date
 
-from shared.orgs import connections
+from shared import secret_store
 from shared.oidc.entra_client import AppRegistration
+from shared.orgs import connections
+from shared.platform.timestamps import end_of_day
 
 _values: dict[tuple[str, str], str] = {}
 _lock = threading.Lock()
+
+
+def store_client_secret(connection_id: str, value: str, expires_on: str) -> str:
+    """Stores a client secret as a new version; returns the version id the record points at."""
+    version = secret_store.get_secret_store().set_secret(
+        connections.secret_name(connection_id), value, expires_on=end_of_day(date.fromisoformat(expires_on)), tags={"connection": connection_id}
+    )
+    return version.version_id
 
 
 def secret_value(name: str, version: str) -> str:
@@ -20,9 +31,7 @@ def secret_value(name: str, version: str) -> str:
         cached = _values.get((name, version))
     if cached is not None:
         return cached
-    from shared.secret_store import get_secret_store
-
-    value = get_secret_store().get_secret(name, version).value
+    value = secret_store.get_secret_store().get_secret(name, version).value
     with _lock:
         _values[(name, version)] = value
     return value

@@ -12,9 +12,8 @@ import secrets
 import time
 from datetime import datetime, timezone
 
-from shared.storage import activity
 from shared.platform.observability import correlation_id, log
-from shared.storage import tables
+from shared.storage import activity, tables
 
 EVENT_PREFIX = "ev_"
 _FAR_FUTURE_MS = 10**14

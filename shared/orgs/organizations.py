@@ -6,16 +6,15 @@ to storage, and a write refreshes this instance's cache at once.
 """
 from __future__ import annotations
 
-
 from shared.orgs import connections
-from shared.platform import public_url, validation as v
-from shared.storage import activity
-from shared.platform.errors import SsoError
 from shared.orgs.regions import UnknownOrganization
+from shared.platform import public_url
+from shared.platform import validation as v
+from shared.platform.errors import SsoError
 from shared.platform.settings import get_settings
-from shared.storage import tables
-from shared.storage.record_cache import RecordCache
 from shared.platform.timestamps import iso
+from shared.storage import activity, tables
+from shared.storage.record_cache import RecordCache
 
 ROW = "organization"
 CACHE_SECONDS = 15
@@ -94,18 +93,8 @@ def new_organization(body: dict) -> dict:
         "created": now,
         "updated": now,
     }
-    refuse_lock_out(org, set(body))
     refuse_unknown_default(org, set(body))
     return org
-
-
-def refuse_lock_out(org: dict, changed_fields) -> None:
-    """400 `policy_locks_out` when a change to the sign-in policy fields leaves the org with no
-    way in (the rule: shared/policy/sign_in_policy.py). Changes to other fields are not held up by it."""
-    from shared.policy.sign_in_policy import LOCK_OUT_FIELDS, refuse_lock_out as refuse
-
-    if LOCK_OUT_FIELDS & set(changed_fields):
-        refuse(org)
 
 
 def refuse_unknown_default(org: dict, changed_fields) -> None:
@@ -177,18 +166,3 @@ def visible(org: dict) -> dict:
 
 def public_view(stored: tables.Stored) -> dict:
     return {**visible(stored.doc), "etag": stored.etag}
-
-
-def issue_webhook_secret(org: dict, previous: dict | None = None) -> str | None:
-    """When `org` (about to be written) sets `notification_webhook_url` to a new URL, or has no
-    signing secret yet: a new signing secret, stored in the secret store with its version pinned
-    on `org`, returned to be answered this once as `notification_webhook_secret`. Setting the
-    URL to null unpins it; re-sending the same URL keeps the secret (PATCH of a whole object)."""
-    if not org.get("notification_webhook_url"):
-        org.pop("notification_webhook_secret_version", None)
-        return None
-    if previous and previous.get("notification_webhook_url") == org["notification_webhook_url"] and org.get("notification_webhook_secret_version"):
-        return None
-    from shared.lifecycle.webhooks import issue_signing_secret
-
-    return issue_signing_secret(org)

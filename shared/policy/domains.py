@@ -24,11 +24,11 @@ from dataclasses import dataclass
 
 from shared.orgs import connections, events, organizations
 from shared.platform import validation as v
-from shared.policy.dns_verification import VALUE_PREFIX, record_name, txt_values
 from shared.platform.errors import SsoError
+from shared.platform.timestamps import iso
+from shared.policy.dns_verification import VALUE_PREFIX, record_name, txt_values
 from shared.storage import tables
 from shared.storage.record_cache import RecordCache
-from shared.platform.timestamps import iso
 
 TABLE = "domains"
 OWNER_ROW = "owner"

@@ -13,8 +13,8 @@ import hashlib
 from shared.orgs import events
 from shared.platform import validation as v
 from shared.platform.errors import SsoError
-from shared.storage import tables
 from shared.platform.timestamps import iso
+from shared.storage import tables
 
 TABLE = "organizations"
 ROW_PREFIX = "invite_"

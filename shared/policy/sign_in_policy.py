@@ -29,9 +29,9 @@ forces only the listed emails; everyone else keeps password.
 from __future__ import annotations
 
 from shared.orgs import connections
+from shared.platform.errors import SsoError
 from shared.policy import invitations
 from shared.policy.domains import connection_for, email_domain
-from shared.platform.errors import SsoError
 
 LOCK_OUT_FIELDS = frozenset({"allowed_sign_in_methods", "sso_enforcement", "break_glass_emails"})
 DEFAULT_METHODS = ("password", "sso")

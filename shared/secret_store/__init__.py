@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import functools
 
-from shared.secret_store.store import Secret, SecretNotFound, SecretStore, SecretVersion
 from shared.platform.settings import get_settings
+from shared.secret_store.store import Secret, SecretNotFound, SecretStore, SecretVersion
 
 __all__ = ["Secret", "SecretNotFound", "SecretStore", "SecretVersion", "get_secret_store"]
 
@@ -17,9 +17,9 @@ def get_secret_store() -> SecretStore:
     settings guarantee exactly one is configured). Tests call `get_secret_store.cache_clear()`."""
     settings = get_settings()
     if settings.keyvault_url:
-        from shared.secret_store.keyvault import KeyVaultSecretStore
+        from shared.secret_store.keyvault import KeyVaultSecretStore  # only the store in use loads its SDK (cold start)
 
         return KeyVaultSecretStore(settings.keyvault_url)
-    from shared.secret_store.local import LocalSecretStore
+    from shared.secret_store.local import LocalSecretStore  # only the store in use loads (cold start)
 
     return LocalSecretStore(settings.local_secret_store_path, settings.local_secret_store_key)

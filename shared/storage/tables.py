@@ -79,10 +79,9 @@ _create_lock = threading.Lock()
 
 @functools.lru_cache(maxsize=None)
 def _service():
-    from azure.data.tables import TableServiceClient
-
     import requests
     from azure.core.pipeline.transport import RequestsTransport
+    from azure.data.tables import TableServiceClient
 
     settings = get_settings()
     # Without trust_env, requests skips its per-request .netrc and proxy-environment lookups

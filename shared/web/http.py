@@ -17,9 +17,11 @@ from urllib.parse import parse_qsl, urlsplit
 
 import azure.functions as func
 
+from shared.orgs import events
+from shared.orgs.regions import UnknownOrganization, location_elsewhere
+from shared.platform import validation
 from shared.platform.errors import SsoError
 from shared.platform.observability import correlation_id, log, new_correlation_id, request_organization
-from shared.orgs.regions import UnknownOrganization, location_elsewhere
 
 MAX_BODY_BYTES = 1024 * 1024
 CORRELATION_HEADER = "X-Correlation-Id"
@@ -85,7 +87,6 @@ def _record_refusal(req: func.HttpRequest, err: SsoError) -> None:
     organization = request_organization()
     if organization is None or not 400 <= err.status < 500:
         return
-    from shared.orgs import events
 
     try:
         events.record(organization, "request.refused", outcome="failed", error=err.code,
@@ -231,7 +232,6 @@ def page_limit(req: func.HttpRequest, default: int = 50) -> int:
 
 def email_query_param(req: func.HttpRequest) -> str:
     """The `email` query parameter, lowercased, or `invalid_request` saying what is wrong."""
-    from shared.platform import validation
 
     raw = query_param(req, "email", max_length=320)
     if not raw:

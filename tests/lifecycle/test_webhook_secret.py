@@ -13,13 +13,12 @@ def _create(admin, **fields):
 
 
 def _stored_secret(slug: str) -> str:
-    from shared.lifecycle import webhooks
-    from shared.orgs import organizations
+    from shared.orgs import organizations, webhook_secret
     from shared.secret_store import get_secret_store
 
     doc = organizations.get(slug).doc
-    assert webhooks.secret_name(doc) == webhooks.secret_name(slug)
-    return get_secret_store().get_secret(webhooks.secret_name(doc), doc["notification_webhook_secret_version"]).value
+    assert webhook_secret.name(doc) == webhook_secret.name(slug)
+    return get_secret_store().get_secret(webhook_secret.name(doc), doc["notification_webhook_secret_version"]).value
 
 
 def test_the_secret_is_answered_once_and_kept_in_the_secret_store(admin):
@@ -81,9 +80,9 @@ def test_loopback_http_receivers_work_in_development(admin):
 
 def test_an_org_made_again_under_the_same_slug_gets_a_new_secret_name(admin):
     """Key Vault keeps a deleted secret's name (soft delete): it cannot be reused."""
-    from shared.lifecycle import webhooks
+    from shared.orgs import webhook_secret
 
     first = {"id": "org-same", "created": "2026-01-01T00:00:00Z"}
     again = {"id": "org-same", "created": "2026-03-01T00:00:00Z"}
-    assert webhooks.secret_name(first) != webhooks.secret_name(again)
-    assert webhooks.secret_name(first) == webhooks.secret_name(dict(first))
+    assert webhook_secret.name(first) != webhook_secret.name(again)
+    assert webhook_secret.name(first) == webhook_secret.name(dict(first))
