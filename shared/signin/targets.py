@@ -77,8 +77,8 @@ def resolve_target(params: Mapping[str, str]) -> Target:
 def live_target(organization: str, connection_id: str, *, test: bool = False) -> Target:
     """The org and connection of a sign-in being completed, checked again as `resolve_target`
     checked them at its start: a connection deleted or disabled (or an org that stopped allowing
-    SSO) while the user was at Entra ends the sign-in there. Both endings (the OIDC callback and
-    the SAML ACS) call this, so they refuse the same things. An admin's test sign-in issues no
+    SSO) while the user was at Entra ends the sign-in there. The one ending of both protocols
+    (ending.py) calls this, so the OIDC callback and the SAML ACS refuse the same things. An admin's test sign-in issues no
     code and may try a connection before it is enabled: it needs only both to exist."""
     stored_org = organizations.get_cached(organization)
     stored = connections.get_cached(connection_id)
