@@ -6,6 +6,7 @@ import azure.functions as func
 from shared.admin import access as admin_access
 from shared.admin import connection_admin, connection_checks
 from shared.orgs import connections, organizations
+from shared.signin.targets import Target
 from shared.orgs.connection_status import public_view
 from shared.signin import start as sign_in
 from shared.web.http import api_handler, json_response, read_json
@@ -45,6 +46,6 @@ def test_connection(req: func.HttpRequest) -> func.HttpResponse:
     checks, stored = connection_checks.run(stored)
     if not all(check["ok"] for check in checks):
         return json_response(connection_checks.refusal(checks), 400)
-    target = sign_in.Target(organizations.require(stored.doc["organization"]).doc, stored.doc)
+    target = Target(organizations.require(stored.doc["organization"]).doc, stored.doc)
     url = sign_in.begin(target, redirect_uri=None, options=sign_in.checked_options({}), test=True)
     return json_response({"test_url": url, "checks": checks})

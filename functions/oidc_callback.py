@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from shared.signin import oidc_ending as oidc_sign_in
+from shared.signin import oidc_ending
 from shared.web.http import browser_handler
+from shared.web.sign_in_response import sign_in_response
 
 bp = func.Blueprint()
 
@@ -13,4 +14,4 @@ bp = func.Blueprint()
 @bp.route(route="auth/sso/microsoft/callback", methods=["GET"])
 @browser_handler
 def oidc_callback(req: func.HttpRequest) -> func.HttpResponse:
-    return oidc_sign_in.complete(req.params)
+    return sign_in_response(oidc_ending.complete(req.params))

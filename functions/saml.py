@@ -2,12 +2,16 @@
 refresh of IdP metadata URLs.
 
 The SAML stack (python3-saml, xmlsec, lxml) is imported by the first SAML request, not at cold
-start: most instances serve OIDC sign-ins and the admin API only."""
+start (shared/saml's facade loads it on first use): most instances serve OIDC sign-ins and the
+admin API only."""
 from __future__ import annotations
 
 import azure.functions as func
 
+from shared.lifecycle import metadata_refresh
+from shared.signin import saml_ending
 from shared.web.http import browser_handler, read_form
+from shared.web.sign_in_response import sign_in_response
 
 bp = func.Blueprint()
 
@@ -15,22 +19,16 @@ bp = func.Blueprint()
 @bp.route(route="auth/sso/saml/{connection}/metadata", methods=["GET"])
 @browser_handler
 def saml_metadata(req: func.HttpRequest) -> func.HttpResponse:
-    from shared.signin import saml_ending as saml_sign_in
-
-    xml = saml_sign_in.sp_metadata(req.route_params["connection"])
+    xml = saml_ending.sp_metadata(req.route_params["connection"])
     return func.HttpResponse(xml, mimetype="application/samlmetadata+xml", headers={"Cache-Control": "public, max-age=3600"})
 
 
 @bp.route(route="auth/sso/saml/{connection}/acs", methods=["POST"])
 @browser_handler
 def saml_acs(req: func.HttpRequest) -> func.HttpResponse:
-    from shared.signin import saml_ending as saml_sign_in
-
-    return saml_sign_in.acs(req.route_params["connection"], read_form(req))
+    return sign_in_response(saml_ending.acs(req.route_params["connection"], read_form(req)))
 
 
 @bp.timer_trigger(schedule="0 30 3 * * *", arg_name="timer", run_on_startup=False)
 def refresh_saml_metadata(timer: func.TimerRequest) -> None:
-    from shared.lifecycle import metadata_refresh as saml_metadata_refresh
-
-    saml_metadata_refresh.refresh_all()
+    metadata_refresh.refresh_all()

@@ -4,6 +4,7 @@ from __future__ import annotations
 import azure.functions as func
 
 from shared.signin import start as sign_in
+from shared.signin.targets import resolve_target
 from shared.web.http import browser_handler, redirect
 
 bp = func.Blueprint()
@@ -12,6 +13,6 @@ bp = func.Blueprint()
 @bp.route(route="auth/sso/start", methods=["GET"])
 @browser_handler
 def sso_start(req: func.HttpRequest) -> func.HttpResponse:
-    target = sign_in.resolve_target(req.params)
+    target = resolve_target(req.params)
     redirect_uri = sign_in.checked_redirect_uri(target.organization, req.params.get("redirect_uri"))
     return redirect(sign_in.begin(target, redirect_uri=redirect_uri, options=sign_in.checked_options(req.params)))

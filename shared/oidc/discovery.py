@@ -24,8 +24,7 @@ DISCOVERY_TTL_SECONDS = 24 * 3600
 class ProviderMetadata:
     issuer: str  # for `organizations`, Entra's `{tenantid}` template: never compared to a token
     jwks_uri: str
-    authorization_endpoint: str
-    token_endpoint: str
+    token_endpoint: str  # the `aud` of our client assertions (MSAL reads the rest of the document itself)
 
 
 def discovery_url(tenant: str) -> str:
@@ -41,7 +40,7 @@ def _expected_issuer(tenant: str) -> str:
 def _parse(tenant: str, document: object) -> ProviderMetadata:
     fields = ProviderMetadata.__dataclass_fields__
     if not isinstance(document, dict) or not all(isinstance(document.get(name), str) for name in fields):
-        raise SsoError("authority_unreachable", "The authority's discovery document lacks issuer, jwks_uri or endpoints; check SSO_ENTRA_AUTHORITY_HOST.")
+        raise SsoError("authority_unreachable", "The authority's discovery document lacks issuer, jwks_uri or token_endpoint; check SSO_ENTRA_AUTHORITY_HOST.")
     metadata = ProviderMetadata(**{name: document[name] for name in fields})
     if metadata.issuer != _expected_issuer(tenant):
         raise SsoError("authority_unreachable", f"The discovery document names issuer {metadata.issuer!r}, expected {_expected_issuer(tenant)!r}; check SSO_ENTRA_AUTHORITY_HOST.")

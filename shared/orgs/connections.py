@@ -17,6 +17,7 @@ from shared.platform.settings import get_settings
 from shared.platform.timestamps import iso
 from shared.storage import tables
 from shared.storage.record_cache import RecordCache
+from shared.saml.entra_claims import MAPPABLE_FIELDS
 
 ROW = "connection"
 CACHE_SECONDS = 15
@@ -33,7 +34,7 @@ SAML_FIELDS = frozenset({
 CREATE_FIELDS = frozenset({"protocol"}) | COMMON_FIELDS | OIDC_FIELDS | SAML_FIELDS
 PATCH_FIELDS = COMMON_FIELDS | OIDC_FIELDS | SAML_FIELDS
 IDP_SOURCE_FIELDS = frozenset({"idp_metadata_url", "idp_metadata_xml", "idp_entity_id", "idp_sso_url", "idp_certificate"})
-ATTRIBUTE_MAPPING_KEYS = ("email", "name", "first_name", "last_name", "groups", "idp_id")
+ATTRIBUTE_MAPPING_KEYS = tuple(MAPPABLE_FIELDS)  # the profile fields a SAML connection may map (saml/entra_claims.py)
 
 _cache: RecordCache[tables.Stored] = RecordCache(CACHE_SECONDS)
 

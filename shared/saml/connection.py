@@ -20,10 +20,6 @@ def acs_url(base_url: str, connection_id: str) -> str:
     return f"{default_sp_entity_id(base_url, connection_id)}/acs"
 
 
-def sp_metadata_url(base_url: str, connection_id: str) -> str:
-    return f"{default_sp_entity_id(base_url, connection_id)}/metadata"
-
-
 @dataclass(frozen=True)
 class SamlConnection:
     """One SAML connection's settings.

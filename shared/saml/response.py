@@ -41,7 +41,7 @@ from onelogin.saml2.xml_utils import OneLogin_Saml2_XML
 
 from shared.platform.errors import SsoError
 from shared.saml.connection import SamlConnection
-from shared.saml.entra_claims import EntraClaims, entra_claims
+from shared.saml.entra_claims import entra_tenant_id
 from shared.saml.entra_status import status_error
 from shared.saml.signature_policy import check_signatures
 from shared.saml.sp_settings import toolkit_settings
@@ -58,12 +58,10 @@ class ValidatedAssertion:
     assertion_id: str
     not_on_or_after: datetime.datetime  # keep assertion_id in the replay cache at least until then
     issuer: str
-    in_response_to: str | None
     name_id: str
     name_id_format: str | None
-    session_index: str | None
     attributes: dict[str, list[str]]
-    claims: EntraClaims
+    tenant_id: str | None  # the tenant id claim, else the tenant of an Entra issuer (entra_claims)
 
 
 def validate_response(config: SamlConnection, saml_response_b64: str, *, base_url: str,
@@ -79,7 +77,6 @@ def validate_response(config: SamlConnection, saml_response_b64: str, *, base_ur
             response.is_valid(_request_data(acs), expected_request_id, raise_exceptions=True)
             name_id = response.get_nameid_data()
             attributes = response.get_attributes()
-            session_index = response.get_session_index()
         except SsoError:
             raise
         except OneLogin_Saml2_ValidationError as error:
@@ -100,12 +97,10 @@ def validate_response(config: SamlConnection, saml_response_b64: str, *, base_ur
         assertion_id=assertion.get("ID"),
         not_on_or_after=confirmed_until + CLOCK_SKEW,
         issuer=issuer,
-        in_response_to=expected_request_id,
         name_id=name_id["Value"],
         name_id_format=name_id.get("Format"),
-        session_index=session_index,
         attributes=values,
-        claims=entra_claims(values, issuer, config.attribute_mapping),
+        tenant_id=entra_tenant_id(values, issuer, config.attribute_mapping),
     )
 
 

@@ -15,6 +15,7 @@ from onelogin.saml2.errors import OneLogin_Saml2_Error
 from onelogin.saml2.settings import OneLogin_Saml2_Settings
 
 from shared.platform.errors import SsoError
+from shared.saml import toolkit_patches  # noqa: F401  (wherever the toolkit runs, it runs patched)
 from shared.saml.connection import SamlConnection
 
 

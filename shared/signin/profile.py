@@ -16,20 +16,9 @@ import hashlib
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-ID_PREFIX = "user_"
+from shared.saml.entra_claims import GROUPS_LINK, XMS_EDOV, attribute_names
 
-# Entra's SAML claim names (Enterprise app > Single sign-on > Attributes & Claims); a
-# connection's attribute mapping may replace any of them.
-SAML_ATTRIBUTES = {
-    "email": "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress",
-    "name": "http://schemas.microsoft.com/identity/claims/displayname",
-    "first_name": "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname",
-    "last_name": "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname",
-    "object_id": "http://schemas.microsoft.com/identity/claims/objectidentifier",
-    "groups": "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups",
-    "groups_link": "http://schemas.microsoft.com/claims/groups.link",  # sent instead of groups on overage
-    "xms_edov": "http://schemas.microsoft.com/identity/claims/xms_edov",
-}
+ID_PREFIX = "user_"
 
 
 @dataclass(frozen=True)
@@ -135,21 +124,21 @@ def oidc_profile(claims: Mapping, *, organization: str, connection_id: str, veri
 
 def saml_profile(attributes: Mapping[str, Sequence[str]], *, name_id: str, entra_tenant_id: str, organization: str,
                  connection_id: str, verified_domains: Sequence[str], own_single_tenant_app: bool,
-                 attribute_names: Mapping[str, str] = SAML_ATTRIBUTES) -> tuple[dict, EmailCheck]:
-    """From a verified assertion's attributes (name -> values); `attribute_names` maps our fields
-    to the SAML attribute names (defaults above, overridden by the connection's mapping)."""
-    names = {**SAML_ATTRIBUTES, **attribute_names}
+                 attribute_mapping: Mapping[str, str] | None = None) -> tuple[dict, EmailCheck]:
+    """From a verified assertion's attributes (name -> values); `attribute_mapping` is the
+    connection's (profile field -> attribute name), over Entra's defaults (saml/entra_claims.py)."""
+    names = attribute_names(attribute_mapping or {})
 
-    def first(field: str) -> str | None:
-        values = _strings(list(attributes.get(names[field], ())))
+    def first(attribute: str) -> str | None:
+        values = _strings(list(attributes.get(attribute, ())))
         return values[0] if values else None
 
-    email = check_email([("email", first("email")), ("name_id", name_id)], verified_source="email",
-                        verified_domains=verified_domains, vouched=_truthy(first("xms_edov")) or own_single_tenant_app)
+    email = check_email([("email", first(names["email"])), ("name_id", name_id)], verified_source="email",
+                        verified_domains=verified_domains, vouched=_truthy(first(XMS_EDOV)) or own_single_tenant_app)
     groups = _strings(list(attributes.get(names["groups"], ())))
     profile = _profile(organization=organization, connection_id=connection_id, protocol="saml", entra_tenant_id=entra_tenant_id,
-                       idp_id=first("object_id") or name_id, email=email,
-                       names=_names(first("name"), first("first_name"), first("last_name")),
-                       groups=groups, groups_overage=not groups and first("groups_link") is not None,
+                       idp_id=first(names["idp_id"]) or name_id, email=email,
+                       names=_names(first(names["name"]), first(names["first_name"]), first(names["last_name"])),
+                       groups=groups, groups_overage=not groups and first(GROUPS_LINK) is not None,
                        raw_attributes={key: list(values) for key, values in attributes.items()})
     return profile, email

@@ -4,23 +4,22 @@ RelayState is only ever our own state id (`<org>.<random>`): it names the pendin
 stored AuthnRequest id the response must answer. It is never a URL we redirect to. A response
 with no pending login is IdP-initiated: accepted only when the connection allows it, and then
 sent to the org's first redirect URI. The assertion id enters the replay cache in the same
-transaction that issues the code, so a replay fails atomically on any instance.
+transaction that issues the code, so a replay fails atomically on any instance. The rest of the
+ending, shared with OIDC, is ending.py's.
 """
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Mapping
 
-import azure.functions as func
-
 from shared import saml
 from shared.orgs import connections
-from shared.signin import logins, saml_checks
 from shared.orgs.credentials import secret_value
 from shared.platform.errors import SsoError
-from shared.platform.observability import log_sign_in
-from shared.signin.start import live_target
-from shared.signin.result import email_domain_events, fail, record_failure, redirect_to_app, succeed, user_detail
+from shared.signin import ending, logins, saml_checks
+from shared.signin.outcome import Outcome
+from shared.signin.profile import saml_profile
+from shared.signin.targets import Target
 from shared.storage import tables
 
 # Kept past NotOnOrAfter by more than the toolkit's clock allowance, so no replay outlives its entry.
@@ -65,64 +64,34 @@ def _pending_login(relay_state: str | None, connection_id: str) -> tables.Stored
 
 
 def _profile(assertion, org: dict, connection: dict):
-    from shared.signin.profile import saml_profile
-
-    mapping = {("object_id" if field == "idp_id" else field): name for field, name in connection.get("attribute_mapping", {}).items()}
-    tenant_id = assertion.claims.tenant_id or ""
+    tenant_id = assertion.tenant_id or ""
     return saml_profile(
         assertion.attributes, name_id=assertion.name_id, entra_tenant_id=tenant_id, organization=org["id"],
         connection_id=connection["id"], verified_domains=org.get("verified_domains", ()),
         own_single_tenant_app=bool(tenant_id) and connection["idp_entity_id"] == f"https://sts.windows.net/{tenant_id}/",
-        attribute_names=mapping,
+        attribute_mapping=connection.get("attribute_mapping", {}),
     )
 
 
-def acs(connection_id: str, form: Mapping[str, str]) -> func.HttpResponse:
-    from shared.policy.sign_in_policy import admit
-
+def acs(connection_id: str, form: Mapping[str, str]) -> Outcome:
     stored = connections.get_cached(connection_id)
     if stored is None or stored.doc["protocol"] != "saml":
         raise SsoError("unknown_connection")
-    organization = stored.doc["organization"]
     login = _pending_login(form.get("RelayState"), connection_id)
-    test = bool(login and login.doc.get("test"))
     expected_request_id = login.doc["saml_request_id"] if login else None
-    checks, assertion, email_check = [], None, None
+    return ending.end(login, organization=stored.doc["organization"], connection_id=connection_id, protocol="saml",
+                      verify=lambda target, evidence: _verify(target, form.get("SAMLResponse") or "", expected_request_id, evidence))
+
+
+def _verify(target: Target, saml_response: str, expected_request_id: str | None, evidence: ending.Evidence) -> ending.Verified:
+    connection = target.connection
     try:
-        target = live_target(organization, connection_id, test=test)
-        connection, org = target.connection, target.organization
-        try:
-            assertion = saml.validate_response(saml_config(connection), form.get("SAMLResponse") or "", expected_request_id=expected_request_id)
-        except SsoError as err:
-            checks = saml_checks.failed_checks(err)
-            raise
-        checks = saml_checks.passed_checks(assertion, connection, saml.acs_url(connection_id), expected_request_id)
-        profile, email_check = _profile(assertion, org, connection)
-        admit(org, connection, profile)
-        extra = [logins.replay_op(assertion.assertion_id, assertion.not_on_or_after + REPLAY_MARGIN),
-                 *email_domain_events(org["id"], connection_id, email_check)]
-        if login is not None:
-            return succeed(login, profile, extra_ops=extra, checks=checks, email=email_check)
-        return _idp_initiated(org, connection, profile, extra)
-    except SsoError as err:  # refused, or a replayed assertion id refused by the commit
-        if login is not None:
-            return fail(login, err, checks=checks, claims=_received(assertion), email=email_check)
-        if err.code != "unknown_connection":  # a deleted org or connection gets no new events
-            record_failure(organization, {"connection": connection_id, "protocol": "saml"}, err)
+        assertion = saml.validate_response(saml_config(connection), saml_response, expected_request_id=expected_request_id)
+    except SsoError as err:
+        evidence.checks = saml_checks.failed_checks(err)
         raise
-
-
-def _received(assertion) -> dict | None:
-    """What a validated assertion carried, for the diagnostic page; nothing from one refused."""
-    if assertion is None:
-        return None
-    return {"NameID": assertion.name_id, **assertion.attributes}
-
-
-def _idp_initiated(org: dict, connection: dict, profile: dict, extra: list[tables.Op]) -> func.HttpResponse:
-    redirect_uri = org["redirect_uris"][0]
-    login = {"connection": connection["id"], "protocol": "saml", "redirect_uri": redirect_uri, "app_state": "", "idp_initiated": True}
-    event = logins.sign_in_event(login, outcome="ok", detail={**user_detail(profile), "idp_initiated": True})
-    code = logins.issue_unsolicited_code(org["id"], login, profile, event, extra)
-    log_sign_in("ok", None, "saml")
-    return redirect_to_app(redirect_uri, {"code": code, "state": ""})
+    evidence.checks = saml_checks.passed_checks(assertion, connection, saml.acs_url(connection["id"]), expected_request_id)
+    evidence.received = {"NameID": assertion.name_id, **assertion.attributes}  # nothing from a refused response
+    profile, email_check = _profile(assertion, target.organization, connection)
+    replay = logins.replay_op(assertion.assertion_id, assertion.not_on_or_after + REPLAY_MARGIN)
+    return ending.Verified(profile, email_check, (replay,))

@@ -41,6 +41,13 @@ def test_one_login_state_gives_one_code_to_twenty_simultaneous_callbacks(stack, 
     assert all(r.status_code == 400 and "invalid_state" in r.text for r in responses if not _got_code(r))
 
 
+def _losers_refused_in_the_browser(responses) -> None:
+    """As at the OIDC callback: a response whose login another one used is refused with a 400
+    page (the login was already used, or lost the commit), never sent to the app as a failure."""
+    losers = [r for r in responses if not _got_code(r)]
+    assert all(r.status_code == 400 and "Location" not in r.headers for r in losers), [(r.status_code, r.headers.get("Location")) for r in losers]
+
+
 @pytest.fixture
 def saml_connection(stack, admin, new_org):
     org = new_org()
@@ -60,6 +67,7 @@ def test_one_saml_login_gives_one_code_to_twenty_simultaneous_responses(stack, s
 
     responses = race(stack, lambda i, s: s.post(forms[i][0], data=forms[i][1]))
     one_winner(responses, _got_code)
+    _losers_refused_in_the_browser(responses)
 
 
 def test_one_saml_response_posted_twenty_times_signs_in_once(stack, saml_connection, browser):
@@ -69,6 +77,7 @@ def test_one_saml_response_posted_twenty_times_signs_in_once(stack, saml_connect
 
     responses = race(stack, lambda i, s: s.post(acs_url, data=fields))
     one_winner(responses, _got_code)
+    _losers_refused_in_the_browser(responses)
 
 
 def test_one_idp_initiated_assertion_posted_twenty_times_signs_in_once(stack, admin, saml_connection):

@@ -36,6 +36,7 @@ def test_created_without_idp_it_is_pending_with_what_to_paste(stack, admin, pend
 
 def test_its_sp_metadata_route_works(stack, anonymous, pending):
     _, connection = pending
+    assert connection["sp_metadata_url"] == f"{stack.base_url}/auth/sso/saml/{connection['id']}/metadata"
     response = anonymous.get(f"/auth/sso/saml/{connection['id']}/metadata")
     assert response.status_code == 200, response.text
     assert connection["acs_url"].encode() in response.content and connection["sp_entity_id"].encode() in response.content

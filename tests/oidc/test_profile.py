@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from shared.signin.profile import SAML_ATTRIBUTES, oidc_profile, saml_profile, user_id
+from shared.saml.entra_claims import GROUPS_LINK, MAPPABLE_FIELDS
+from shared.signin.profile import oidc_profile, saml_profile, user_id
 
+SAML_ATTRIBUTES = {**MAPPABLE_FIELDS, "groups_link": GROUPS_LINK}  # Entra's names of what saml() is given
 TENANT = "0ff014fc-8490-4ab7-bf04-c6875829a31f"
 OID = "7a0c1f7e-5d2b-4a55-9b1e-3c8d6b2f0a11"
 ORG_DOMAINS = ["contoso.com"]
@@ -121,7 +123,7 @@ def saml(attributes: dict, name_id: str = "adele@contoso.com", own_app: bool = T
 
 
 def test_a_saml_profile():
-    result, email = saml({"email": ["adele@contoso.com"], "object_id": [OID], "first_name": ["Adele"], "last_name": ["Vance"],
+    result, email = saml({"email": ["adele@contoso.com"], "idp_id": [OID], "first_name": ["Adele"], "last_name": ["Vance"],
                           "groups": ["g1", "g2"]})
     assert (result["protocol"], result["idp_id"], result["id"]) == ("saml", OID, user_id("conn_s", TENANT, OID))
     assert (result["email"], result["email_verified"], result["name"]) == ("adele@contoso.com", True, "Adele Vance")
@@ -142,5 +144,5 @@ def test_saml_groups_overage_is_groups_link():
 
 def test_a_connections_attribute_mapping_replaces_the_defaults():
     result, _ = saml_profile({"mail": ["adele@contoso.com"]}, name_id="n", entra_tenant_id=TENANT, organization="acme", connection_id="c",
-                             verified_domains=ORG_DOMAINS, own_single_tenant_app=True, attribute_names={"email": "mail"})
+                             verified_domains=ORG_DOMAINS, own_single_tenant_app=True, attribute_mapping={"email": "mail"})
     assert (result["email"], result["email_verified"]) == ("adele@contoso.com", True)

@@ -23,7 +23,7 @@ def test_a_verified_domain_routes_to_its_orgs_enabled_connection(anonymous, new_
 
 
 def test_the_sign_in_start_routes_an_email_the_same_way(new_org, connection, verified_domain):
-    from shared.signin.start import resolve_target
+    from shared.signin.targets import resolve_target
 
     org = new_org()
     conn = connection(org)

@@ -9,6 +9,7 @@ from typing import Callable
 from lxml import etree
 
 from local.entra_sim import saml_idp
+from shared.signin.profile import saml_profile
 
 BASE_URL = "https://identity.eu.example.com"
 CONNECTION_ID = "conn_samltests000000000"
@@ -25,6 +26,14 @@ ADMIN_OID = "00000000-0000-4000-8000-00000000ad01"  # whom an attacker would lik
 SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
 SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"
 DS = "http://www.w3.org/2000/09/xmldsig#"
+
+
+def profile_of(assertion, connection) -> dict:
+    """The profile a verified assertion yields (what the ACS builds from it, shared/signin/profile.py)."""
+    profile, _ = saml_profile(assertion.attributes, name_id=assertion.name_id, entra_tenant_id=assertion.tenant_id or "",
+                              organization="acme", connection_id=connection.connection_id, verified_domains=(),
+                              own_single_tenant_app=False, attribute_mapping=connection.attribute_mapping)
+    return profile
 
 
 def entra_response(key, *, user: dict = ADA, in_response_to: str | None = REQUEST_ID, acs_url: str = ACS_URL,

@@ -10,7 +10,7 @@ import xmlsec
 from lxml import etree
 
 from local.entra_sim import pki, saml_idp
-from shared.saml import acs_url, authn_request_redirect, default_sp_entity_id, sp_metadata_url, sp_metadata_xml
+from shared.saml import acs_url, authn_request_redirect, sp_metadata_xml
 from tests.saml.entra import ACS_URL, CONNECTION_ID, SP_ENTITY_ID, TENANT_ID
 
 MD = "{urn:oasis:names:tc:SAML:2.0:metadata}"
@@ -71,10 +71,12 @@ def test_sp_metadata_names_the_acs_and_the_entity_id(connection):
     assert acs.get("Location") == ACS_URL and acs.get("Binding") == "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
 
 
-def test_sp_urls_come_from_the_public_base_url():
-    assert default_sp_entity_id(CONNECTION_ID) == SP_ENTITY_ID
+def test_sp_urls_come_from_the_public_base_url(connection):
+    """A connection without its own sp_entity_id is known by the one built from SSO_PUBLIC_BASE_URL
+    (the served metadata's URL is checked through the admin API, tests/flows/test_saml_pending.py)."""
+    assert connection.sp_entity_id is None
+    assert etree.fromstring(sp_metadata_xml(connection)).get("entityID") == SP_ENTITY_ID
     assert acs_url(CONNECTION_ID) == ACS_URL
-    assert sp_metadata_url(CONNECTION_ID) == f"{SP_ENTITY_ID}/metadata"
 
 
 def test_custom_sp_entity_id(connection):

@@ -11,7 +11,7 @@ from local.entra_sim import saml_idp
 from shared.platform.errors import SsoError
 from shared.saml import validate_response
 from tests.saml.entra import (
-    ACS_URL, ADA, REQUEST_ID, SAML, SP_ENTITY_ID, TENANT_ID, assertion_of, encode, entra_response, q, resign,
+    ACS_URL, ADA, REQUEST_ID, SAML, SP_ENTITY_ID, TENANT_ID, assertion_of, encode, entra_response, profile_of, q, resign,
 )
 
 NOW = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
@@ -111,7 +111,7 @@ def test_expired_conditions_are_rejected_beyond_the_clock_allowance(connection, 
 
 def test_expired_conditions_are_accepted_within_the_clock_allowance(connection, idp_key):
     xml = resign(entra_response(idp_key, now=NOW), idp_key, _conditions_until(NOW - datetime.timedelta(minutes=2)))
-    assert _validate(connection, xml, now=NOW).claims.object_id == ADA["oid"]
+    assert profile_of(_validate(connection, xml, now=NOW), connection)["idp_id"] == ADA["oid"]
 
 
 def test_not_yet_valid_is_rejected_beyond_the_clock_allowance(connection, idp_key):
@@ -122,7 +122,7 @@ def test_not_yet_valid_is_rejected_beyond_the_clock_allowance(connection, idp_ke
 
 def test_not_yet_valid_is_accepted_within_the_clock_allowance(connection, idp_key):
     xml = entra_response(idp_key, now=NOW + datetime.timedelta(minutes=7))
-    assert _validate(connection, xml, now=NOW).claims.object_id == ADA["oid"]
+    assert profile_of(_validate(connection, xml, now=NOW), connection)["idp_id"] == ADA["oid"]
 
 
 def test_subject_confirmation_without_not_on_or_after_is_rejected(connection, idp_key):
@@ -166,7 +166,7 @@ def test_unsolicited_response_is_rejected_unless_allowed(connection, idp_key):
     assert _rejected(connection, xml, expected_request_id=None).code == "saml_unsolicited_response"
     allowed = dataclasses.replace(connection, allow_idp_initiated=True)
     assertion = _validate(allowed, xml, expected_request_id=None)
-    assert assertion.in_response_to is None and assertion.claims.object_id == ADA["oid"]
+    assert profile_of(assertion, allowed)["idp_id"] == ADA["oid"]
 
 
 def test_response_to_an_unknown_request_is_not_taken_for_idp_initiated(connection, idp_key):
@@ -199,25 +199,26 @@ def test_entra_status_becomes_an_actionable_code(connection, status, sub_status,
 
 def test_claims_are_pulled_out_of_the_verified_assertion(connection, idp_key):
     assertion = _validate(connection, entra_response(idp_key))
-    claims = assertion.claims
-    assert (claims.tenant_id, claims.object_id, claims.email, claims.upn) == (TENANT_ID, ADA["oid"], ADA["email"], ADA["upn"])
-    assert (claims.name, claims.given_name, claims.surname) == (ADA["name"], ADA["given_name"], ADA["family_name"])
-    assert claims.groups == tuple(ADA["groups"]) and not claims.groups_overage
-    assert assertion.issuer == f"https://sts.windows.net/{TENANT_ID}/" and assertion.in_response_to == REQUEST_ID
-    assert assertion.name_id_format == saml_idp.NAME_ID_FORMATS["persistent"] and assertion.session_index == assertion.assertion_id
+    profile = profile_of(assertion, connection)
+    assert (assertion.tenant_id, profile["idp_id"], profile["email"]) == (TENANT_ID, ADA["oid"], ADA["email"])
+    assert profile["raw_attributes"]["http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name"] == [ADA["upn"]]
+    assert (profile["name"], profile["first_name"], profile["last_name"]) == (ADA["name"], ADA["given_name"], ADA["family_name"])
+    assert profile["groups"] == ADA["groups"] and not profile["groups_overage"]
+    assert assertion.issuer == f"https://sts.windows.net/{TENANT_ID}/"
+    assert assertion.name_id_format == saml_idp.NAME_ID_FORMATS["persistent"]
     assert assertion.attributes["http://schemas.microsoft.com/identity/claims/objectidentifier"] == [ADA["oid"]]
 
 
 def test_groups_overage(connection, idp_key):
     user = {**ADA, "groups": [f"5f3a2c1e-0000-4000-8000-{i:012d}" for i in range(151)]}
-    claims = _validate(connection, entra_response(idp_key, user=user)).claims
-    assert claims.groups == () and claims.groups_overage
+    profile = profile_of(_validate(connection, entra_response(idp_key, user=user)), connection)
+    assert profile["groups"] == [] and profile["groups_overage"]
 
 
 def test_attribute_mapping_names_other_claims(connection, idp_key):
     mapped = dataclasses.replace(connection, attribute_mapping={"email": "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name"})
     user = {**ADA, "email": None}
-    assert _validate(mapped, entra_response(idp_key, user=user)).claims.email == ADA["upn"]
+    assert profile_of(_validate(mapped, entra_response(idp_key, user=user)), mapped)["email"] == ADA["upn"]
 
 
 def test_two_object_ids_are_rejected(connection, idp_key):

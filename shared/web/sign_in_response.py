@@ -1,0 +1,29 @@
+"""A sign-in's outcome (shared/signin/outcome.py) as the browser's HTTP response."""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import azure.functions as func
+
+from shared.signin.outcome import CodeRedirect, DiagnosticPage, ErrorRedirect, Outcome
+from shared.web.diagnostic_page import diagnostic_page
+from shared.web.http import html_response, redirect
+
+
+def _to_app(redirect_uri: str, params: dict) -> func.HttpResponse:
+    separator = "&" if "?" in redirect_uri else "?"
+    return redirect(redirect_uri + separator + urlencode(params))
+
+
+def sign_in_response(outcome: Outcome) -> func.HttpResponse:
+    if isinstance(outcome, CodeRedirect):
+        return _to_app(outcome.redirect_uri, {"code": outcome.code, "state": outcome.app_state})
+    if isinstance(outcome, ErrorRedirect):
+        error = outcome.error
+        return _to_app(outcome.redirect_uri, {"error": error.code, "error_description": error.message, "state": outcome.app_state})
+    if isinstance(outcome, DiagnosticPage):
+        status = 200 if outcome.error is None else 503 if outcome.error.status >= 500 else 400
+        return html_response(diagnostic_page(outcome), status)
+    # ErrorPage: raised to the handler wrapper (http.browser_handler), which renders every
+    # refused request the same way (status, HTML or JSON as asked, the log line).
+    raise outcome.error
