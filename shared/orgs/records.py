@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-from typing_extensions import TypedDict
-
 from shared.storage.record import Record, internal
 
 SignInMethod = Literal["password", "sso"]
@@ -94,17 +92,6 @@ class TestFailure(Record):
     checks: list[str]
 
 
-class AttributeMapping(TypedDict, total=False):
-    """Profile field -> the SAML attribute name that carries it (connections.ATTRIBUTE_MAPPING_KEYS)."""
-
-    email: str
-    name: str
-    first_name: str
-    last_name: str
-    groups: str
-    idp_id: str
-
-
 class Connection(Record):
     """One Entra app registration of one organization; the fields of the other protocol are absent."""
 
@@ -130,7 +117,7 @@ class Connection(Record):
     previous_client_secret: dict | None = internal()  # written by early versions only; kept unanswered
     # SAML
     sp_entity_id: str | None = None
-    attribute_mapping: AttributeMapping = {}
+    attribute_mapping: dict[str, str] = {}  # profile field (saml/entra_claims.py MAPPABLE_FIELDS) -> SAML attribute name
     allow_idp_initiated: bool = False
     sign_authn_requests: bool = False
     idp_metadata_url: str | None = None
