@@ -24,5 +24,5 @@ def create_api_key(req: func.HttpRequest) -> func.HttpResponse:
         organizations.require(v.slug("organization", org))
     record, key = api_keys.create_key(name, org)
     if org is not None:
-        events.record(org, "api_key.created", detail={"key_id": record["id"], "name": name})
-    return json_response({**record, "key": key}, 201)
+        events.record(org, "api_key.created", detail={"key_id": record.id, "name": name})
+    return json_response({**record.public(), "key": key}, 201)

@@ -6,9 +6,9 @@ import azure.functions as func
 from shared.admin import access as admin_access
 from shared.admin import connection_admin, connection_checks
 from shared.orgs import connections, organizations
-from shared.signin.targets import Target
 from shared.orgs.connection_status import public_view
 from shared.signin import start as sign_in
+from shared.signin.targets import Target
 from shared.web.http import api_handler, json_response, read_json
 
 bp = func.Blueprint()
@@ -17,7 +17,7 @@ bp = func.Blueprint()
 @bp.route(route="api/organizations/{org}/connections", methods=["GET", "POST"])
 @api_handler
 def organization_connections(req: func.HttpRequest) -> func.HttpResponse:
-    slug = admin_access.organization(req).doc["id"]
+    slug = admin_access.organization(req).doc.id
     if req.method == "GET":
         return json_response({"items": [public_view(doc) for doc in connections.list_for(slug)], "next": None})
     view, etag = connection_admin.create(slug, read_json(req, connections.CREATE_FIELDS))
@@ -46,6 +46,6 @@ def test_connection(req: func.HttpRequest) -> func.HttpResponse:
     checks, stored = connection_checks.run(stored)
     if not all(check["ok"] for check in checks):
         return json_response(connection_checks.refusal(checks), 400)
-    target = Target(organizations.require(stored.doc["organization"]).doc, stored.doc)
+    target = Target(organizations.require(stored.doc.organization).doc, stored.doc)
     url = sign_in.begin(target, redirect_uri=None, options=sign_in.checked_options({}), test=True)
     return json_response({"test_url": url, "checks": checks})

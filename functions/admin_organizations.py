@@ -22,27 +22,26 @@ def _shown_once(webhook_secret: str | None) -> dict:
 @api_handler
 def create_organization(req: func.HttpRequest) -> func.HttpResponse:
     authenticate(req).require_global()
-    org, etag, webhook_secret = organization_admin.create(read_json(req, organizations.CREATE_FIELDS))
-    return json_response({**organizations.visible(org), "etag": etag, **_shown_once(webhook_secret)}, 201, {"ETag": etag})
+    stored, webhook_secret = organization_admin.create(read_json(req, organizations.CREATE_FIELDS))
+    return json_response({**organizations.public_view(stored), **_shown_once(webhook_secret)}, 201, {"ETag": stored.etag})
 
 
 @bp.route(route="api/organizations/{org}", methods=["GET", "PATCH", "DELETE"])
 @api_handler
 def organization(req: func.HttpRequest) -> func.HttpResponse:
     stored = admin_access.organization(req)
-    slug = stored.doc["id"]
     if req.method == "GET":
         return json_response(organizations.public_view(stored), headers={"ETag": stored.etag})
     if req.method == "DELETE":
         delete_organization(stored)
         return func.HttpResponse(status_code=204)
-    updated, etag, webhook_secret = organization_admin.update(stored, read_json(req, organizations.PATCH_FIELDS), req.headers.get("if-match"))
-    return json_response({**organizations.visible(updated), "etag": etag, **_shown_once(webhook_secret)}, headers={"ETag": etag})
+    saved, webhook_secret = organization_admin.update(stored, read_json(req, organizations.PATCH_FIELDS), req.headers.get("if-match"))
+    return json_response({**organizations.public_view(saved), **_shown_once(webhook_secret)}, headers={"ETag": saved.etag})
 
 
 @bp.route(route="api/organizations/{org}/events", methods=["GET"])
 @api_handler
 def organization_events(req: func.HttpRequest) -> func.HttpResponse:
-    slug = admin_access.organization(req).doc["id"]
+    slug = admin_access.organization(req).doc.id
     items, cursor = events.list_events(slug, req.params.get("cursor"), page_limit(req))
-    return json_response({"items": items, "next": cursor})
+    return json_response({"items": [event.public() for event in items], "next": cursor})

@@ -15,4 +15,4 @@ bp = func.Blueprint()
 def organization_route(req: func.HttpRequest) -> func.HttpResponse:
     authenticate(req).require_global()
     body = read_json(req, {"region"})
-    return json_response(regions.set_route(req.route_params["org"], body.get("region")))
+    return json_response(regions.set_route(req.route_params["org"], body.get("region")).public())

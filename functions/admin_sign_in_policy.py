@@ -35,4 +35,4 @@ def organization_invitation(req: func.HttpRequest) -> func.HttpResponse:
     if req.method == "DELETE":
         invitations.remove(org, req.route_params["invitation"])
         return func.HttpResponse(status_code=204)
-    return json_response(invitations.public_view(invitations.require(org, req.route_params["invitation"]).doc))
+    return json_response(invitations.require(org, req.route_params["invitation"]).doc.public())

@@ -6,11 +6,12 @@ import azure.functions as func
 
 from shared.orgs import connections, organizations
 from shared.orgs.api_keys import authenticate
+from shared.orgs.records import Connection, Organization
 from shared.platform.observability import set_request_organization
 from shared.storage import tables
 
 
-def organization(req: func.HttpRequest) -> tables.Stored:
+def organization(req: func.HttpRequest) -> tables.Stored[Organization]:
     """The org of route parameter `{org}`."""
     slug = req.route_params["org"]
     authenticate(req).require_organization(slug)
@@ -19,7 +20,7 @@ def organization(req: func.HttpRequest) -> tables.Stored:
     return stored
 
 
-def connection(req: func.HttpRequest) -> tables.Stored:
+def connection(req: func.HttpRequest) -> tables.Stored[Connection]:
     """The connection of route parameters `{org}` and `{connection}`."""
     slug = req.route_params["org"]
     authenticate(req).require_organization(slug)

@@ -13,7 +13,8 @@ from shared.oidc.discovery import provider_metadata
 from shared.orgs import connection_health, connections, events, organizations
 from shared.orgs.connection_status import public_view
 from shared.orgs.credential_proof import prove
-from shared.orgs.credentials import certificate_credential, secret_value, store_client_secret
+from shared.orgs.credentials import current_credential, store_client_secret
+from shared.orgs.records import Connection, SpSigning
 from shared.platform.certificates import thumbprint
 from shared.platform.errors import SsoError
 from shared.platform.settings import get_settings
@@ -24,47 +25,42 @@ from shared.storage import tables
 SP_SIGNING_YEARS = 3
 
 
-def _ensure_sp_signing(doc: dict) -> None:
+def _ensure_sp_signing(doc: Connection) -> Connection:
     """A connection that signs its AuthnRequests gets its own SP key pair once: the key in the
     secret store, the certificate on the record (published in the SP metadata)."""
-    if not doc.get("sign_authn_requests") or doc.get("sp_signing"):
-        return
+    if not doc.sign_authn_requests or doc.sp_signing:
+        return doc
     not_after = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=365 * SP_SIGNING_YEARS)
     key_pem, certificate = make_certificate(doc, 2048, not_after)
-    version = secret_store.get_secret_store().set_secret(connections.secret_name(doc["id"], connections.SP_SIGNING_KEY), key_pem, expires_on=not_after,
-                                            tags={"connection": doc["id"]})
-    doc["sp_signing"] = {"key_version": version.version_id, "certificate_pem": certificate.public_bytes(Encoding.PEM).decode("ascii"),
-                         "thumbprint": thumbprint(certificate), "expires_on": not_after.date().isoformat()}
+    version = secret_store.get_secret_store().set_secret(connections.secret_name(doc.id, connections.SP_SIGNING_KEY), key_pem, expires_on=not_after,
+                                            tags={"connection": doc.id})
+    return doc.replace(sp_signing=SpSigning(key_version=version.version_id, certificate_pem=certificate.public_bytes(Encoding.PEM).decode("ascii"),
+                                            thumbprint=thumbprint(certificate), expires_on=not_after.date().isoformat()))
 
 
-def _check_oidc(doc: dict) -> None:
-    for field in ("entra_tenant_id", "client_id"):
-        if not doc.get(field):
+def _check_oidc(doc: Connection) -> None:
+    for field, value in (("entra_tenant_id", doc.entra_tenant_id), ("client_id", doc.client_id)):
+        if not value:
             raise SsoError("missing_field", f"`{field}` is required for an OIDC connection.")
-    if doc.get("allowed_tenant_ids") and doc["entra_tenant_id"] != "organizations":
+    if doc.allowed_tenant_ids and doc.entra_tenant_id != "organizations":
         raise SsoError("invalid_field", "`allowed_tenant_ids` applies only when `entra_tenant_id` is `organizations` (a multi-tenant app).")
-    if doc["entra_tenant_id"] == "organizations" and not doc.get("allowed_tenant_ids"):
+    if doc.entra_tenant_id == "organizations" and not doc.allowed_tenant_ids:
         raise SsoError("missing_field", "A multi-tenant connection (`organizations`) needs `allowed_tenant_ids`: the Entra tenants allowed to sign in.")
-    provider_metadata(doc["entra_tenant_id"])
+    provider_metadata(doc.entra_tenant_id)
 
 
-def _prove_current_credential(doc: dict) -> None:
+def _prove_current_credential(doc: Connection) -> None:
     """The stored credential must still work with the changed client id or tenant."""
-    certificate = doc.get("certificate_credential")
-    if certificate:
-        credential = certificate_credential(doc["id"], certificate)
-    else:
-        credential = secret_value(connections.secret_name(doc["id"]), doc["client_secret_version"])
-    prove(doc, credential, "update")
+    prove(doc, current_credential(doc), "update")
 
 
-def _resolve_saml_idp(doc: dict, fields: dict) -> None:
+def _resolve_saml_idp(doc: Connection, fields: dict) -> Connection:
     """Fills idp_entity_id, idp_sso_url and idp_certificates from exactly one source."""
     from shared.saml import load_idp  # the SAML stack loads on first SAML use, not at cold start
 
     given = {name for name in connections.IDP_SOURCE_FIELDS if name in fields}
     if not given:
-        return
+        return doc
     manual = given & {"idp_entity_id", "idp_sso_url", "idp_certificate"}
     if len([source for source in ("idp_metadata_url", "idp_metadata_xml") if source in given]) + bool(manual) > 1:
         raise SsoError("invalid_field", "Give one of `idp_metadata_url`, `idp_metadata_xml`, or `idp_entity_id` + `idp_sso_url` + `idp_certificate`.")
@@ -75,9 +71,8 @@ def _resolve_saml_idp(doc: dict, fields: dict) -> None:
         sso_url=fields.get("idp_sso_url"),
         certificate=fields.get("idp_certificate"),
     )
-    doc.pop("idp_metadata_xml", None)  # kept parsed, not as a blob
-    doc.pop("idp_certificate", None)
-    doc.update(
+    # The sources are kept parsed, never as given (a record from an early version may hold them).
+    return doc.without("idp_metadata_xml", "idp_certificate").replace(
         idp_metadata_url=fields.get("idp_metadata_url"),
         idp_entity_id=idp.entity_id,
         idp_sso_url=idp.sso_url,
@@ -91,18 +86,22 @@ def _check_domains(organization: str, fields: dict) -> None:
         domains.refuse_unverified(organizations.require(organization).doc, fields["domains"])
 
 
-def _recheck_domains(doc: dict, etag: str) -> tuple[dict, str]:
+def _recheck_domains(saved: tables.Stored[Connection]) -> tables.Stored[Connection]:
     """After the write, the domains again: a claim deleted between the check and the write took
     its domain out of verified_domains before it swept the connections, so one of the two sees
     the other and the domain is not left behind. Answers the record as it now is."""
-    verified = set(organizations.require(doc["organization"]).doc.get("verified_domains") or [])
-    gone = [d for d in doc.get("domains") or [] if d not in verified]
+    doc = saved.doc
+    verified = set(organizations.require(doc.organization).doc.verified_domains)
+    gone = [d for d in doc.domains if d not in verified]
     if not gone:
-        return doc, etag
+        return saved
     for domain in gone:
-        connections.drop_domain(doc["organization"], domain)
-    stored = connections.get(doc["id"])
-    return (stored.doc, stored.etag) if stored else (doc, etag)
+        connections.drop_domain(doc.organization, domain)
+    return connections.get(doc.id) or saved
+
+
+def _without_idp_sources(fields: dict) -> dict:
+    return {k: v for k, v in fields.items() if k not in connections.IDP_SOURCE_FIELDS}
 
 
 def create(organization: str, body: dict) -> tuple[dict, str]:
@@ -113,81 +112,81 @@ def create(organization: str, body: dict) -> tuple[dict, str]:
     _check_domains(organization, fields)
     connection_id = connections.new_id()
     now = iso()
-    doc = {"id": connection_id, "organization": organization, "protocol": protocol, "display_name": protocol.upper(),
-           "enabled": True, "domains": [], "created": now, "updated": now}
+    common = dict(id=connection_id, organization=organization, protocol=protocol, display_name=protocol.upper(),
+                  enabled=True, domains=[], created=now, updated=now)
     if protocol == "oidc":
         secret = fields.pop("client_secret", None)
-        doc.update({"scopes": connections.DEFAULT_SCOPES, "allowed_tenant_ids": [], "credential_type": "secret", **fields})
+        doc = Connection(**{**common, "scopes": connections.DEFAULT_SCOPES, "allowed_tenant_ids": [], "credential_type": "secret", **fields})
         _check_oidc(doc)
-        if secret is None or "client_secret_expires_on" not in doc:
+        if secret is None or doc.client_secret_expires_on is None:
             raise SsoError("missing_field", "`client_secret` and `client_secret_expires_on` are required: copy the secret's Value and Expires date from Entra.")
         prove(doc, secret, "create")  # Entra accepts tenant, client id and secret together, or nothing is stored
-        doc["client_secret_version"] = store_client_secret(connection_id, secret, doc["client_secret_expires_on"])
+        doc = doc.replace(client_secret_version=store_client_secret(connection_id, secret, doc.client_secret_expires_on))
     else:
         base = get_settings().public_base_url
-        doc.update({"sp_entity_id": f"{base}/auth/sso/saml/{connection_id}", "attribute_mapping": {},
-                    "allow_idp_initiated": False, "sign_authn_requests": False})
-        doc.update({k: v for k, v in fields.items() if k not in connections.IDP_SOURCE_FIELDS})
         # No IdP yet is allowed: the connection is `pending` (its sp_entity_id and acs_url go into
         # Entra first) and refuses sign-ins until the metadata arrives by PATCH.
-        doc.update(idp_metadata_url=None, idp_entity_id=None, idp_sso_url=None, idp_certificates=[])
-        _resolve_saml_idp(doc, fields)
-        connections.claim_sp_entity_id(doc["sp_entity_id"], connection_id)
-        _ensure_sp_signing(doc)
+        doc = Connection(**{**common, "sp_entity_id": f"{base}/auth/sso/saml/{connection_id}", "attribute_mapping": {},
+                            "allow_idp_initiated": False, "sign_authn_requests": False, **_without_idp_sources(fields),
+                            "idp_metadata_url": None, "idp_entity_id": None, "idp_sso_url": None, "idp_certificates": []})
+        doc = _resolve_saml_idp(doc, fields)
+        connections.claim_sp_entity_id(doc.sp_entity_id, connection_id)
+        doc = _ensure_sp_signing(doc)
     try:
-        etag = connections.insert(doc)
+        saved = connections.insert(doc)
     except SsoError:
         if protocol == "saml":
-            connections.release_sp_entity_id(doc["sp_entity_id"])
+            connections.release_sp_entity_id(doc.sp_entity_id)
         raise
-    if doc["domains"]:
-        doc, etag = _recheck_domains(doc, etag)
+    if doc.domains:
+        saved = _recheck_domains(saved)
     events.record(organization, "connection.created", connection=connection_id, detail={"protocol": protocol})
-    return public_view(doc), etag
+    return public_view(saved.doc), saved.etag
 
 
-def update(stored: tables.Stored, body: dict, if_match: str | None) -> tuple[dict, str]:
-    doc = dict(stored.doc)
+def update(stored: tables.Stored[Connection], body: dict, if_match: str | None) -> tuple[dict, str]:
+    doc = stored.doc
     tables.check_if_match(if_match, stored.etag)
-    fields = connections.clean_fields(doc["protocol"], body)
-    _check_domains(doc["organization"], fields)
-    if doc["protocol"] == "oidc":
+    fields = connections.clean_fields(doc.protocol, body)
+    _check_domains(doc.organization, fields)
+    if doc.protocol == "oidc":
         secret = fields.pop("client_secret", None)
-        doc.update(fields)
+        doc = doc.replace(**fields)
         if secret is not None:
             raise SsoError("invalid_field", "Change the client secret with POST .../secret (it is checked against Entra before it becomes current).")
         if {"entra_tenant_id", "allowed_tenant_ids", "client_id"} & set(fields):
             _check_oidc(doc)
             _prove_current_credential(doc)
     else:
-        doc.update({k: v for k, v in fields.items() if k not in connections.IDP_SOURCE_FIELDS})
-        _resolve_saml_idp(doc, fields)
-        _ensure_sp_signing(doc)
-    claimed = doc["protocol"] == "saml" and doc["sp_entity_id"] != stored.doc["sp_entity_id"]
+        doc = doc.replace(**_without_idp_sources(fields))
+        doc = _resolve_saml_idp(doc, fields)
+        doc = _ensure_sp_signing(doc)
+    before = stored.doc.sp_entity_id
+    claimed = doc.protocol == "saml" and doc.sp_entity_id != before
     if claimed:
-        connections.claim_sp_entity_id(doc["sp_entity_id"], doc["id"])
+        connections.claim_sp_entity_id(doc.sp_entity_id, doc.id)
     try:
-        etag = connections.save(doc, stored.etag)
+        saved = connections.save(doc, stored.etag)
     except Exception:  # a lost race (409) or an outage: the new entity id must not stay claimed by nobody
         if claimed:
-            connections.release_sp_entity_id(doc["sp_entity_id"])
+            connections.release_sp_entity_id(doc.sp_entity_id)
         raise
     if fields.get("domains"):
-        doc, etag = _recheck_domains(doc, etag)
-    if doc["protocol"] == "saml" and doc["sp_entity_id"] != stored.doc["sp_entity_id"]:
-        connections.release_sp_entity_id(stored.doc["sp_entity_id"])
-    events.record(doc["organization"], "connection.updated", connection=doc["id"], detail={"fields": sorted(body)})
-    return public_view(doc), etag
+        saved = _recheck_domains(saved)
+    if doc.protocol == "saml" and saved.doc.sp_entity_id != before:
+        connections.release_sp_entity_id(before)
+    events.record(doc.organization, "connection.updated", connection=doc.id, detail={"fields": sorted(body)})
+    return public_view(saved.doc), saved.etag
 
 
 def _forget_as_default(organization: str, connection_id: str) -> None:
     """An org's default_connection names one of its existing connections: a deleted one is unset."""
     for _ in range(5):
         stored = organizations.get(organization)
-        if stored is None or stored.doc.get("default_connection") != connection_id:
+        if stored is None or stored.doc.default_connection != connection_id:
             return
         try:
-            organizations.save({**stored.doc, "default_connection": None}, stored.etag)
+            organizations.save(stored.doc.replace(default_connection=None), stored.etag)
             return
         except SsoError as err:
             if err.code != "conflict":
@@ -195,11 +194,11 @@ def _forget_as_default(organization: str, connection_id: str) -> None:
     raise SsoError("conflict", "The organization kept changing while its default_connection was unset; delete again.")
 
 
-def delete(stored: tables.Stored) -> None:
+def delete(stored: tables.Stored[Connection]) -> None:
     doc = stored.doc
     connections.delete(doc)
-    connection_health.forget(doc["organization"], doc["id"])
-    _forget_as_default(doc["organization"], doc["id"])
+    connection_health.forget(doc.organization, doc.id)
+    _forget_as_default(doc.organization, doc.id)
     for purpose in connections.SECRET_PURPOSES:
-        secret_store.get_secret_store().delete_secret(connections.secret_name(doc["id"], purpose))
-    events.record(doc["organization"], "connection.deleted", connection=doc["id"])
+        secret_store.get_secret_store().delete_secret(connections.secret_name(doc.id, purpose))
+    events.record(doc.organization, "connection.deleted", connection=doc.id)

@@ -18,7 +18,8 @@ from shared.oidc.discovery import provider_metadata
 from shared.orgs import connections, events
 from shared.orgs.connection_status import PENDING_MESSAGE, is_pending
 from shared.orgs.credential_proof import prove
-from shared.orgs.credentials import certificate_credential, secret_value
+from shared.orgs.credentials import current_credential
+from shared.orgs.records import Connection, TestFailure
 from shared.platform.certificates import certificate_facts
 from shared.platform.errors import SsoError
 from shared.platform.timestamps import iso
@@ -35,34 +36,27 @@ def _check(name: str, run) -> dict:
     return {"check": name, "ok": True}
 
 
-def _current_credential(doc: dict):
-    certificate = doc.get("certificate_credential")
-    if certificate:
-        return certificate_credential(doc["id"], certificate)
-    return secret_value(connections.secret_name(doc["id"]), doc["client_secret_version"])
-
-
-def _oidc_checks(doc: dict) -> list[dict]:
-    discovery = _check("tenant_discovery", lambda: provider_metadata(doc["entra_tenant_id"]))
+def _oidc_checks(doc: Connection) -> list[dict]:
+    discovery = _check("tenant_discovery", lambda: provider_metadata(doc.entra_tenant_id))
     if not discovery["ok"]:
         return [discovery, {"check": "client_credentials", "ok": False, "error": "skipped",
                             "message": "Not tried: Entra does not know the tenant; fix the tenant first."}]
-    return [discovery, _check("client_credentials", lambda: prove(doc, _current_credential(doc), "test"))]
+    return [discovery, _check("client_credentials", lambda: prove(doc, current_credential(doc), "test"))]
 
 
 def _fail(name: str, message: str) -> dict:
     return {"check": name, "ok": False, "error": "invalid_field", "message": message}
 
 
-def _saml_checks(doc: dict) -> list[dict]:
+def _saml_checks(doc: Connection) -> list[dict]:
     from shared.saml.idp_metadata import refuse_tenant_independent  # the SAML stack loads on first SAML use, not at cold start
 
     if is_pending(doc):
         metadata = {**_fail("idp_metadata", PENDING_MESSAGE), "error": "connection_pending"}
     else:
-        metadata = _check("idp_metadata", lambda: refuse_tenant_independent(doc["idp_entity_id"], doc["idp_sso_url"], "invalid_metadata"))
+        metadata = _check("idp_metadata", lambda: refuse_tenant_independent(doc.idp_entity_id, doc.idp_sso_url, "invalid_metadata"))
     now = datetime.now(timezone.utc)
-    expiries = [certificate_facts(pem)[1] for pem in doc.get("idp_certificates") or []]
+    expiries = [certificate_facts(pem)[1] for pem in doc.idp_certificates]
     if not expiries:
         certificate = _fail("signing_certificate", "There is no IdP signing certificate: add the IdP metadata (it lists Entra's SAML signing certificate).")
     elif max(expiries) <= now:
@@ -71,7 +65,7 @@ def _saml_checks(doc: dict) -> list[dict]:
                        "error": "certificate_expired"}
     else:
         certificate = {"check": "signing_certificate", "ok": True, "expires_on": max(expiries).date().isoformat()}
-    sp = {"check": "sp_entity_id", "ok": True} if doc.get("sp_entity_id") else _fail(
+    sp = {"check": "sp_entity_id", "ok": True} if doc.sp_entity_id else _fail(
         "sp_entity_id", "The connection has no sp_entity_id; PATCH it (an absolute URI) and paste it into Entra as the Identifier (Entity ID).")
     return [metadata, certificate, sp, {"check": "acs_url", "ok": True}]  # acs_url is built from SSO_PUBLIC_BASE_URL: always set
 
@@ -83,20 +77,18 @@ def refusal(checks: list[dict]) -> dict:
     return {**SsoError("connection_test_failed", message).to_json(), "checks": checks}
 
 
-def run(stored: tables.Stored) -> tuple[list[dict], tables.Stored]:
+def run(stored: tables.Stored[Connection]) -> tuple[list[dict], tables.Stored[Connection]]:
     """Runs the checks and records the outcome on the connection; answers (checks, the record now)."""
     doc = stored.doc
-    checks = _oidc_checks(doc) if doc["protocol"] == "oidc" else _saml_checks(doc)
+    checks = _oidc_checks(doc) if doc.protocol == "oidc" else _saml_checks(doc)
     failed = [c for c in checks if not c["ok"]]
-    updated = dict(doc)
     if failed:
-        updated["test_failure"] = {"at": iso(), "message": "; ".join(f"{c['check']}: {c['message']}" for c in failed),
-                                   "checks": [c["check"] for c in failed]}
-        events.record(doc["organization"], "connection.test_failed", connection=doc["id"], outcome="failed", error="connection_test_failed",
+        updated = doc.replace(test_failure=TestFailure(at=iso(), message="; ".join(f"{c['check']}: {c['message']}" for c in failed),
+                                                       checks=[c["check"] for c in failed]))
+        events.record(doc.organization, "connection.test_failed", connection=doc.id, outcome="failed", error="connection_test_failed",
                       detail={"checks": [{k: c[k] for k in ("check", "error") if k in c} for c in failed]})
     else:
-        updated.pop("test_failure", None)
-    if updated == doc:
+        updated = doc.without("test_failure")
+    if updated.to_stored() == doc.to_stored():
         return checks, stored
-    etag = connections.save(updated, stored.etag)
-    return checks, tables.Stored(updated, etag, stored.partition_key, stored.row_key)
+    return checks, connections.save(updated, stored.etag)

@@ -4,34 +4,37 @@ signing secret, answered once by the write that made it."""
 from __future__ import annotations
 
 from shared.orgs import events, organizations, webhook_secret
+from shared.orgs.records import Organization
 from shared.policy import sign_in_policy
 from shared.storage import tables
 
 
-def _refuse_lock_out(org: dict, changed_fields) -> None:
+def _refuse_lock_out(org: Organization, changed_fields) -> None:
     """400 `policy_locks_out` when a change to the sign-in policy fields leaves the org with no
     way in. Changes to other fields are not held up by it."""
     if sign_in_policy.LOCK_OUT_FIELDS & set(changed_fields):
         sign_in_policy.refuse_lock_out(org)
 
 
-def create(body: dict) -> tuple[dict, str, str | None]:
-    """The new org, its etag, and its webhook signing secret when it has a webhook URL."""
+def create(body: dict) -> tuple[tables.Stored[Organization], str | None]:
+    """The new org as stored, and its webhook signing secret when it has a webhook URL."""
     org = organizations.new_organization(body)
     _refuse_lock_out(org, body)
-    secret = webhook_secret.issue_if_changed(org)  # before the record that pins it
-    etag = organizations.insert(org)
-    events.record(org["id"], "organization.created")
-    return org, etag, secret
+    org, secret = webhook_secret.issue_if_changed(org)  # before the record that pins it
+    stored = organizations.insert(org)
+    events.record(org.id, "organization.created")
+    return stored, secret
 
 
-def update(stored: tables.Stored, body: dict, if_match: str | None) -> tuple[dict, str, str | None]:
+def update(stored: tables.Stored[Organization], body: dict, if_match: str | None) -> tuple[tables.Stored[Organization], str | None]:
     changes = organizations.clean_fields(body)
-    _refuse_lock_out({**stored.doc, **changes}, changes)
-    organizations.refuse_unknown_default({**stored.doc, **changes}, changes)
+    updated = stored.doc.replace(**changes)
+    _refuse_lock_out(updated, changes)
+    organizations.refuse_unknown_default(updated, changes)
     tables.check_if_match(if_match, stored.etag)
-    updated = {**stored.doc, **changes}
-    secret = webhook_secret.issue_if_changed(updated, stored.doc) if "notification_webhook_url" in changes else None
-    etag = organizations.save(updated, stored.etag)
-    events.record(updated["id"], "organization.updated", detail={"fields": sorted(changes), "webhook_secret_issued": secret is not None})
-    return updated, etag, secret
+    secret = None
+    if "notification_webhook_url" in changes:
+        updated, secret = webhook_secret.issue_if_changed(updated, stored.doc)
+    saved = organizations.save(updated, stored.etag)
+    events.record(updated.id, "organization.updated", detail={"fields": sorted(changes), "webhook_secret_issued": secret is not None})
+    return saved, secret

@@ -11,29 +11,29 @@ from __future__ import annotations
 
 from shared.admin import connection_admin
 from shared.orgs import api_keys, connections, organizations, webhook_secret
+from shared.orgs.records import Organization
 from shared.policy import domains
 from shared.storage import activity, tables
 
 
-def delete_organization(stored: tables.Stored) -> None:
+def delete_organization(stored: tables.Stored[Organization]) -> None:
     org = stored.doc
-    if not org.get(activity.GUARD_FIELD):  # an org from before the marker: stop its unguarded writes first
-        organizations.save({**org, activity.GUARD_FIELD: True}, stored.etag)
-    activity.delete_marker(org["id"])
-    for doc in connections.list_for(org["id"]):
-        connection = connections.get(doc["id"])
+    if not org.activity_guarded:  # an org from before the marker: stop its unguarded writes first
+        organizations.save(org.replace(activity_guarded=True), stored.etag)
+    activity.delete_marker(org.id)
+    for listed in connections.list_for(org.id):
+        connection = connections.get(listed.id)
         if connection is not None:
             connection_admin.delete(connection)
-    api_keys.delete_keys_of(org["id"])
+    api_keys.delete_keys_of(org.id)
     webhook_secret.delete(org)
-    for domain in org.get("verified_domains", []):
+    for domain in org.verified_domains:
         domains.release_ownership(org, domain)
-    _empty(domains.TABLE, domains.claim_partition(org["id"]))
-    _empty(activity.TABLE, org["id"])
-    for row in tables.query_all("organizations", "PartitionKey eq @org", {"org": org["id"]}, limit=100_000):
-        if row.row_key != organizations.ROW:
-            tables.delete("organizations", org["id"], row.row_key)  # invitations and the like
-    organizations.delete(org["id"])
+    _empty(domains.TABLE, domains.claim_partition(org.id))
+    _empty(activity.TABLE, org.id)
+    for row in organizations.other_rows(org.id):
+        tables.delete("organizations", org.id, row.row_key)  # invitations and the like
+    organizations.delete(org.id)
 
 
 def _empty(table: str, partition: str, attempts: int = 10) -> None:

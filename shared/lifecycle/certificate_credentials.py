@@ -37,9 +37,11 @@ from shared.lifecycle.credential_rotation import (
     save,
     switched,
     view,
+    with_certificate,
 )
 from shared.orgs import connections
 from shared.orgs.credentials import certificate_credential
+from shared.orgs.records import CertificateCredential, Connection, PendingCertificate
 from shared.platform import validation as v
 from shared.platform.certificates import thumbprint
 from shared.platform.errors import SsoError
@@ -78,12 +80,12 @@ def _key_size(body: dict) -> int:
     return size
 
 
-def make_certificate(connection: dict, key_size: int, not_after: datetime) -> tuple[str, x509.Certificate]:
+def make_certificate(connection: Connection, key_size: int, not_after: datetime) -> tuple[str, x509.Certificate]:
     """(private key PEM, self-signed certificate) for the connection's client assertions."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=key_size)
     name = x509.Name([
-        x509.NameAttribute(NameOID.COMMON_NAME, f"entra-sso {connection['id']}"),
-        x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, f"organization {connection['organization']}"),
+        x509.NameAttribute(NameOID.COMMON_NAME, f"entra-sso {connection.id}"),
+        x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, f"organization {connection.organization}"),
     ])
     now = utc_now()
     certificate = (
@@ -105,11 +107,11 @@ def make_certificate(connection: dict, key_size: int, not_after: datetime) -> tu
     return key_pem, certificate
 
 
-def _answer(pending: dict, certificate: x509.Certificate, key_size: int) -> dict:
+def _answer(pending: PendingCertificate, certificate: x509.Certificate, key_size: int) -> dict:
     return {
-        "certificate_pem": pending["certificate_pem"],
-        "thumbprint": pending["thumbprint"],
-        "expires_on": pending["expires_on"],
+        "certificate_pem": pending.certificate_pem,
+        "thumbprint": pending.thumbprint,
+        "expires_on": pending.expires_on,
         # The same certificate as a .cer file (DER), base64: decode and save as `<name>.cer`, or upload the PEM.
         "certificate_cer_base64": base64.b64encode(certificate.public_bytes(serialization.Encoding.DER)).decode("ascii"),
         "key_size": key_size,
@@ -117,7 +119,7 @@ def _answer(pending: dict, certificate: x509.Certificate, key_size: int) -> dict
     }
 
 
-def create(stored: tables.Stored, body: dict, if_match: str | None = None) -> tuple[dict, str]:
+def create(stored: tables.Stored[Connection], body: dict, if_match: str | None = None) -> tuple[dict, str]:
     """`POST .../certificate`: a new key pair, pending until activated."""
 
     doc = stored.doc
@@ -128,58 +130,52 @@ def create(stored: tables.Stored, body: dict, if_match: str | None = None) -> tu
     key_pem, certificate = make_certificate(doc, key_size, not_after)
     print_ = thumbprint(certificate)
     key_version = secret_store.get_secret_store().set_secret(
-        connections.secret_name(doc["id"], connections.CERTIFICATE_KEY), key_pem, expires_on=not_after,
-        tags={"connection": doc["id"], "thumbprint": print_},
+        connections.secret_name(doc.id, connections.CERTIFICATE_KEY), key_pem, expires_on=not_after,
+        tags={"connection": doc.id, "thumbprint": print_},
     ).version_id
-    pending = {
-        "thumbprint": print_,
-        "certificate_pem": certificate.public_bytes(serialization.Encoding.PEM).decode("ascii"),
-        "key_version": key_version,
-        "expires_on": not_after.date().isoformat(),
-        "created": iso(utc_now()),
-    }
-    updated = {**doc, "pending_certificate": pending}
-    etag = save(updated, stored.etag)
-    record_event(doc["organization"], "connection.certificate_created", connection=doc["id"],
-                 detail={"thumbprint": print_, "expires_on": pending["expires_on"], "key_size": key_size})
-    return _answer(pending, certificate, key_size), etag
+    pending = PendingCertificate(thumbprint=print_, certificate_pem=certificate.public_bytes(serialization.Encoding.PEM).decode("ascii"),
+                                 key_version=key_version, expires_on=not_after.date().isoformat(), created=iso(utc_now()))
+    saved = save(doc.replace(pending_certificate=pending), stored.etag)
+    record_event(doc.organization, "connection.certificate_created", connection=doc.id,
+                 detail={"thumbprint": print_, "expires_on": pending.expires_on, "key_size": key_size})
+    return _answer(pending, certificate, key_size), saved.etag
 
 
-def activate(stored: tables.Stored, body: dict, if_match: str | None = None) -> tuple[dict, str]:
+def activate(stored: tables.Stored[Connection], body: dict, if_match: str | None = None) -> tuple[dict, str]:
     """`POST .../certificate/activate`: the pending certificate becomes current once Entra accepts
     a client assertion signed with it. Optional `thumbprint`: activate only that certificate."""
     doc = stored.doc
     require_oidc(doc)
     tables.check_if_match(if_match, stored.etag)
-    pending = doc.get("pending_certificate")
+    pending = doc.pending_certificate
     if not pending:
         raise SsoError("no_pending_certificate")
     wanted = body.get("thumbprint")
-    if wanted is not None and (not isinstance(wanted, str) or wanted.replace(":", "").upper() != pending["thumbprint"]):
-        raise SsoError("no_pending_certificate", f"The pending certificate has thumbprint {pending['thumbprint']}, not {str(wanted)[:64]!r}; "
+    if wanted is not None and (not isinstance(wanted, str) or wanted.replace(":", "").upper() != pending.thumbprint):
+        raise SsoError("no_pending_certificate", f"The pending certificate has thumbprint {pending.thumbprint}, not {str(wanted)[:64]!r}; "
                                                  "another certificate was created since. Upload that one to Entra, or create a new one.")
-    if date.fromisoformat(pending["expires_on"]) < utc_now().date():
+    if date.fromisoformat(pending.expires_on) < utc_now().date():
         raise SsoError("no_pending_certificate", "The pending certificate has expired; create a new one with POST .../certificate.")
 
     try:
-        credential = certificate_credential(doc["id"], pending)
+        credential = certificate_credential(doc.id, pending)
     except SecretNotFound:
         raise SsoError("no_pending_certificate", "The pending certificate's private key is missing from the secret store; create a new certificate.") from None
     try:
         prove(doc, credential, "certificate")
     except SsoError as err:
         if err.status < 500:
-            record_refusal(doc, "connection.certificate_activation_refused", err, {"thumbprint": pending["thumbprint"]})
+            record_refusal(doc, "connection.certificate_activation_refused", err, {"thumbprint": pending.thumbprint})
         raise
     moment = utc_now()
-    current = {"type": "certificate", "thumbprint": pending["thumbprint"], "certificate_pem": pending["certificate_pem"],
-               "key_version": pending["key_version"], "expires_on": pending["expires_on"], "activated": iso(moment)}
-    updated = switched(doc, current, moment)
-    updated.pop("pending_certificate", None)
-    etag = save(updated, stored.etag)
-    record_event(doc["organization"], "connection.certificate_activated", connection=doc["id"],
-                 detail={"thumbprint": pending["thumbprint"], "expires_on": pending["expires_on"],
-                         "replaced": updated["previous_credential"]["type"], "replaced_credential": reference(updated["previous_credential"]),
+    current = CertificateCredential(thumbprint=pending.thumbprint, certificate_pem=pending.certificate_pem, key_version=pending.key_version,
+                                    expires_on=pending.expires_on, activated=iso(moment))
+    updated = with_certificate(switched(doc, moment), current).without("pending_certificate")
+    saved = save(updated, stored.etag)
+    replaced = updated.previous_credential
+    record_event(doc.organization, "connection.certificate_activated", connection=doc.id,
+                 detail={"thumbprint": pending.thumbprint, "expires_on": pending.expires_on,
+                         "replaced": replaced.type, "replaced_credential": reference(replaced),
                          "rollback_until": rollback_until(updated)})
-    log(logging.INFO, "certificate_activated", organization=doc["organization"], connection=doc["id"], thumbprint=pending["thumbprint"])
-    return view(updated, etag), etag
+    log(logging.INFO, "certificate_activated", organization=doc.organization, connection=doc.id, thumbprint=pending.thumbprint)
+    return view(saved), saved.etag

@@ -29,6 +29,7 @@ from shared.orgs import connections, events
 from shared.orgs.connection_status import ROLLBACK_WINDOW, public_view, rollback_deadline
 from shared.orgs.credential_proof import prove
 from shared.orgs.credentials import certificate_credential, secret_value, store_client_secret
+from shared.orgs.records import CertificateCredential, Connection, PreviousCredential
 from shared.platform.errors import SsoError
 from shared.platform.observability import log
 from shared.platform.timestamps import iso, utc_now
@@ -40,42 +41,52 @@ SECRET_FIELDS = frozenset({"client_secret", "expires_on"})
 
 # -- shared by secret rotation and certificate activation --------------------------------------
 
-def require_oidc(doc: dict) -> None:
-    if doc.get("protocol") != "oidc":
+def require_oidc(doc: Connection) -> None:
+    if doc.protocol != "oidc":
         raise SsoError("not_oidc_connection", "This is a SAML connection: it has no client secret or certificate credential. "
                                               "Its IdP signing certificates come from its metadata (PATCH `idp_metadata_url` or `idp_certificate`).")
 
 
-def current_credential(doc: dict) -> dict:
-    """What the record uses now, by reference only (versions, never values)."""
-    certificate = doc.get("certificate_credential")
+def _as_previous(doc: Connection, moment: datetime) -> PreviousCredential:
+    """What the record uses now, by reference only (versions, never values), as replaced at `moment`."""
+    certificate = doc.certificate_credential
     if certificate:
-        return {"type": "certificate", **certificate}
-    return {"type": "secret", "version": doc["client_secret_version"], "expires_on": doc["client_secret_expires_on"]}
+        return PreviousCredential(type="certificate", **certificate.to_stored(), replaced_at=iso(moment))
+    return PreviousCredential(type="secret", version=doc.client_secret_version, expires_on=doc.client_secret_expires_on, replaced_at=iso(moment))
 
 
-def reference(credential: dict) -> dict:
+def reference(credential: PreviousCredential) -> dict:
     """A credential named for an event: its type and version or thumbprint, never a value."""
-    return {k: credential[k] for k in ("type", "version", "thumbprint") if k in credential}
+    named = {"type": credential.type}
+    if credential.version is not None:
+        named["version"] = credential.version
+    if credential.thumbprint is not None:
+        named["thumbprint"] = credential.thumbprint
+    return named
 
 
-def switched(doc: dict, new_credential: dict, moment: datetime) -> dict:
-    """The record with `new_credential` current and the credential it replaces kept for rollback."""
-    updated = dict(doc)
-    updated["previous_credential"] = {**current_credential(doc), "replaced_at": iso(moment)}
-    _apply(updated, new_credential)
-    return updated
+def switched(doc: Connection, moment: datetime) -> Connection:
+    """The record keeping its current credential for rollback (then make the new one current:
+    `with_secret`, `with_certificate`)."""
+    return doc.replace(previous_credential=_as_previous(doc, moment))
 
 
-def _apply(doc: dict, credential: dict) -> None:
-    if credential["type"] == "certificate":
-        doc["credential_type"] = "certificate"
-        doc["certificate_credential"] = {k: v for k, v in credential.items() if k not in ("type", "replaced_at")}
-    else:
-        doc["credential_type"] = "secret"
-        doc.pop("certificate_credential", None)
-        doc["client_secret_version"] = credential["version"]
-        doc["client_secret_expires_on"] = credential["expires_on"]
+def with_certificate(doc: Connection, certificate: CertificateCredential) -> Connection:
+    return doc.replace(credential_type="certificate", certificate_credential=certificate)
+
+
+def with_secret(doc: Connection, version: str, expires_on: str) -> Connection:
+    return doc.without("certificate_credential").replace(credential_type="secret", client_secret_version=version, client_secret_expires_on=expires_on)
+
+
+def _restored(doc: Connection, previous: PreviousCredential) -> Connection:
+    if previous.type == "secret":
+        return with_secret(doc, previous.version, previous.expires_on)
+    certificate = dict(thumbprint=previous.thumbprint, certificate_pem=previous.certificate_pem, key_version=previous.key_version,
+                       expires_on=previous.expires_on)
+    if previous.activated is not None:
+        certificate["activated"] = previous.activated
+    return with_certificate(doc, CertificateCredential(**certificate))
 
 
 def record_event(organization: str, event_type: str, **fields) -> None:
@@ -87,37 +98,37 @@ def record_event(organization: str, event_type: str, **fields) -> None:
         log(logging.WARNING, "event_not_recorded", organization=organization, type=event_type, error=err.code)
 
 
-def record_refusal(doc: dict, event_type: str, err: SsoError, detail: dict | None = None) -> None:
-    record_event(doc["organization"], event_type, connection=doc["id"], outcome="failed", error=err.code,
+def record_refusal(doc: Connection, event_type: str, err: SsoError, detail: dict | None = None) -> None:
+    record_event(doc.organization, event_type, connection=doc.id, outcome="failed", error=err.code,
                  detail={**(detail or {}), "message": err.message, **{k: v for k, v in err.detail.items() if k in ("aadsts", "correlation_id")}})
 
 
-def rollback_until(doc: dict) -> str | None:
+def rollback_until(doc: Connection) -> str | None:
     deadline = rollback_deadline(doc)
     return iso(deadline) if deadline else None
 
 
-def view(doc: dict, etag: str) -> dict:
-    return {**public_view(doc), "etag": etag}
+def view(saved: tables.Stored[Connection]) -> dict:
+    return {**public_view(saved.doc), "etag": saved.etag}
 
 
-def save(doc: dict, etag: str) -> str:
+def save(doc: Connection, etag: str) -> tables.Stored[Connection]:
     return connections.save(doc, etag)
 
 
 # -- client secret rotation ---------------------------------------------------------------
 
-def _current_secret_value(doc: dict) -> str | None:
-    if doc.get("certificate_credential") or not doc.get("client_secret_version"):
+def _current_secret_value(doc: Connection) -> str | None:
+    if doc.certificate_credential or not doc.client_secret_version:
         return None
 
     try:
-        return secret_value(connections.secret_name(doc["id"]), doc["client_secret_version"])
+        return secret_value(connections.secret_name(doc.id), doc.client_secret_version)
     except SecretNotFound:
         return None
 
 
-def rotate_secret(stored: tables.Stored, body: dict, if_match: str | None = None) -> tuple[dict, str]:
+def rotate_secret(stored: tables.Stored[Connection], body: dict, if_match: str | None = None) -> tuple[dict, str]:
     """`POST .../secret`: proves `client_secret` with Entra, then makes it current."""
     doc = stored.doc
     require_oidc(doc)
@@ -137,41 +148,42 @@ def rotate_secret(stored: tables.Stored, body: dict, if_match: str | None = None
         if err.status < 500:
             record_refusal(doc, "connection.secret_rotation_refused", err, {"expires_on": expires_on})
         raise
-    version = store_client_secret(doc["id"], value, expires_on)
+    version = store_client_secret(doc.id, value, expires_on)
     moment = utc_now()
-    updated = switched(doc, {"type": "secret", "version": version, "expires_on": expires_on}, moment)
-    etag = save(updated, stored.etag)
-    record_event(doc["organization"], "connection.secret_rotated", connection=doc["id"],
-                 detail={"version": version, "expires_on": expires_on, "replaced": updated["previous_credential"]["type"],
-                         "replaced_credential": reference(updated["previous_credential"]), "rollback_until": rollback_until(updated)})
-    log(logging.INFO, "secret_rotated", organization=doc["organization"], connection=doc["id"], version=version)
-    return view(updated, etag), etag
+    updated = with_secret(switched(doc, moment), version, expires_on)
+    saved = save(updated, stored.etag)
+    replaced = updated.previous_credential
+    record_event(doc.organization, "connection.secret_rotated", connection=doc.id,
+                 detail={"version": version, "expires_on": expires_on, "replaced": replaced.type,
+                         "replaced_credential": reference(replaced), "rollback_until": rollback_until(updated)})
+    log(logging.INFO, "secret_rotated", organization=doc.organization, connection=doc.id, version=version)
+    return view(saved), saved.etag
 
 
 # -- rollback --------------------------------------------------------------------------------
 
-def _previous_credential_value(doc: dict, previous: dict):
+def _previous_credential_value(doc: Connection, previous: PreviousCredential):
     """The secret value, or MSAL's certificate dict, of the credential to restore."""
 
     try:
-        if previous["type"] == "certificate":
-            return certificate_credential(doc["id"], previous)
-        return secret_value(connections.secret_name(doc["id"]), previous["version"])
+        if previous.type == "certificate":
+            return certificate_credential(doc.id, previous)
+        return secret_value(connections.secret_name(doc.id), previous.version)
     except SecretNotFound:
         raise SsoError("rollback_unavailable", "The previous credential is no longer in the secret store; rotate in a new client secret instead.") from None
 
 
-def rollback(stored: tables.Stored, if_match: str | None = None) -> tuple[dict, str]:
+def rollback(stored: tables.Stored[Connection], if_match: str | None = None) -> tuple[dict, str]:
     """`POST .../secret/rollback`: makes the credential replaced by the last rotation (or
     certificate activation) current again, within ROLLBACK_WINDOW, once Entra accepts it again."""
     doc = stored.doc
     require_oidc(doc)
     tables.check_if_match(if_match, stored.etag)
-    previous = doc.get("previous_credential")
+    previous = doc.previous_credential
     if not previous:
         raise SsoError("rollback_unavailable", "This connection's credential has not been rotated since it was created (or was already rolled back): there is nothing to restore.")
     if utc_now() > rollback_deadline(doc):
-        raise SsoError("rollback_unavailable", f"The previous credential was replaced on {previous['replaced_at']}, more than {ROLLBACK_WINDOW.days} days ago; rotate in a new client secret instead.")
+        raise SsoError("rollback_unavailable", f"The previous credential was replaced on {previous.replaced_at}, more than {ROLLBACK_WINDOW.days} days ago; rotate in a new client secret instead.")
     credential = _previous_credential_value(doc, previous)
     restored = reference(previous)
     try:
@@ -180,12 +192,10 @@ def rollback(stored: tables.Stored, if_match: str | None = None) -> tuple[dict, 
         if err.status < 500:
             record_refusal(doc, "connection.credential_rollback_refused", err, restored)
         raise
-    updated = dict(doc)
-    rolled_back_from = current_credential(doc)
-    _apply(updated, previous)
-    updated.pop("previous_credential", None)  # one step back; the newer version stays in the store
-    etag = save(updated, stored.etag)
-    record_event(doc["organization"], "connection.credential_rolled_back", connection=doc["id"],
+    rolled_back_from = _as_previous(doc, utc_now())
+    updated = _restored(doc, previous).without("previous_credential")  # one step back; the newer version stays in the store
+    saved = save(updated, stored.etag)
+    record_event(doc.organization, "connection.credential_rolled_back", connection=doc.id,
                  detail={"restored": restored, "rolled_back_from": reference(rolled_back_from)})
-    log(logging.INFO, "credential_rolled_back", organization=doc["organization"], connection=doc["id"], restored=previous["type"])
-    return view(updated, etag), etag
+    log(logging.INFO, "credential_rolled_back", organization=doc.organization, connection=doc.id, restored=previous.type)
+    return view(saved), saved.etag

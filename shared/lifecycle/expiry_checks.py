@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
 from shared.lifecycle import webhooks
-from shared.orgs import connections, events
+from shared.orgs import connections, events, organizations
+from shared.orgs.records import Connection, Organization
 from shared.platform.certificates import certificate_facts
 from shared.platform.observability import log
 from shared.platform.timestamps import end_of_day
@@ -59,18 +60,19 @@ class Credential:
     thumbprint: str | None = None
 
 
-def credentials_of(connection: dict) -> list[Credential]:
-    if connection.get("protocol") == "oidc":
-        certificate = connection.get("certificate_credential")
+def credentials_of(connection: Connection) -> list[Credential]:
+    if connection.protocol == "oidc":
+        certificate = connection.certificate_credential
         if certificate:
-            thumbprint, not_after = certificate_facts(certificate["certificate_pem"])
+            thumbprint, not_after = certificate_facts(certificate.certificate_pem)
             return [Credential("certificate_credential", f"cert-{thumbprint}", not_after, thumbprint)]
-        if connection.get("client_secret_expires_on"):
-            version = connection.get("client_secret_version") or "unknown"
-            return [Credential("client_secret", f"secret-{version}-{connection['client_secret_expires_on']}", end_of_day(date.fromisoformat(connection["client_secret_expires_on"])))]
+        if connection.client_secret_expires_on:
+            version = connection.client_secret_version or "unknown"
+            expires_on = connection.client_secret_expires_on
+            return [Credential("client_secret", f"secret-{version}-{expires_on}", end_of_day(date.fromisoformat(expires_on)))]
         return []
     found = []
-    for pem in connection.get("idp_certificates", ()):
+    for pem in connection.idp_certificates:
         try:
             thumbprint, not_after = certificate_facts(pem)
         except ValueError:
@@ -88,15 +90,15 @@ def threshold(expires_at: datetime, now: datetime) -> str | None:
     return str(min(crossed)) if crossed else None
 
 
-def _message(connection: dict, credential: Credential, days_left: int, crossed: str) -> str:
-    what = f"{_KIND_WORDS[credential.kind]}{' ' + credential.thumbprint if credential.thumbprint else ''} of connection {connection.get('display_name', '')!r} ({connection['id']})"
+def _message(connection: Connection, credential: Credential, days_left: int, crossed: str) -> str:
+    what = f"{_KIND_WORDS[credential.kind]}{' ' + credential.thumbprint if credential.thumbprint else ''} of connection {connection.display_name!r} ({connection.id})"
     when = credential.expires_at.date().isoformat()
     if crossed == "expired":
         return f"{what} expired on {when}: sign-ins fail until you {_FIXES[credential.kind]}."
     return f"{what} expires in {days_left} day(s), on {when}: {_FIXES[credential.kind]}."
 
 
-def _successor(connection: dict, credential: Credential) -> str | None:
+def _successor(connection: Connection, credential: Credential) -> str | None:
     """For an IdP certificate: a listed certificate that outlives it (Entra's rollover)."""
     if credential.kind != "idp_signing_certificate":
         return None
@@ -104,15 +106,15 @@ def _successor(connection: dict, credential: Credential) -> str | None:
     return max(later, key=lambda c: c.expires_at).thumbprint if later else None
 
 
-def _fire(org: dict, connection: dict, credential: Credential, crossed: str, now: datetime) -> bool:
+def _fire(org: Organization, connection: Connection, credential: Credential, crossed: str, now: datetime) -> bool:
     """Reports one threshold of one credential, unless it already was. True when reported now."""
     days_left = (credential.expires_at.date() - now.date()).days
     message = _message(connection, credential, days_left, crossed)
     data = {
-        "connection": connection["id"],
-        "connection_name": connection.get("display_name"),
-        "protocol": connection.get("protocol"),
-        "enabled": connection.get("enabled", True),
+        "connection": connection.id,
+        "connection_name": connection.display_name if connection.has("display_name") else None,
+        "protocol": connection.protocol,
+        "enabled": connection.enabled,
         "credential": credential.kind,
         "thumbprint": credential.thumbprint,
         "expires_on": credential.expires_at.date().isoformat(),
@@ -124,28 +126,28 @@ def _fire(org: dict, connection: dict, credential: Credential, crossed: str, now
     if successor:
         data["newer_certificate"] = successor
     event_type = "credential.expired" if crossed == "expired" else "credential.expiring"
-    marker = tables.Op("create", f"{MARKER_PREFIX}{connection['id']}_{credential.key}_{crossed}",
-                       {"connection": connection["id"], "credential": credential.kind, "threshold": crossed, "fired": now.isoformat()})
-    event = events.event_op(event_type, connection=connection["id"], outcome="warning",
+    marker = tables.Op("create", f"{MARKER_PREFIX}{connection.id}_{credential.key}_{crossed}",
+                       {"connection": connection.id, "credential": credential.kind, "threshold": crossed, "fired": now.isoformat()})
+    event = events.event_op(event_type, connection=connection.id, outcome="warning",
                             error=_EXPIRED_CODES[credential.kind] if crossed == "expired" else None,
                             detail={k: v for k, v in data.items() if k not in ("connection", "message")} | {"message": message})
     ops = [marker, event]
-    if org.get("notification_webhook_url"):
-        ops.append(webhooks.outbox_op(org["id"], event_type, data, now=now))
+    if org.notification_webhook_url:
+        ops.append(webhooks.outbox_op(org.id, event_type, data, now=now))
     try:
-        activity.transact(org["id"], ops)
+        activity.transact(org.id, ops)
     except (tables.AlreadyExists, activity.OrganizationGone):
         return False  # reported before (or the org was deleted during the run)
-    log(logging.WARNING, event_type.replace(".", "_"), organization=org["id"], connection=connection["id"], credential=credential.kind,
+    log(logging.WARNING, event_type.replace(".", "_"), organization=org.id, connection=connection.id, credential=credential.kind,
         thumbprint=credential.thumbprint, expires_on=data["expires_on"], days_left=days_left, threshold=crossed)
     return True
 
 
-def check_organization(org: dict, now: datetime | None = None) -> dict:
+def check_organization(org: Organization, now: datetime | None = None) -> dict:
     """One org: its connections' credentials, then its due webhooks."""
     now = now or datetime.now(timezone.utc)
     counts = {"credentials": 0, "warnings": 0}
-    for connection in connections.list_for(org["id"]):
+    for connection in connections.list_for(org.id):
         for credential in credentials_of(connection):
             counts["credentials"] += 1
             crossed = threshold(credential.expires_at, now)
@@ -155,30 +157,20 @@ def check_organization(org: dict, now: datetime | None = None) -> dict:
     return counts
 
 
-def organizations(page_size: int = 500):
-    """Every organization record of the stamp, page by page."""
-    cursor = None
-    while True:
-        page, cursor = tables.query_page("organizations", "RowKey eq @row", {"row": "organization"}, page_size, cursor)
-        yield from (item.doc for item in page)
-        if not cursor:
-            return
-
-
 def run(now: datetime | None = None) -> dict:
     """The timer's work; returns totals (also logged)."""
     now = now or datetime.now(timezone.utc)
     totals = {"organizations": 0, "credentials": 0, "warnings": 0, "delivered": 0, "failed": 0, "dropped": 0, "errors": 0}
 
-    def one(org: dict) -> dict:
+    def one(org: Organization) -> dict:
         try:
             return check_organization(org, now)
         except Exception as exc:  # one org's trouble is logged and never stops the others
-            log(logging.ERROR, "check_expiry_failed", organization=org.get("id"), error=getattr(exc, "code", type(exc).__name__))
+            log(logging.ERROR, "check_expiry_failed", organization=org.id, error=getattr(exc, "code", type(exc).__name__))
             return {"errors": 1}
 
     with ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="check-expiry") as pool:
-        for counts in pool.map(one, organizations()):
+        for counts in pool.map(one, organizations.pages()):
             totals["organizations"] += 1
             for key, value in counts.items():
                 totals[key] = totals.get(key, 0) + value

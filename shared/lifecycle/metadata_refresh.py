@@ -8,40 +8,39 @@ import logging
 
 from shared import saml
 from shared.orgs import connections, events
+from shared.orgs.records import Connection
 from shared.platform.errors import SsoError
 from shared.platform.observability import log
 from shared.platform.timestamps import iso
-from shared.storage import tables
 
 
-def _refresh(doc: dict, etag: str) -> None:
+def _refresh(doc: Connection, etag: str) -> None:
     try:
-        idp = saml.load_idp(metadata_url=doc["idp_metadata_url"])
+        idp = saml.load_idp(metadata_url=doc.idp_metadata_url)
     except SsoError as err:
-        if doc.get("last_error") != err.message:
-            connections.save({**doc, "last_error": err.message}, etag)
-            events.record(doc["organization"], "saml_metadata.refresh_failed", connection=doc["id"], outcome="failed", error=err.code)
-        log(logging.WARNING, "saml_metadata_refresh_failed", connection=doc["id"], error=err.code)
+        if doc.last_error != err.message:
+            connections.save(doc.replace(last_error=err.message), etag)
+            events.record(doc.organization, "saml_metadata.refresh_failed", connection=doc.id, outcome="failed", error=err.code)
+        log(logging.WARNING, "saml_metadata_refresh_failed", connection=doc.id, error=err.code)
         return
-    changed = list(idp.certificates) != doc["idp_certificates"] or idp.sso_url != doc["idp_sso_url"] or idp.entity_id != doc["idp_entity_id"]
-    updated = {**doc, "idp_entity_id": idp.entity_id, "idp_sso_url": idp.sso_url, "idp_certificates": list(idp.certificates),
-               "idp_metadata_refreshed": iso()}
-    updated.pop("last_error", None)
+    changed = list(idp.certificates) != doc.idp_certificates or idp.sso_url != doc.idp_sso_url or idp.entity_id != doc.idp_entity_id
+    updated = doc.replace(idp_entity_id=idp.entity_id, idp_sso_url=idp.sso_url, idp_certificates=list(idp.certificates),
+                          idp_metadata_refreshed=iso()).without("last_error")
     connections.save(updated, etag)
     if changed:
-        events.record(doc["organization"], "saml_metadata.updated", connection=doc["id"], detail={"certificates": len(idp.certificates)})
+        events.record(doc.organization, "saml_metadata.updated", connection=doc.id, detail={"certificates": len(idp.certificates)})
 
 
 def refresh_all() -> int:
     """Refreshes every SAML connection with a metadata URL; returns how many were read. One
     connection's failure (or a concurrent admin change: etag conflict) never stops the others."""
     refreshed = 0
-    for stored in tables.query_all("connections", "RowKey eq @row", {"row": connections.ROW}, limit=100_000):
-        if stored.doc.get("protocol") != "saml" or not stored.doc.get("idp_metadata_url"):
+    for stored in connections.all_stored():
+        if stored.doc.protocol != "saml" or not stored.doc.idp_metadata_url:
             continue
         try:
             _refresh(stored.doc, stored.etag)
             refreshed += 1
         except SsoError as err:
-            log(logging.WARNING, "saml_metadata_refresh_skipped", connection=stored.doc["id"], error=err.code)
+            log(logging.WARNING, "saml_metadata_refresh_skipped", connection=stored.doc.id, error=err.code)
     return refreshed

@@ -32,12 +32,14 @@ import time
 from datetime import datetime, timedelta
 
 from shared.orgs import events, webhook_secret
+from shared.orgs.records import Organization
 from shared.platform import public_url
 from shared.platform.errors import SsoError
 from shared.platform.observability import log
 from shared.platform.settings import get_settings
 from shared.platform.timestamps import iso, utc_now
 from shared.storage import activity, tables
+from shared.storage.record import Record
 
 SIGNATURE_HEADER = "Entra-SSO-Signature"
 DELIVERY_HEADER = "Entra-SSO-Delivery"
@@ -52,6 +54,18 @@ MAX_DUE_PER_RUN = 50
 # How long a run holds a notification it is sending: far above one POST's 5 s, so a live run
 # never loses it; a run that died lets it go after this long.
 CLAIM_LEASE = timedelta(minutes=5)
+
+
+class Delivery(Record):
+    """A notification in the outbox: its payload as sent, and how its delivery is going."""
+
+    id: str  # also the payload's id and the Entra-SSO-Delivery header
+    type: str
+    body: str  # the exact JSON bytes signed and sent
+    attempts: int
+    next_attempt_at: str
+    last_error: str | None
+    claimed_until: str | None = None  # the lease of the run sending it
 
 
 def signature(secret: str, body: bytes, timestamp: int) -> str:
@@ -84,14 +98,15 @@ def outbox_op(organization: str, event_type: str, data: dict, *, now: datetime |
     moment = now or utc_now()
     delivery_id = "whd_" + secrets.token_hex(12)
     payload = {"id": delivery_id, "type": event_type, "created": iso(moment), "organization": organization, "data": data}
-    doc = {"id": delivery_id, "type": event_type, "body": json.dumps(payload, separators=(",", ":"), sort_keys=True),
-           "attempts": 0, "next_attempt_at": iso(moment), "last_error": None}
-    return tables.Op("create", f"{OUTBOX_PREFIX}{int(moment.timestamp() * 1000):014d}_{delivery_id}", doc)
+    delivery = Delivery(id=delivery_id, type=event_type, body=json.dumps(payload, separators=(",", ":"), sort_keys=True),
+                        attempts=0, next_attempt_at=iso(moment), last_error=None)
+    return tables.Op("create", f"{OUTBOX_PREFIX}{int(moment.timestamp() * 1000):014d}_{delivery_id}", delivery.to_stored())
 
 
-def pending(organization: str, limit: int = MAX_DUE_PER_RUN) -> list[tables.Stored]:
+def pending(organization: str, limit: int = MAX_DUE_PER_RUN) -> list[tables.Stored[Delivery]]:
     """The org's undelivered notifications, oldest first."""
-    return tables.query_all("activity", tables.PREFIX_FILTER, {"partition": organization, **tables.prefix_range(OUTBOX_PREFIX)}, limit=limit)
+    rows = tables.query_all("activity", tables.PREFIX_FILTER, {"partition": organization, **tables.prefix_range(OUTBOX_PREFIX)}, limit=limit)
+    return [row.typed(Delivery.from_stored) for row in rows]
 
 
 def post(url: str, secret: str, body: str, delivery_id: str) -> str | None:
@@ -113,7 +128,7 @@ def post(url: str, secret: str, body: str, delivery_id: str) -> str | None:
     return f"HTTP {answer.status}" + (" (a redirect: redirects are not followed, set the final URL)" if 300 <= answer.status < 400 else "")
 
 
-def deliver_pending(org: dict, *, now: datetime | None = None) -> dict:
+def deliver_pending(org: Organization, *, now: datetime | None = None) -> dict:
     """POSTs the org's due notifications, oldest first, until one fails. Returns counts.
 
     Several runs may overlap (many instances, a timer and a manual run): each row is claimed
@@ -122,10 +137,10 @@ def deliver_pending(org: dict, *, now: datetime | None = None) -> dict:
     run that dies after claiming loses nothing: once the lease is over, the row is due again."""
     moment = now or utc_now()
     counts = {"delivered": 0, "failed": 0, "dropped": 0}
-    rows = pending(org["id"])
+    rows = pending(org.id)
     if not rows:
         return counts
-    url, version = org.get("notification_webhook_url"), org.get("notification_webhook_secret_version")
+    url, version = org.notification_webhook_url, org.notification_webhook_secret_version
     if not url or not version:  # the URL was removed since: nobody to tell
         for row in rows:
             _remove(row)
@@ -140,64 +155,62 @@ def deliver_pending(org: dict, *, now: datetime | None = None) -> dict:
             break  # another run is delivering this org's notifications
         doc = claimed.doc
         try:
-            problem = post(url, secret, doc["body"], doc["id"])
+            problem = post(url, secret, doc.body, doc.id)
         except public_url.Refused as refused:
             problem = f"refused before sending: {refused.reason}"
-            events.record(org["id"], "webhook.refused", outcome="failed", error="invalid_field",
-                          detail={"delivery": doc["id"], "type": doc["type"], "reason": refused.reason,
+            events.record(org.id, "webhook.refused", outcome="failed", error="invalid_field",
+                          detail={"delivery": doc.id, "type": doc.type, "reason": refused.reason,
                                   "fix": f"set notification_webhook_url to {public_url.allowed(get_settings().allow_loopback_metadata)}"})
         if problem is None:
             _remove(claimed)
             counts["delivered"] += 1
-            log(logging.INFO, "webhook_delivered", organization=org["id"], delivery=doc["id"], type=doc["type"], attempt=doc["attempts"] + 1)
+            log(logging.INFO, "webhook_delivered", organization=org.id, delivery=doc.id, type=doc.type, attempt=doc.attempts + 1)
             continue
         counts["failed"] += 1
-        _failed(org["id"], claimed, problem, moment)
+        _failed(org.id, claimed, problem, moment)
         break  # the endpoint is failing: the org's other notifications wait for the next run
     return counts
 
 
-def _due_at(doc: dict) -> datetime:
-    return datetime.fromisoformat(doc["next_attempt_at"].replace("Z", "+00:00"))
+def _due_at(doc: Delivery) -> datetime:
+    return datetime.fromisoformat(doc.next_attempt_at.replace("Z", "+00:00"))
 
 
-def _claim(row: tables.Stored) -> tables.Stored | None:
+def _claim(row: tables.Stored[Delivery]) -> tables.Stored[Delivery] | None:
     """The row, leased to this run for CLAIM_LEASE; None when another run holds or took it. The
     lease runs on the wall clock (not the run's `now`, which tests move): it is about processes."""
     wall = utc_now()
-    held = row.doc.get("claimed_until")
+    held = row.doc.claimed_until
     if held and datetime.fromisoformat(held.replace("Z", "+00:00")) > wall:
         return None
-    doc = {**row.doc, "claimed_until": iso(wall + CLAIM_LEASE)}
+    doc = row.doc.replace(claimed_until=iso(wall + CLAIM_LEASE))
     try:
-        etag = tables.replace("activity", row.partition_key, row.row_key, doc, row.etag)
+        etag = tables.replace("activity", row.partition_key, row.row_key, doc.to_stored(), row.etag)
     except tables.EtagMismatch:
         return None  # another run claimed it first (or delivered and removed it)
     return tables.Stored(doc, etag, row.partition_key, row.row_key)
 
 
-def _remove(row: tables.Stored) -> None:
+def _remove(row: tables.Stored[Delivery]) -> None:
     try:
         tables.delete("activity", row.partition_key, row.row_key, etag=row.etag)
     except tables.EtagMismatch:
         pass  # another run handled it
 
 
-def _failed(organization: str, row: tables.Stored, problem: str, moment: datetime) -> None:
-    doc = dict(row.doc)
-    doc["attempts"] += 1
-    doc["last_error"] = problem
-    doc["claimed_until"] = None
-    log(logging.WARNING, "webhook_failed", organization=organization, delivery=doc["id"], attempt=doc["attempts"], problem=problem)
+def _failed(organization: str, row: tables.Stored[Delivery], problem: str, moment: datetime) -> None:
+    attempts = row.doc.attempts + 1
+    doc = row.doc.replace(attempts=attempts, last_error=problem, claimed_until=None)
+    log(logging.WARNING, "webhook_failed", organization=organization, delivery=doc.id, attempt=attempts, problem=problem)
     try:
-        if doc["attempts"] >= MAX_ATTEMPTS:  # dropped and recorded at once, by one run only
+        if attempts >= MAX_ATTEMPTS:  # dropped and recorded at once, by one run only
             abandoned = events.event_op("webhook.abandoned", outcome="failed", error=None,
-                                        detail={"delivery": doc["id"], "type": doc["type"], "attempts": doc["attempts"], "last_error": problem})
+                                        detail={"delivery": doc.id, "type": doc.type, "attempts": attempts, "last_error": problem})
             activity.transact(organization, [tables.Op("delete", row.row_key, etag=row.etag), abandoned])
             return
-        doc["next_attempt_at"] = iso(moment + BACKOFF[doc["attempts"] - 1])
-        tables.replace("activity", row.partition_key, row.row_key, doc, row.etag)
+        doc = doc.replace(next_attempt_at=iso(moment + BACKOFF[attempts - 1]))
+        tables.replace("activity", row.partition_key, row.row_key, doc.to_stored(), row.etag)
     except tables.EtagMismatch:
         pass  # our lease ran out and another run is handling this row
     except SsoError as err:
-        log(logging.WARNING, "webhook_state_not_saved", organization=organization, delivery=doc["id"], error=err.code)
+        log(logging.WARNING, "webhook_state_not_saved", organization=organization, delivery=doc.id, error=err.code)

@@ -18,11 +18,24 @@ from shared.platform.errors import SsoError
 from shared.platform.settings import get_settings
 from shared.platform.timestamps import iso
 from shared.storage import tables
+from shared.storage.record import Record, internal
 from shared.storage.record_cache import RecordCache
 
 _KEY_FORMAT = re.compile(r"^sso_([0-9a-f]{16})_[A-Za-z0-9_-]{43}$")
 _CACHE_SECONDS = 60
-_cache: RecordCache[tables.Stored] = RecordCache(_CACHE_SECONDS)
+
+
+class ApiKey(Record):
+    """A key made by the API; `organization` None means a global key."""
+
+    id: str  # the key id, also the partition key
+    name: str
+    organization: str | None
+    hash: str = internal()  # SHA-256 of the whole key, hex: never answered
+    created: str
+
+
+_cache: RecordCache[tables.Stored[ApiKey]] = RecordCache(_CACHE_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -46,8 +59,13 @@ def _digest(value: str) -> bytes:
     return hashlib.sha256(value.encode("utf-8")).digest()
 
 
-def _stored_key(key_id: str) -> dict | None:
-    stored = _cache.get(key_id, lambda key: tables.get("apikeys", key, "apikey"))
+def _read(key_id: str) -> tables.Stored[ApiKey] | None:
+    stored = tables.get("apikeys", key_id, "apikey")
+    return stored.typed(ApiKey.from_stored) if stored else None
+
+
+def _stored_key(key_id: str) -> ApiKey | None:
+    stored = _cache.get(key_id, _read)
     return stored.doc if stored else None
 
 
@@ -61,9 +79,9 @@ def authenticate(req: func.HttpRequest) -> Principal:
         return Principal("bootstrap", None)
     match = _KEY_FORMAT.match(presented)
     doc = _stored_key(match.group(1)) if match else None
-    if doc is None or not hmac.compare_digest(bytes.fromhex(doc["hash"]), _digest(presented)):
+    if doc is None or not hmac.compare_digest(bytes.fromhex(doc.hash), _digest(presented)):
         raise SsoError("unauthorized")
-    return Principal(doc["id"], doc["organization"])
+    return Principal(doc.id, doc.organization)
 
 
 def delete_keys_of(organization: str) -> None:
@@ -72,16 +90,10 @@ def delete_keys_of(organization: str) -> None:
         _cache.forget(stored.partition_key)
 
 
-def create_key(name: str, organization: str | None) -> tuple[dict, str]:
-    """Stores a new key; returns its public record and the key itself (shown once)."""
+def create_key(name: str, organization: str | None) -> tuple[ApiKey, str]:
+    """Stores a new key; returns its record and the key itself (shown once)."""
     key_id = secrets.token_hex(8)
     key = f"sso_{key_id}_{secrets.token_urlsafe(32)}"
-    doc = {
-        "id": key_id,
-        "name": name,
-        "organization": organization,
-        "hash": _digest(key).hex(),
-        "created": iso(),
-    }
-    tables.insert("apikeys", key_id, "apikey", doc, {"organization": organization or ""})
-    return {k: v for k, v in doc.items() if k != "hash"}, key
+    record = ApiKey(id=key_id, name=name, organization=organization, hash=_digest(key).hex(), created=iso())
+    tables.insert("apikeys", key_id, "apikey", record.to_stored(), {"organization": organization or ""})
+    return record, key

@@ -21,6 +21,7 @@ from shared.platform.errors import SsoError
 from shared.platform.observability import log
 from shared.platform.timestamps import iso
 from shared.storage import activity, tables
+from shared.storage.record import Record
 from shared.storage.record_cache import RecordCache
 
 HEALTH_PREFIX = "health_"
@@ -35,24 +36,39 @@ COUNTED = frozenset({
     "saml_name_id_missing", "saml_status_error", "saml_response_too_large",
 })
 
-_cache: RecordCache[tables.Stored] = RecordCache(CACHE_SECONDS)
+
+
+class HealthRecord(Record):
+    """The last failure of a connection, in a reason the admin can fix."""
+
+    error: str  # the stable error code
+    message: str
+    since: str
+
+
+_cache: RecordCache[tables.Stored[HealthRecord]] = RecordCache(CACHE_SECONDS)
 
 
 def _row(connection_id: str) -> str:
     return HEALTH_PREFIX + connection_id
 
 
-def current(organization: str, connection_id: str) -> dict | None:
-    """The recorded failure `{"error", "message", "since"}` of a connection, read fresh; None when healthy."""
-    stored = _cache.remember((organization, connection_id), tables.get("activity", organization, _row(connection_id)))
+def _read(organization: str, connection_id: str) -> tables.Stored[HealthRecord] | None:
+    stored = tables.get("activity", organization, _row(connection_id))
+    return stored.typed(HealthRecord.from_stored) if stored else None
+
+
+def current(organization: str, connection_id: str) -> HealthRecord | None:
+    """The recorded failure of a connection, read fresh; None when healthy."""
+    stored = _cache.remember((organization, connection_id), _read(organization, connection_id))
     return stored.doc if stored else None
 
 
-def _known(organization: str, connection_id: str, fresh: bool) -> tables.Stored | None:
+def _known(organization: str, connection_id: str, fresh: bool) -> tables.Stored[HealthRecord] | None:
     key = (organization, connection_id)
     if fresh:
-        return _cache.remember(key, tables.get("activity", organization, _row(connection_id)))
-    return _cache.get(key, lambda _: tables.get("activity", organization, _row(connection_id)))
+        return _cache.remember(key, _read(organization, connection_id))
+    return _cache.get(key, lambda _: _read(organization, connection_id))
 
 
 def _best_effort(what: str, write) -> None:
@@ -69,9 +85,9 @@ def failed(organization: str, connection_id: str, err: SsoError, *, test: bool) 
 
     def write() -> None:
         known = _known(organization, connection_id, test)
-        if known and (known.doc["error"], known.doc["message"]) == (err.code, err.message):
+        if known and (known.doc.error, known.doc.message) == (err.code, err.message):
             return
-        doc = {"error": err.code, "message": err.message, "since": iso()}
+        doc = HealthRecord(error=err.code, message=err.message, since=iso()).to_stored()
         # Through the org's guarded partition: a deleted org gets no health row written back.
         op = tables.Op("update", _row(connection_id), doc, known.etag) if known else tables.Op("create", _row(connection_id), doc)
         activity.transact(organization, [op])

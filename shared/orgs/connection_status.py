@@ -10,14 +10,14 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 from shared.orgs import connection_health
+from shared.orgs.connection_health import HealthRecord
+from shared.orgs.records import Connection
 from shared.platform.certificates import certificate_facts
 from shared.platform.errors import SsoError
 from shared.platform.settings import get_settings
 from shared.platform.timestamps import iso, parse_iso, utc_now
 
 STATUS_WARNING_DAYS = 30
-_INTERNAL_FIELDS = ("sp_signing", "client_secret_version", "previous_client_secret", "pending_certificate", "certificate_credential", "idp_certificates",
-                    "previous_credential", "test_failure")
 PENDING_MESSAGE = ("The IdP metadata is not set yet: paste sp_entity_id and acs_url into the Entra enterprise app, then PATCH this "
                    "connection with `idp_metadata_url` (its App Federation Metadata Url). Sign-ins are refused until then.")
 ROLLBACK_WINDOW = timedelta(days=7)  # how long after a rotation the previous credential can be restored
@@ -27,51 +27,51 @@ def _days_left(day: date, today: date) -> int:
     return (day - today).days
 
 
-def is_pending(doc: dict) -> bool:
+def is_pending(doc: Connection) -> bool:
     """A SAML connection created before its IdP metadata existed."""
-    return doc.get("protocol") == "saml" and not doc.get("idp_entity_id")
+    return doc.protocol == "saml" and not doc.idp_entity_id
 
 
-def refuse_unusable(doc: dict) -> None:
+def refuse_unusable(doc: Connection) -> None:
     """For the sign-in path: a pending connection cannot sign anyone in."""
     if is_pending(doc):
         raise SsoError("connection_pending")
 
 
-def status_of(doc: dict, today: date | None = None, health: dict | None = None) -> tuple[str, list[dict]]:
+def status_of(doc: Connection, today: date | None = None, health: HealthRecord | None = None) -> tuple[str, list[dict]]:
     today = today or datetime.now(timezone.utc).date()
-    if not doc.get("enabled", True):
+    if not doc.enabled:
         return "disabled", [{"reason": "disabled", "message": "The connection is disabled."}]
     if is_pending(doc):
         return "pending", [{"reason": "idp_metadata_missing", "message": PENDING_MESSAGE}]
     reasons: list[dict] = []
-    if doc["protocol"] == "oidc":
-        credential = doc.get("certificate_credential")
+    if doc.protocol == "oidc":
+        credential = doc.certificate_credential
         if credential:
-            days = _days_left(date.fromisoformat(credential["expires_on"]), today)
+            days = _days_left(date.fromisoformat(credential.expires_on), today)
             kind, what = "certificate", "The certificate credential"
         else:
-            days = _days_left(date.fromisoformat(doc["client_secret_expires_on"]), today)
+            days = _days_left(date.fromisoformat(doc.client_secret_expires_on), today)
             kind, what = "secret", "The client secret"
         if days < 0:
             reasons.append({"reason": f"{kind}_expired", "days_left": days, "message": f"{what} expired {-days} day(s) ago: sign-ins fail until it is rotated."})
         elif days <= STATUS_WARNING_DAYS:
             reasons.append({"reason": f"{kind}_expiring", "days_left": days, "message": f"{what} expires in {days} day(s): rotate it."})
     else:
-        expiries = [certificate_facts(pem)[1].date() for pem in doc.get("idp_certificates", [])]
+        expiries = [certificate_facts(pem)[1].date() for pem in doc.idp_certificates]
         if expiries:
             days = _days_left(max(expiries), today)
             if days < 0:
                 reasons.append({"reason": "certificate_expired", "days_left": days, "message": "Every IdP signing certificate has expired: add the new one from Entra."})
             elif days <= STATUS_WARNING_DAYS:
                 reasons.append({"reason": "certificate_expiring", "days_left": days, "message": f"The IdP signing certificate expires in {days} day(s): roll it over in Entra."})
-    if doc.get("last_error"):
-        reasons.append({"reason": "error", "message": doc["last_error"]})
-    if doc.get("test_failure"):  # set by a failed POST .../test, cleared by one that passes
-        reasons.append({"reason": "test_failed", "message": doc["test_failure"]["message"], "checks": doc["test_failure"]["checks"]})
+    if doc.last_error:
+        reasons.append({"reason": "error", "message": doc.last_error})
+    if doc.test_failure:  # set by a failed POST .../test, cleared by one that passes
+        reasons.append({"reason": "test_failed", "message": doc.test_failure.message, "checks": doc.test_failure.checks})
     if health:  # until a sign-in or test passes
-        reasons.append({"reason": "error", "error": health["error"], "message": f"The last sign-in failed ({health['since']}): {health['message']}",
-                        "since": health["since"]})
+        reasons.append({"reason": "error", "error": health.error, "message": f"The last sign-in failed ({health.since}): {health.message}",
+                        "since": health.since})
     if any(r["reason"].endswith("_expired") or r["reason"] in ("error", "test_failed") for r in reasons):
         return "error", reasons
     if reasons:
@@ -79,46 +79,46 @@ def status_of(doc: dict, today: date | None = None, health: dict | None = None) 
     return "active", []
 
 
-def _setup_fields(doc: dict) -> dict:
+def _setup_fields(doc: Connection) -> dict:
     base = get_settings().public_base_url
-    if doc["protocol"] == "oidc":
+    if doc.protocol == "oidc":
         return {"redirect_uri": get_settings().oidc_redirect_uri}
     return {
-        "acs_url": f"{base}/auth/sso/saml/{doc['id']}/acs",
-        "sp_entity_id": doc["sp_entity_id"],
-        "sp_metadata_url": f"{base}/auth/sso/saml/{doc['id']}/metadata",
+        "acs_url": f"{base}/auth/sso/saml/{doc.id}/acs",
+        "sp_entity_id": doc.sp_entity_id,
+        "sp_metadata_url": f"{base}/auth/sso/saml/{doc.id}/metadata",
         "idp_certificates": [
             {"thumbprint": thumbprint, "expires_on": expires.date().isoformat()}
-            for thumbprint, expires in map(certificate_facts, doc.get("idp_certificates", []))
+            for thumbprint, expires in map(certificate_facts, doc.idp_certificates)
         ],
     }
 
 
-def rollback_deadline(doc: dict) -> datetime | None:
+def rollback_deadline(doc: Connection) -> datetime | None:
     """Until when the credential replaced by the last rotation can be restored (None: nothing to restore)."""
-    previous = doc.get("previous_credential")
-    return parse_iso(previous["replaced_at"]) + ROLLBACK_WINDOW if previous else None
+    previous = doc.previous_credential
+    return parse_iso(previous.replaced_at) + ROLLBACK_WINDOW if previous else None
 
 
-def _credential_fields(doc: dict) -> dict:
+def _credential_fields(doc: Connection) -> dict:
     """An OIDC connection's credentials as the admin sees them: which kind is current, the
     certificate's thumbprint and expiry (never a key or secret), and until when a rollback works."""
-    if doc["protocol"] != "oidc":
+    if doc.protocol != "oidc":
         return {}
-    certificate, pending = doc.get("certificate_credential"), doc.get("pending_certificate")
+    certificate, pending = doc.certificate_credential, doc.pending_certificate
     deadline = rollback_deadline(doc)
     until = iso(deadline) if deadline and deadline > utc_now() else None
     return {
         "credential_type": "certificate" if certificate else "secret",
-        "certificate": {"thumbprint": certificate["thumbprint"], "expires_on": certificate["expires_on"]} if certificate else None,
-        "pending_certificate": {k: pending[k] for k in ("thumbprint", "expires_on", "created")} if pending else None,
+        "certificate": {"thumbprint": certificate.thumbprint, "expires_on": certificate.expires_on} if certificate else None,
+        "pending_certificate": {"thumbprint": pending.thumbprint, "expires_on": pending.expires_on, "created": pending.created} if pending else None,
         "rollback_available_until": until,
     }
 
 
-def public_view(doc: dict, etag: str | None = None) -> dict:
-    status, reasons = status_of(doc, health=connection_health.current(doc["organization"], doc["id"]))
-    view = {k: v for k, v in doc.items() if k not in _INTERNAL_FIELDS and k != "last_error"}
+def public_view(doc: Connection, etag: str | None = None) -> dict:
+    status, reasons = status_of(doc, health=connection_health.current(doc.organization, doc.id))
+    view = doc.public()
     view.update(_setup_fields(doc), **_credential_fields(doc), status=status, status_reasons=reasons)
     if etag:
         view["etag"] = etag

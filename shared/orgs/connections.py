@@ -10,18 +10,20 @@ import hashlib
 import secrets
 import string
 from datetime import date, datetime, timezone
+from typing import get_args
 
+from shared.orgs.records import Connection, Protocol
 from shared.platform import validation as v
 from shared.platform.errors import SsoError
 from shared.platform.settings import get_settings
 from shared.platform.timestamps import iso
+from shared.saml.entra_claims import MAPPABLE_FIELDS
 from shared.storage import tables
 from shared.storage.record_cache import RecordCache
-from shared.saml.entra_claims import MAPPABLE_FIELDS
 
 ROW = "connection"
 CACHE_SECONDS = 15
-PROTOCOLS = ("oidc", "saml")
+PROTOCOLS = get_args(Protocol)
 DEFAULT_SCOPES = "openid profile email"
 MAX_CLIENT_SECRET_LENGTH = 256  # Entra's secrets are 40 characters; anything far longer is a paste error
 
@@ -36,7 +38,7 @@ PATCH_FIELDS = COMMON_FIELDS | OIDC_FIELDS | SAML_FIELDS
 IDP_SOURCE_FIELDS = frozenset({"idp_metadata_url", "idp_metadata_xml", "idp_entity_id", "idp_sso_url", "idp_certificate"})
 ATTRIBUTE_MAPPING_KEYS = tuple(MAPPABLE_FIELDS)  # the profile fields a SAML connection may map (saml/entra_claims.py)
 
-_cache: RecordCache[tables.Stored] = RecordCache(CACHE_SECONDS)
+_cache: RecordCache[tables.Stored[Connection]] = RecordCache(CACHE_SECONDS)
 
 
 def new_id() -> str:
@@ -126,26 +128,40 @@ def clean_fields(protocol: str, body: dict) -> dict:
     return {field: _VALIDATORS[field](field, value) for field, value in body.items() if field != "protocol"}
 
 
-def get(connection_id: str) -> tables.Stored | None:
+def _typed(stored: tables.Stored | None) -> tables.Stored[Connection] | None:
+    return stored.typed(Connection.from_stored) if stored is not None else None
+
+
+def get(connection_id: str) -> tables.Stored[Connection] | None:
     if not isinstance(connection_id, str) or not v.CONNECTION_ID.match(connection_id):
         return None
-    return _cache.remember(connection_id, tables.get("connections", connection_id, ROW))
+    return _cache.remember(connection_id, _typed(tables.get("connections", connection_id, ROW)))
 
 
-def get_cached(connection_id: str) -> tables.Stored | None:
+def get_cached(connection_id: str) -> tables.Stored[Connection] | None:
     """For the sign-in path: a record at most CACHE_SECONDS old (this instance's writes are seen at once)."""
     return _cache.get(connection_id, get)
 
 
-def require(organization: str, connection_id: str) -> tables.Stored:
+def require(organization: str, connection_id: str) -> tables.Stored[Connection]:
     stored = get(connection_id)
-    if stored is None or stored.doc["organization"] != organization:
+    if stored is None or stored.doc.organization != organization:
         raise SsoError("not_found", f"No connection {connection_id!r} in organization {organization!r}.")
     return stored
 
 
-def list_for(organization: str) -> list[dict]:
-    return [s.doc for s in tables.query_all("connections", "organization eq @org", {"org": organization})]
+def _stored_of(organization: str) -> list[tables.Stored[Connection]]:
+    rows = tables.query_all("connections", "organization eq @org", {"org": organization})
+    return [row.typed(Connection.from_stored) for row in rows if row.row_key == ROW]
+
+
+def list_for(organization: str) -> list[Connection]:
+    return [s.doc for s in _stored_of(organization)]
+
+
+def all_stored(limit: int = 100_000) -> list[tables.Stored[Connection]]:
+    """Every connection of the stamp (the daily metadata refresh)."""
+    return [row.typed(Connection.from_stored) for row in tables.query_all("connections", "RowKey eq @row", {"row": ROW}, limit=limit)]
 
 
 def _sp_entity_index_key(sp_entity_id: str) -> str:
@@ -167,41 +183,44 @@ def release_sp_entity_id(sp_entity_id: str) -> None:
         pass
 
 
-def insert(doc: dict) -> str:
-    etag = tables.insert("connections", doc["id"], ROW, doc, {"organization": doc["organization"]})
-    _cache.forget(doc["id"])
-    return etag
+def _indexed(connection: Connection) -> dict:
+    return {"organization": connection.organization}  # the filterable property list_for queries
 
 
-def save(doc: dict, etag: str) -> str:
-    doc["updated"] = iso()
+def insert(connection: Connection) -> tables.Stored[Connection]:
+    etag = tables.insert("connections", connection.id, ROW, connection.to_stored(), _indexed(connection))
+    _cache.forget(connection.id)
+    return tables.Stored(connection, etag, connection.id, ROW)
+
+
+def save(connection: Connection, etag: str) -> tables.Stored[Connection]:
+    """Writes `connection` if nobody changed it since `etag` was read (else 409); answers it as written."""
+    connection = connection.replace(updated=iso())
     try:
-        new_etag = tables.replace("connections", doc["id"], ROW, doc, etag, {"organization": doc["organization"]})
+        new_etag = tables.replace("connections", connection.id, ROW, connection.to_stored(), etag, _indexed(connection))
     except tables.EtagMismatch:
         raise SsoError("conflict") from None
-    _cache.remember(doc["id"], tables.Stored(doc, new_etag, doc["id"], ROW))
-    return new_etag
+    return _cache.remember(connection.id, tables.Stored(connection, new_etag, connection.id, ROW))
 
 
 def drop_domain(organization: str, domain: str) -> None:
     """Removes `domain` from every connection of `organization` that lists it (its claim was
     deleted: a connection lists only verified domains). Etag-guarded, re-read on a lost race."""
     for _ in range(5):
-        stale = [s for s in tables.query_all("connections", "organization eq @org", {"org": organization})
-                 if s.row_key == ROW and domain in (s.doc.get("domains") or [])]
+        stale = [s for s in _stored_of(organization) if domain in s.doc.domains]
         if not stale:
             return
         for stored in stale:
             try:
-                save({**stored.doc, "domains": [d for d in stored.doc["domains"] if d != domain]}, stored.etag)
+                save(stored.doc.replace(domains=[d for d in stored.doc.domains if d != domain]), stored.etag)
             except SsoError as err:
                 if err.code != "conflict":
                     raise
     raise SsoError("conflict", f"The organization's connections kept changing while {domain} was removed from them; retry.")
 
 
-def delete(doc: dict) -> None:
-    tables.delete("connections", doc["id"], ROW)
-    _cache.forget(doc["id"])
-    if doc["protocol"] == "saml":
-        release_sp_entity_id(doc["sp_entity_id"])
+def delete(connection: Connection) -> None:
+    tables.delete("connections", connection.id, ROW)
+    _cache.forget(connection.id)
+    if connection.protocol == "saml":
+        release_sp_entity_id(connection.sp_entity_id)

@@ -12,6 +12,7 @@ from datetime import date
 from shared import secret_store
 from shared.oidc.entra_client import AppRegistration
 from shared.orgs import connections
+from shared.orgs.records import CertificateCredential, Connection, PendingCertificate, PreviousCredential
 from shared.platform.timestamps import end_of_day
 
 _values: dict[tuple[str, str], str] = {}
@@ -37,24 +38,26 @@ def secret_value(name: str, version: str) -> str:
     return value
 
 
-def certificate_credential(connection_id: str, certificate: dict) -> dict:
+def certificate_credential(connection_id: str, certificate: CertificateCredential | PendingCertificate | PreviousCredential) -> dict:
     """MSAL's certificate credential for a certificate record (`thumbprint`, `certificate_pem`,
     `key_version`): current, pending, or the one a rollback restores. entra_client signs a new
     client assertion with it for every token request."""
     return {
-        "private_key": secret_value(connections.secret_name(connection_id, connections.CERTIFICATE_KEY), certificate["key_version"]),
-        "thumbprint": certificate["thumbprint"],
-        "public_certificate": certificate["certificate_pem"],
+        "private_key": secret_value(connections.secret_name(connection_id, connections.CERTIFICATE_KEY), certificate.key_version),
+        "thumbprint": certificate.thumbprint,
+        "public_certificate": certificate.certificate_pem,
     }
 
 
-def registration(doc: dict) -> AppRegistration:
+def current_credential(doc: Connection):
+    """The connection's current credential: its client secret's value, or MSAL's certificate dict."""
+    if doc.certificate_credential:
+        return certificate_credential(doc.id, doc.certificate_credential)
+    return secret_value(connections.secret_name(doc.id), doc.client_secret_version)
+
+
+def registration(doc: Connection) -> AppRegistration:
     """MSAL's view of the connection's current credential."""
-    certificate = doc.get("certificate_credential")
-    if certificate:
-        credential = certificate_credential(doc["id"], certificate)
-        version = "cert:" + certificate["key_version"]
-    else:
-        credential = secret_value(connections.secret_name(doc["id"]), doc["client_secret_version"])
-        version = "secret:" + doc["client_secret_version"]
-    return AppRegistration(doc["id"], version, doc["entra_tenant_id"], doc["client_id"], credential)
+    certificate = doc.certificate_credential
+    version = "cert:" + certificate.key_version if certificate else "secret:" + doc.client_secret_version
+    return AppRegistration(doc.id, version, doc.entra_tenant_id, doc.client_id, current_credential(doc))

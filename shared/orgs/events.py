@@ -14,10 +14,21 @@ from datetime import datetime, timezone
 
 from shared.platform.observability import correlation_id, log
 from shared.storage import activity, tables
+from shared.storage.record import Record
 
 EVENT_PREFIX = "ev_"
 _FAR_FUTURE_MS = 10**14
 MAX_PAGE = 100
+
+
+class Event(Record):
+    id: str
+    time: str  # UTC, to the millisecond
+    type: str
+    connection: str | None
+    outcome: str  # ok, failed, warning
+    error: str | None  # the stable error code of a failure
+    detail: dict
 
 
 def _row_key(now_ms: int) -> str:
@@ -33,16 +44,10 @@ def event_op(event_type: str, *, connection: str | None = None, outcome: str = "
         detail["correlation_id"] = correlation_id()
     now_ms = int(time.time() * 1000)
     row_key = _row_key(now_ms)
-    doc = {
-        "id": row_key[len(EVENT_PREFIX):],
-        "time": datetime.fromtimestamp(now_ms / 1000, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-        "type": event_type,
-        "connection": connection,
-        "outcome": outcome,
-        "error": error,
-        "detail": detail,
-    }
-    return tables.Op("create", row_key, doc)
+    event = Event(id=row_key[len(EVENT_PREFIX):],
+                  time=datetime.fromtimestamp(now_ms / 1000, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                  type=event_type, connection=connection, outcome=outcome, error=error, detail=detail)
+    return tables.Op("create", row_key, event.to_stored())
 
 
 def record(organization: str, event_type: str, **fields) -> None:
@@ -54,7 +59,7 @@ def record(organization: str, event_type: str, **fields) -> None:
         log(logging.INFO, "event_not_recorded", organization=organization, type=event_type, reason="organization deleted")
 
 
-def list_events(organization: str, cursor: str | None, limit: int = 50) -> tuple[list[dict], str | None]:
+def list_events(organization: str, cursor: str | None, limit: int = 50) -> tuple[list[Event], str | None]:
     items, next_cursor = tables.query_page(
         "activity",
         tables.PREFIX_FILTER,
@@ -62,4 +67,4 @@ def list_events(organization: str, cursor: str | None, limit: int = 50) -> tuple
         page_size=max(1, min(limit, MAX_PAGE)),
         cursor=cursor,
     )
-    return [item.doc for item in items], next_cursor
+    return [Event.from_stored(item.doc) for item in items], next_cursor

@@ -6,7 +6,10 @@ to storage, and a write refreshes this instance's cache at once.
 """
 from __future__ import annotations
 
+from typing import get_args
+
 from shared.orgs import connections
+from shared.orgs.records import Enforcement, Organization, Provisioning, SignInMethod
 from shared.orgs.regions import UnknownOrganization
 from shared.platform import public_url
 from shared.platform import validation as v
@@ -18,9 +21,9 @@ from shared.storage.record_cache import RecordCache
 
 ROW = "organization"
 CACHE_SECONDS = 15
-SIGN_IN_METHODS = ("password", "sso")
-ENFORCEMENT_MODES = ("none", "verified_domains", "listed_users")
-PROVISIONING_MODES = ("jit", "invite_only")
+SIGN_IN_METHODS = get_args(SignInMethod)
+ENFORCEMENT_MODES = get_args(Enforcement)
+PROVISIONING_MODES = get_args(Provisioning)
 
 # field -> validator of the value; None is accepted for the nullable ones.
 _FIELDS = {
@@ -35,19 +38,10 @@ _FIELDS = {
     "notification_webhook_url": lambda f, x: _webhook_url(f, x),
 }
 NULLABLE = frozenset({"default_connection", "notification_webhook_url"})
-DEFAULTS = {
-    "allowed_sign_in_methods": ["password", "sso"],
-    "default_connection": None,
-    "sso_enforcement": "none",
-    "sso_required_emails": [],
-    "break_glass_emails": [],
-    "provisioning": "jit",
-    "notification_webhook_url": None,
-}
 CREATE_FIELDS = frozenset({"id", *_FIELDS})
 PATCH_FIELDS = frozenset(_FIELDS)
 
-_cache: RecordCache[tables.Stored] = RecordCache(CACHE_SECONDS)
+_cache: RecordCache[tables.Stored[Organization]] = RecordCache(CACHE_SECONDS)
 
 
 def _connection_id(field: str, value) -> str:
@@ -77,77 +71,73 @@ def clean_fields(body: dict) -> dict:
     return cleaned
 
 
-def new_organization(body: dict) -> dict:
+def new_organization(body: dict) -> Organization:
     if "id" not in body:
         raise SsoError("missing_field", "`id` is required: the organization's slug, e.g. `contoso`.")
     for required in ("name", "redirect_uris"):
         if required not in body:
             raise SsoError("missing_field", f"`{required}` is required.")
     now = iso()
-    org = {
-        "id": v.slug("id", body["id"]),
-        **DEFAULTS,
-        **clean_fields(body),
-        "region": get_settings().region,
-        "verified_domains": [],
-        "created": now,
-        "updated": now,
-    }
+    org = Organization.new(id=v.slug("id", body["id"]), **clean_fields(body), region=get_settings().region, verified_domains=[],
+                           created=now, updated=now)
     refuse_unknown_default(org, set(body))
     return org
 
 
-def refuse_unknown_default(org: dict, changed_fields) -> None:
+def refuse_unknown_default(org: Organization, changed_fields) -> None:
     """`default_connection` must name an existing connection of this very org (else 400
     `invalid_field`): a sign-in by organization would otherwise fail, or start another org's."""
-    wanted = org.get("default_connection")
+    wanted = org.default_connection
     if "default_connection" not in set(changed_fields) or wanted is None:
         return
     stored = connections.get(wanted)
-    if stored is None or stored.doc.get("organization") != org["id"]:
-        raise SsoError("invalid_field", f"`default_connection`: organization {org['id']!r} has no connection {wanted!r}; "
-                                        f"use the id of one of its connections (GET /api/organizations/{org['id']}/connections), or null.")
+    if stored is None or stored.doc.organization != org.id:
+        raise SsoError("invalid_field", f"`default_connection`: organization {org.id!r} has no connection {wanted!r}; "
+                                        f"use the id of one of its connections (GET /api/organizations/{org.id}/connections), or null.")
 
 
-def get(slug: str) -> tables.Stored | None:
+def _typed(stored: tables.Stored | None) -> tables.Stored[Organization] | None:
+    return stored.typed(Organization.from_stored) if stored is not None else None
+
+
+def get(slug: str) -> tables.Stored[Organization] | None:
     if not v.SLUG.match(slug or ""):
         return None
-    return _cache.remember(slug, tables.get("organizations", slug, ROW))
+    return _cache.remember(slug, _typed(tables.get("organizations", slug, ROW)))
 
 
-def get_cached(slug: str) -> tables.Stored | None:
+def get_cached(slug: str) -> tables.Stored[Organization] | None:
     return _cache.get(slug, get)
 
 
-def require(slug: str) -> tables.Stored:
+def require(slug: str) -> tables.Stored[Organization]:
     stored = get(slug)
     if stored is None:
         raise UnknownOrganization("not_found", slug, f"No organization {slug!r}.")
     return stored
 
 
-def insert(org: dict) -> str:
+def insert(org: Organization) -> tables.Stored[Organization]:
     """Creates the org: its activity partition's marker first (shared/storage/activity.py), so the
     record never exists without it."""
-    activity.create_marker(org["id"])
-    org[activity.GUARD_FIELD] = True
+    activity.create_marker(org.id)
+    org = org.replace(activity_guarded=True)
     try:
-        etag = tables.insert("organizations", org["id"], ROW, org)
+        etag = tables.insert("organizations", org.id, ROW, org.to_stored())
     except tables.AlreadyExists:
-        raise SsoError("already_exists", f"An organization {org['id']!r} already exists.") from None
-    _cache.forget(org["id"])
-    return etag
+        raise SsoError("already_exists", f"An organization {org.id!r} already exists.") from None
+    _cache.forget(org.id)
+    return tables.Stored(org, etag, org.id, ROW)
 
 
-def save(org: dict, etag: str) -> str:
-    """Writes `org` if nobody changed it since `etag` was read (else 409 conflict)."""
-    org["updated"] = iso()
+def save(org: Organization, etag: str) -> tables.Stored[Organization]:
+    """Writes `org` if nobody changed it since `etag` was read (else 409 conflict); answers it as written."""
+    org = org.replace(updated=iso())
     try:
-        new_etag = tables.replace("organizations", org["id"], ROW, org, etag)
+        new_etag = tables.replace("organizations", org.id, ROW, org.to_stored(), etag)
     except tables.EtagMismatch:
         raise SsoError("conflict") from None
-    _cache.remember(org["id"], tables.Stored(org, new_etag, org["id"], ROW))
-    return new_etag
+    return _cache.remember(org.id, tables.Stored(org, new_etag, org.id, ROW))
 
 
 def delete(slug: str) -> None:
@@ -155,14 +145,21 @@ def delete(slug: str) -> None:
     _cache.forget(slug)
 
 
-# Kept on the record, never answered: the version of the org's webhook signing secret, and whether
-# its activity partition is guarded by the marker (shared/storage/activity.py).
-INTERNAL_FIELDS = frozenset({"notification_webhook_secret_version", activity.GUARD_FIELD})
+def pages(page_size: int = 500):
+    """Every organization record of the stamp, page by page (the daily checks)."""
+    cursor = None
+    while True:
+        page, cursor = tables.query_page("organizations", "RowKey eq @row", {"row": ROW}, page_size, cursor)
+        yield from (Organization.from_stored(item.doc) for item in page)
+        if not cursor:
+            return
 
 
-def visible(org: dict) -> dict:
-    return {k: v for k, v in org.items() if k not in INTERNAL_FIELDS}
+def other_rows(slug: str) -> list[tables.Stored]:
+    """The rows beside the org record in its partition (invitations, its routing entry)."""
+    rows = tables.query_all("organizations", "PartitionKey eq @org", {"org": slug}, limit=100_000)
+    return [row for row in rows if row.row_key != ROW]
 
 
-def public_view(stored: tables.Stored) -> dict:
-    return {**visible(stored.doc), "etag": stored.etag}
+def public_view(stored: tables.Stored[Organization]) -> dict:
+    return {**stored.doc.public(), "etag": stored.etag}

@@ -14,8 +14,16 @@ from shared.platform import validation as v
 from shared.platform.errors import SsoError
 from shared.platform.settings import REGIONS, get_settings
 from shared.storage import tables
+from shared.storage.record import Record
 
 ROUTE_ROW = "route"
+
+
+class Route(Record):
+    """A routing entry: the region whose stamp holds `organization`."""
+
+    organization: str
+    region: str
 
 
 class UnknownOrganization(SsoError):
@@ -26,17 +34,17 @@ class UnknownOrganization(SsoError):
         self.slug = slug
 
 
-def set_route(slug: str, region: str) -> dict:
+def set_route(slug: str, region: str) -> Route:
     v.slug("organization", slug)
     if region not in REGIONS:
         raise v.invalid("region", "one of " + ", ".join(REGIONS))
     if region == get_settings().region:
         raise SsoError("invalid_field", "This stamp is that region: create the organization here instead of routing it.")
-    doc = {"organization": slug, "region": region}
+    route = Route(organization=slug, region=region)
     # One upsert: a PUT says where the org lives, whatever was there, so simultaneous PUTs each
     # succeed and the last one stands (a read, then insert or replace, lost races as 500s).
-    tables.upsert("organizations", slug, ROUTE_ROW, doc)
-    return doc
+    tables.upsert("organizations", slug, ROUTE_ROW, route.to_stored())
+    return route
 
 
 def location_elsewhere(slug: str, request_url: str) -> str | None:
@@ -44,8 +52,8 @@ def location_elsewhere(slug: str, request_url: str) -> str | None:
     SSO_REGION_URLS say where that is; else None."""
     if not v.SLUG.match(slug or ""):
         return None
-    route = tables.get("organizations", slug, ROUTE_ROW)
-    target = get_settings().region_urls.get(route.doc["region"]) if route else None
+    stored = tables.get("organizations", slug, ROUTE_ROW)
+    target = get_settings().region_urls.get(Route.from_stored(stored.doc).region) if stored else None
     if not target:
         return None
     parts = urlsplit(request_url)

@@ -9,9 +9,10 @@ import secrets
 from shared import secret_store
 from shared.orgs import organizations
 from shared.orgs.credentials import secret_value
+from shared.orgs.records import Organization
 
 
-def name(org: dict | str) -> str:
+def name(org: Organization | str) -> str:
     """Secret store name of an org's signing secret (the org record, or its slug while the record
     exists). Named after the org's slug AND its creation time: an org deleted (its secret with
     it) and created again under the same slug gets a new name, because Key Vault refuses to
@@ -21,33 +22,32 @@ def name(org: dict | str) -> str:
         if stored is None:
             raise LookupError(f"no organization {org!r}: pass the organization record")
         org = stored.doc
-    incarnation = f"{org['id']}\n{org.get('created', '')}"
+    incarnation = f"{org.id}\n{org.created or ''}"
     return "webhook-signing/" + hashlib.sha256(incarnation.encode()).hexdigest()[:40]
 
 
-def issue(org: dict) -> str:
-    """Makes and stores a new signing secret, pins its version on `org`; returns it (shown once)."""
+def issue(org: Organization) -> tuple[Organization, str]:
+    """Makes and stores a new signing secret; answers `org` pinning its version, and the secret (shown once)."""
     value = "whsec_" + secrets.token_urlsafe(32)
-    version = secret_store.get_secret_store().set_secret(name(org), value, tags={"organization": org["id"], "purpose": "webhook-signing"})
-    org["notification_webhook_secret_version"] = version.version_id
-    return value
+    version = secret_store.get_secret_store().set_secret(name(org), value, tags={"organization": org.id, "purpose": "webhook-signing"})
+    return org.replace(notification_webhook_secret_version=version.version_id), value
 
 
-def issue_if_changed(org: dict, previous: dict | None = None) -> str | None:
+def issue_if_changed(org: Organization, previous: Organization | None = None) -> tuple[Organization, str | None]:
     """When `org` (about to be written) sets `notification_webhook_url` to a new URL, or has no
     signing secret yet: a new signing secret (see `issue`). Setting the URL to null unpins it;
-    re-sending the same URL keeps the secret (PATCH of a whole object)."""
-    if not org.get("notification_webhook_url"):
-        org.pop("notification_webhook_secret_version", None)
-        return None
-    if previous and previous.get("notification_webhook_url") == org["notification_webhook_url"] and org.get("notification_webhook_secret_version"):
-        return None
+    re-sending the same URL keeps the secret (PATCH of a whole object). Answers `org` as it is to
+    be written, and the new secret or None."""
+    if not org.notification_webhook_url:
+        return org.without("notification_webhook_secret_version"), None
+    if previous and previous.notification_webhook_url == org.notification_webhook_url and org.notification_webhook_secret_version:
+        return org, None
     return issue(org)
 
 
-def value(org: dict) -> str:
-    return secret_value(name(org), org["notification_webhook_secret_version"])
+def value(org: Organization) -> str:
+    return secret_value(name(org), org.notification_webhook_secret_version)
 
 
-def delete(org: dict) -> None:
+def delete(org: Organization) -> None:
     secret_store.get_secret_store().delete_secret(name(org))

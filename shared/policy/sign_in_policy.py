@@ -29,6 +29,7 @@ forces only the listed emails; everyone else keeps password.
 from __future__ import annotations
 
 from shared.orgs import connections
+from shared.orgs.records import Connection, Organization
 from shared.platform.errors import SsoError
 from shared.policy import invitations
 from shared.policy.domains import connection_for, email_domain
@@ -37,15 +38,15 @@ LOCK_OUT_FIELDS = frozenset({"allowed_sign_in_methods", "sso_enforcement", "brea
 DEFAULT_METHODS = ("password", "sso")
 
 
-def _methods(org: dict) -> tuple:
-    return tuple(org.get("allowed_sign_in_methods") or DEFAULT_METHODS)
+def _methods(org: Organization) -> tuple:
+    return tuple(org.allowed_sign_in_methods or DEFAULT_METHODS)
 
 
-def lock_out_problem(org: dict) -> str | None:
+def lock_out_problem(org: Organization) -> str | None:
     """Why this policy leaves the org with no way in, or None when it does not."""
-    if org.get("break_glass_emails"):
+    if org.break_glass_emails:
         return None
-    methods, mode = _methods(org), org.get("sso_enforcement") or "none"
+    methods, mode = _methods(org), org.sso_enforcement or "none"
     fix = "add at least one admin email to `break_glass_emails` (it keeps password sign-in whatever the policy)"
     if "password" not in methods:
         return f"`allowed_sign_in_methods` without `password` requires SSO for everyone and `break_glass_emails` is empty: {fix}, or allow `password`."
@@ -56,40 +57,40 @@ def lock_out_problem(org: dict) -> str | None:
     return None
 
 
-def refuse_lock_out(org: dict) -> None:
+def refuse_lock_out(org: Organization) -> None:
     problem = lock_out_problem(org)
     if problem:
         raise SsoError("policy_locks_out", problem)
 
 
-def policy_for(org: dict, email: str, org_connections: list[dict] | None = None) -> dict:
+def policy_for(org: Organization, email: str, org_connections: list[Connection] | None = None) -> dict:
     """`{password_allowed, sso_required, connection}` for `email` (already validated, lowercase)."""
-    methods, mode = _methods(org), org.get("sso_enforcement") or "none"
+    methods, mode = _methods(org), org.sso_enforcement or "none"
     domain = email_domain(email)
-    on_verified_domain = domain in (org.get("verified_domains") or [])
-    break_glass = email in {e.lower() for e in org.get("break_glass_emails") or ()}
+    on_verified_domain = domain in org.verified_domains
+    break_glass = email in {e.lower() for e in org.break_glass_emails}
     if break_glass:
         sso_required = False
     else:
         sso_required = (
             "password" not in methods
             or (mode == "verified_domains" and on_verified_domain)
-            or (mode == "listed_users" and email in {e.lower() for e in org.get("sso_required_emails") or ()})
+            or (mode == "listed_users" and email in {e.lower() for e in org.sso_required_emails})
         )
     password_allowed = break_glass or ("password" in methods and not sso_required)
     connection = None
     if "sso" in methods:
         chosen = connection_for(org, domain if on_verified_domain else None,
-                                org_connections if org_connections is not None else connections.list_for(org["id"]))
-        connection = chosen["id"] if chosen else None
+                                org_connections if org_connections is not None else connections.list_for(org.id))
+        connection = chosen.id if chosen else None
     return {"password_allowed": password_allowed, "sso_required": sso_required, "connection": connection}
 
 
-def admit(org: dict, connection: dict, profile: dict) -> None:
+def admit(org: Organization, connection: Connection, profile: dict) -> None:
     """Called by the sign-in callbacks once the profile is built: in an `invite_only` org the
     profile's email must be verified (`email_verified` true) and invited, else `user_not_invited`.
     A `jit` org admits any user the connection signs in."""
-    if org.get("provisioning") != "invite_only":
+    if org.provisioning != "invite_only":
         return
     email = profile.get("email")
     if profile.get("email_verified") is not True or not isinstance(email, str) or not email.strip():

@@ -17,7 +17,7 @@ import json
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, Callable, Generic, Iterator, TypeVar
 
 from azure.core import MatchConditions
 from azure.core.exceptions import (
@@ -43,12 +43,23 @@ class EtagMismatch(Exception):
     """The entity changed (or vanished) since it was read."""
 
 
+D = TypeVar("D")
+T = TypeVar("T")
+
+
 @dataclass(frozen=True)
-class Stored:
-    doc: dict
+class Stored(Generic[D]):
+    """A record as read, with the etag a write of it must match. `doc` is the stored JSON as a
+    dict here; the modules that own a kind of record answer it as their model (`typed`)."""
+
+    doc: D
     etag: str
     partition_key: str
     row_key: str
+
+    def typed(self, model: Callable[[Any], T]) -> Stored[T]:
+        """The same entity with `doc` read by `model` (a Record's `from_stored`)."""
+        return Stored(model(self.doc), self.etag, self.partition_key, self.row_key)
 
 
 def _table_missing(exc: HttpResponseError) -> bool:
@@ -110,8 +121,6 @@ def _client(name: str):
     _create(name)
     return _service().get_table_client(name)
 
-
-T = TypeVar("T")
 
 
 def _on_table(table: str, action: Callable[[Any], T]) -> T:

@@ -33,10 +33,9 @@ def _failed(response) -> dict[str, dict]:
 def _rewrite(connection_id: str, **changes) -> None:
     """Stands for a record saved before today's checks existed, or aged since."""
     from shared.orgs import connections
-    from shared.storage import tables
 
-    stored = tables.get("connections", connection_id, "connection")
-    connections.save({**stored.doc, **changes}, stored.etag)
+    stored = connections.get(connection_id)
+    connections.save(stored.doc.replace(**changes), stored.etag)
 
 
 @pytest.fixture

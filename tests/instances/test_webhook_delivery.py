@@ -78,15 +78,15 @@ def test_a_run_that_dies_after_claiming_loses_nothing(stack, admin, receiver):
     doc = organizations.get(org).doc
     expiry_checks.check_organization(doc)
     [row] = webhooks.pending(org)
-    due = datetime.fromisoformat(row.doc["next_attempt_at"]) + timedelta(minutes=1)
+    due = datetime.fromisoformat(row.doc.next_attempt_at) + timedelta(minutes=1)
 
     claimed = webhooks._claim(row)  # a run claims the delivery, then its process dies
     assert claimed is not None and webhooks._claim(row) is None, "a claimed row cannot be claimed again"
     assert expiry_checks.check_organization(doc, due)["delivered"] == 0, "the lease holds against other runs"
     assert len(receiver.deliveries) == 1
 
-    lapsed = {**claimed.doc, "claimed_until": (datetime.now(timezone.utc) - timedelta(seconds=1)).isoformat()}
-    tables.replace("activity", row.partition_key, row.row_key, lapsed, claimed.etag)  # the dead run's lease runs out
+    lapsed = claimed.doc.replace(claimed_until=(datetime.now(timezone.utc) - timedelta(seconds=1)).isoformat())
+    tables.replace("activity", row.partition_key, row.row_key, lapsed.to_stored(), claimed.etag)  # the dead run's lease runs out
     assert expiry_checks.check_organization(doc, due)["delivered"] == 1
     assert len({d.payload["id"] for d in receiver.deliveries}) == 1 and len(receiver.deliveries) == 2
     assert webhooks.pending(org) == []

@@ -32,7 +32,7 @@ def _org_with_webhook(admin, url: str) -> tuple[str, str]:
     return slug, created.json()["notification_webhook_secret"]
 
 
-def _org_doc(slug: str) -> dict:
+def _org_doc(slug: str):
     from shared.orgs import organizations
 
     return organizations.get(slug).doc
@@ -44,16 +44,17 @@ def _secret_expiring(stack, admin, org: str, days: int) -> dict:
     return create_oidc_connection(admin, org, app, client_secret_expires_on=expires)
 
 
-def _insert_connection(org: str, **fields) -> dict:
+def _insert_connection(org: str, **fields):
     from shared.orgs import connections
+    from shared.orgs.records import Connection
 
-    doc = {"id": connections.new_id(), "organization": org, "enabled": True, "domains": [], "display_name": "inserted",
-           "created": "2026-01-01T00:00:00Z", "updated": "2026-01-01T00:00:00Z", **fields}
+    doc = Connection(**{"id": connections.new_id(), "organization": org, "enabled": True, "domains": [], "display_name": "inserted",
+                        "created": "2026-01-01T00:00:00Z", "updated": "2026-01-01T00:00:00Z", **fields})
     connections.insert(doc)
     return doc
 
 
-def _saml(org: str, *pems: str) -> dict:
+def _saml(org: str, *pems: str):
     return _insert_connection(org, protocol="saml", sp_entity_id="https://sp.example/" + secrets.token_hex(6), idp_entity_id="https://sts.windows.net/x/",
                               idp_sso_url="https://idp.example/saml2", idp_certificates=list(pems), attribute_mapping={}, allow_idp_initiated=False)
 
@@ -122,7 +123,7 @@ def test_a_new_secret_starts_its_own_thresholds(stack, admin, new_org):
     connection = _secret_expiring(stack, admin, org, days=10)
     assert expiry_checks.check_organization(_org_doc(org))["warnings"] == 1
     stored = connections.get(connection["id"])  # as a rotation does: another version, another date
-    connections.save({**stored.doc, "client_secret_version": "f" * 32, "client_secret_expires_on": (date.today() + timedelta(days=25)).isoformat()}, stored.etag)
+    connections.save(stored.doc.replace(client_secret_version="f" * 32, client_secret_expires_on=(date.today() + timedelta(days=25)).isoformat()), stored.etag)
     assert expiry_checks.check_organization(_org_doc(org))["warnings"] == 1
     assert [e["detail"]["threshold"] for e in events_of(admin, org, "credential.expiring")] == ["30", "30"]
 
@@ -142,11 +143,11 @@ def test_saml_signing_certificates_and_certificate_credentials_are_checked(admin
     counts = expiry_checks.check_organization(_org_doc(org))
     assert counts["warnings"] == 2 and counts["credentials"] == 3, counts
     by_connection = {e["connection"]: e["detail"] for e in events_of(admin, org, "credential.expiring")}
-    idp = by_connection[saml["id"]]
+    idp = by_connection[saml.id]
     assert idp["credential"] == "idp_signing_certificate" and idp["threshold"] == "7"
     assert idp["thumbprint"] == old.cert.fingerprint(hashes.SHA1()).hex().upper()
     assert idp["newer_certificate"] == new.cert.fingerprint(hashes.SHA1()).hex().upper()
-    assert (by_connection[oidc["id"]]["credential"], by_connection[oidc["id"]]["threshold"]) == ("certificate_credential", "60")
+    assert (by_connection[oidc.id]["credential"], by_connection[oidc.id]["threshold"]) == ("certificate_credential", "60")
     view = admin.get(f"/api/organizations/{org}/connections/{oidc['id']}").json()
     assert view["credential_type"] == "certificate" and view["status"] == "active"  # 45 days: past the status's 30-day window
     assert expiry_checks.check_organization(_org_doc(org))["warnings"] == 0
@@ -163,13 +164,13 @@ def test_failed_webhooks_retry_with_backoff(stack, admin, receiver):
     first = expiry_checks.check_organization(_org_doc(org), now)
     assert (first["warnings"], first["failed"], first["delivered"]) == (1, 1, 0)
     [row] = webhooks.pending(org)
-    assert row.doc["attempts"] == 1 and row.doc["last_error"] == "HTTP 500"
+    assert row.doc.attempts == 1 and row.doc.last_error == "HTTP 500"
 
     assert expiry_checks.check_organization(_org_doc(org), now + timedelta(hours=2))["failed"] == 0, "not before its backoff"
     assert len(receiver.deliveries) == 1
 
     second = expiry_checks.check_organization(_org_doc(org), now + timedelta(days=1))
-    assert second["failed"] == 1 and webhooks.pending(org)[0].doc["attempts"] == 2
+    assert second["failed"] == 1 and webhooks.pending(org)[0].doc.attempts == 2
     assert expiry_checks.check_organization(_org_doc(org), now + timedelta(days=2))["failed"] == 0, "the second wait is longer"
 
     third = expiry_checks.check_organization(_org_doc(org), now + timedelta(days=3))
@@ -214,7 +215,7 @@ def test_a_dead_endpoint_never_holds_up_other_organizations(stack, admin, receiv
         black_hole.close()
     assert totals["errors"] == 0 and totals["failed"] >= 1 and totals["delivered"] >= 1, totals
     assert [d.payload["organization"] for d in receiver.deliveries] == [alive]
-    assert webhooks.pending(dead)[0].doc["last_error"].startswith("no answer"), "the 5 s timeout ended the attempt"
+    assert webhooks.pending(dead)[0].doc.last_error.startswith("no answer"), "the 5 s timeout ended the attempt"
     assert elapsed < webhooks.TIMEOUT_SECONDS * 3, elapsed
 
 

@@ -131,13 +131,14 @@ def test_bad_input_is_refused_before_anything_happens(stack, admin, setup):
 
 def test_a_saml_connection_has_no_secret_to_rotate(admin, new_org):
     from shared.orgs import connections
+    from shared.orgs.records import Connection
 
     org = new_org()
-    doc = {"id": connections.new_id(), "organization": org, "protocol": "saml", "display_name": "SAML", "enabled": True, "domains": [],
-           "sp_entity_id": "https://sp.example/" + org, "idp_entity_id": "https://sts.windows.net/x/", "idp_sso_url": "https://idp.example/saml2",
-           "idp_certificates": [], "attribute_mapping": {}, "allow_idp_initiated": False, "created": "2026-01-01T00:00:00Z", "updated": "2026-01-01T00:00:00Z"}
+    doc = Connection(id=connections.new_id(), organization=org, protocol="saml", display_name="SAML", enabled=True, domains=[],
+                     sp_entity_id="https://sp.example/" + org, idp_entity_id="https://sts.windows.net/x/", idp_sso_url="https://idp.example/saml2",
+                     idp_certificates=[], attribute_mapping={}, allow_idp_initiated=False, created="2026-01-01T00:00:00Z", updated="2026-01-01T00:00:00Z")
     connections.insert(doc)
-    base = f"/api/organizations/{org}/connections/{doc['id']}"
+    base = f"/api/organizations/{org}/connections/{doc.id}"
     for path, body in (("/secret", {"client_secret": "x" * 40, "expires_on": LATER}), ("/secret/rollback", None),
                        ("/certificate", None), ("/certificate/activate", None)):
         response = admin.post(base + path, json=body)
@@ -199,9 +200,8 @@ def test_rollback_restores_the_previous_secret_once_within_seven_days(stack, adm
     # A rotation more than 7 days old can no longer be undone.
     assert admin.post(setup.url + "/secret", json={"client_secret": value, "expires_on": "2098-01-01"}).status_code == 200
     stored = connections.get(setup.connection["id"])
-    stale = dict(stored.doc)
-    stale["previous_credential"] = {**stale["previous_credential"], "replaced_at": (datetime.now(timezone.utc) - timedelta(days=7, minutes=1)).isoformat()}
-    connections.save(stale, stored.etag)
+    aged = stored.doc.previous_credential.replace(replaced_at=(datetime.now(timezone.utc) - timedelta(days=7, minutes=1)).isoformat())
+    connections.save(stored.doc.replace(previous_credential=aged), stored.etag)
     late = admin.post(setup.url + "/secret/rollback")
     assert (late.status_code, late.json()["error"]) == (409, "rollback_unavailable")
     assert admin.get(setup.url).json()["rollback_available_until"] is None

@@ -112,7 +112,7 @@ def _refused_at_send(admin, slug: str, counts: dict) -> None:
 
     assert counts["delivered"] == 0 and counts["failed"] == 1
     [row] = webhooks.pending(slug)
-    assert row.doc["last_error"].startswith("refused before sending"), row.doc["last_error"]
+    assert row.doc.last_error.startswith("refused before sending"), row.doc.last_error
     [event] = events_of(admin, slug, "webhook.refused")
     assert event["outcome"] == "failed" and event["detail"]["reason"] and "public https URL" in event["detail"]["fix"]
 
@@ -138,7 +138,7 @@ def test_loopback_is_refused_at_send_where_loopback_is_off(stack, admin, strict,
     assert ran.status_code < 300, ran.text
     assert receiver.deliveries == [], "no request may leave"
     [row] = webhooks.pending(slug)
-    assert row.doc["last_error"].startswith("refused before sending")
+    assert row.doc.last_error.startswith("refused before sending")
     assert events_of(admin, slug, "webhook.refused")
 
 
@@ -154,7 +154,7 @@ def test_redirects_are_not_followed(stack, admin, receiver):
         receiver.statuses, receiver.location = [307], elsewhere.url
         counts = expiry_checks.check_organization(organizations.get(slug).doc)
         assert counts["failed"] == 1 and len(receiver.deliveries) == 1 and elsewhere.deliveries == []
-        assert "redirect" in webhooks.pending(slug)[0].doc["last_error"]
+        assert "redirect" in webhooks.pending(slug)[0].doc.last_error
     finally:
         elsewhere.stop()
 

@@ -18,7 +18,7 @@ def _stored_secret(slug: str) -> str:
 
     doc = organizations.get(slug).doc
     assert webhook_secret.name(doc) == webhook_secret.name(slug)
-    return get_secret_store().get_secret(webhook_secret.name(doc), doc["notification_webhook_secret_version"]).value
+    return get_secret_store().get_secret(webhook_secret.name(doc), doc.notification_webhook_secret_version).value
 
 
 def test_the_secret_is_answered_once_and_kept_in_the_secret_store(admin):
@@ -47,7 +47,7 @@ def test_the_secret_is_answered_once_and_kept_in_the_secret_store(admin):
     assert cleared.status_code == 200 and "notification_webhook_secret" not in cleared.json()
     from shared.orgs import organizations
 
-    assert "notification_webhook_secret_version" not in organizations.get(slug).doc
+    assert "notification_webhook_secret_version" not in organizations.get(slug).doc.to_stored()
     again = admin.patch(f"/api/organizations/{slug}", json={"notification_webhook_url": "https://hooks.example.com/v2"})
     assert again.json()["notification_webhook_secret"] not in (secret, new_secret)
 
@@ -81,8 +81,9 @@ def test_loopback_http_receivers_work_in_development(admin):
 def test_an_org_made_again_under_the_same_slug_gets_a_new_secret_name(admin):
     """Key Vault keeps a deleted secret's name (soft delete): it cannot be reused."""
     from shared.orgs import webhook_secret
+    from shared.orgs.records import Organization
 
-    first = {"id": "org-same", "created": "2026-01-01T00:00:00Z"}
-    again = {"id": "org-same", "created": "2026-03-01T00:00:00Z"}
+    first = Organization(id="org-same", name="Same", redirect_uris=["https://app.example/cb"], created="2026-01-01T00:00:00Z")
+    again = first.replace(created="2026-03-01T00:00:00Z")
     assert webhook_secret.name(first) != webhook_secret.name(again)
-    assert webhook_secret.name(first) == webhook_secret.name(dict(first))
+    assert webhook_secret.name(first) == webhook_secret.name(Organization.from_stored(first.to_stored()))

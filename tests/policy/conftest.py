@@ -112,15 +112,16 @@ def connection(stack):
     """Stores a connection record for `org` directly (the policy code reads only its id,
     organization, enabled, domains and created)."""
     from shared.orgs import connections
+    from shared.orgs.records import Connection
 
     def create(org: str, *, enabled: bool = True, domains: list[str] | None = None) -> str:
         connection_id = connections.new_id()
         now = datetime.now(timezone.utc).isoformat(timespec="microseconds")
-        connections.insert({
-            "id": connection_id, "organization": org, "protocol": "oidc", "display_name": "Entra", "enabled": enabled,
-            "domains": domains or [], "entra_tenant_id": "72f988bf-86f1-41af-91ab-2d7cd011db47",
-            "client_id": "00000000-0000-0000-0000-000000000001", "created": now, "updated": now,
-        })
+        connections.insert(Connection(
+            id=connection_id, organization=org, protocol="oidc", display_name="Entra", enabled=enabled,
+            domains=domains or [], entra_tenant_id="72f988bf-86f1-41af-91ab-2d7cd011db47",
+            client_id="00000000-0000-0000-0000-000000000001", created=now, updated=now,
+        ))
         return connection_id
 
     return create

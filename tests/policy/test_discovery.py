@@ -102,6 +102,6 @@ def test_only_the_orgs_own_verified_domains_route_even_if_an_ownership_row_says_
     org = new_org()
     connection(org)
     domain = unique_domain()
-    tables.insert(TABLE, domain, OWNER_ROW, {"domain": domain, "organization": org, "org_created": organizations.get(org).doc["created"]})
+    tables.insert(TABLE, domain, OWNER_ROW, {"domain": domain, "organization": org, "org_created": organizations.get(org).doc.created})
     assert _discover(anonymous, f"a@{domain}") == {"method": "password"}
     assert domain_owner(domain) is None

@@ -7,7 +7,9 @@ from shared.platform.errors import SsoError
 
 
 def _org(admin, slug):
-    return admin.get(f"/api/organizations/{slug}").json()
+    from shared.orgs import organizations
+
+    return organizations.get(slug).doc
 
 
 def _profile(email, verified=True):
