@@ -2,8 +2,20 @@
 import azure.functions as func
 
 from functions import (
-    admin_api_keys, admin_connections, admin_credentials, admin_domains, admin_organizations, admin_regions, admin_sign_in_policy,
-    discover, health, oidc_callback, saml, sso_start, timers, token,
+    admin_api_keys,
+    admin_connections,
+    admin_credentials,
+    admin_domains,
+    admin_organizations,
+    admin_regions,
+    admin_sign_in_policy,
+    discover,
+    health,
+    oidc_callback,
+    saml,
+    sso_start,
+    timers,
+    token,
 )
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)

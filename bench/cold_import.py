@@ -16,7 +16,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEPENDENCIES = "import azure.functions, azure.data.tables, msal, jwt, requests, cryptography.x509, onelogin.saml2.auth"
+# pydantic since the records are typed models (issue 11): a library the app imports, like msal.
+DEPENDENCIES = "import azure.functions, azure.data.tables, msal, jwt, pydantic, requests, cryptography.x509, onelogin.saml2.auth"
 APP = "import function_app"
 NOTHING = "pass"
 

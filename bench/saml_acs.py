@@ -21,8 +21,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import xmlsec  # noqa: E402
 from lxml import etree  # noqa: E402
 
-from local.entra_sim import pki, saml_idp  # noqa: E402
 from bench.timing import rate  # noqa: E402
+from local.entra_sim import pki, saml_idp  # noqa: E402
 
 BASE_URL = "https://identity.eu.example.com"
 CONNECTION_ID = "conn_bench00000000000000"

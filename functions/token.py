@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from shared.signin import logins
 from shared.orgs.api_keys import authenticate
+from shared.signin import logins
 from shared.web.http import api_handler, json_response, read_json_or_form
 
 bp = func.Blueprint()

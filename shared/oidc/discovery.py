@@ -11,9 +11,9 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from shared.platform.errors import SsoError
 from shared.oidc.entra_tenant import MULTI_TENANT, authority_url, issuer_for, normalize_tenant
 from shared.oidc.fetch import JsonFetcher, fetch_json
+from shared.platform.errors import SsoError
 from shared.platform.settings import get_settings
 
 # Entra's endpoints do not move; signing keys rotate, but jwks.py refreshes those on its own.

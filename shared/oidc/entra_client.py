@@ -38,10 +38,10 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from msal.exceptions import MsalServiceError
 
-from shared.platform.errors import SsoError
 from shared.oidc.discovery import provider_metadata
 from shared.oidc.entra_errors import from_authorize_response, from_token_response
 from shared.oidc.entra_tenant import MULTI_TENANT, authority_url, normalize_tenant
+from shared.platform.errors import SsoError
 from shared.platform.outbound import http_session
 from shared.platform.settings import get_settings
 

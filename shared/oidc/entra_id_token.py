@@ -11,12 +11,12 @@ from __future__ import annotations
 import time
 from typing import Iterable
 
-from shared.platform.errors import SsoError
 from shared.oidc import id_token
 from shared.oidc.discovery import provider_metadata
 from shared.oidc.entra_tenant import CONSUMER_TENANT_ID, MULTI_TENANT, is_tenant_guid, issuer_for, normalize_tenant
 from shared.oidc.id_token import Check, CheckResult, Jwt
 from shared.oidc.jwks import signing_key
+from shared.platform.errors import SsoError
 
 
 def check_tenant(token: Jwt, entra_tenant_id: str, allowed_tenant_ids: frozenset[str]) -> str:

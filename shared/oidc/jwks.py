@@ -14,8 +14,8 @@ from typing import Callable
 from jwt import PyJWK
 from jwt.exceptions import InvalidKeyError, PyJWKError
 
-from shared.platform.errors import SsoError
 from shared.oidc.fetch import JsonFetcher, fetch_json
+from shared.platform.errors import SsoError
 
 UNKNOWN_KID_REFRESH_SECONDS = 60
 JWKS_TTL_SECONDS = 24 * 3600

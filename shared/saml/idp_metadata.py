@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 from onelogin.saml2.idp_metadata_parser import OneLogin_Saml2_IdPMetadataParser
 
 from shared.platform.errors import SsoError
+from shared.platform.settings import is_loopback_host
 from shared.saml import toolkit_patches  # noqa: F401  (the parser runs the patched XPath)
 from shared.saml.certificates import load_certificate
-from shared.platform.settings import is_loopback_host
 
 MAX_METADATA_BYTES = 1024 * 1024
 _BOM = b"\xef\xbb\xbf"

@@ -8,7 +8,8 @@ syntax, duplicate attribute names, an encrypted assertion without a key, a malfo
 from __future__ import annotations
 
 from lxml import etree
-from onelogin.saml2.errors import OneLogin_Saml2_Error, OneLogin_Saml2_ValidationError as V
+from onelogin.saml2.errors import OneLogin_Saml2_Error
+from onelogin.saml2.errors import OneLogin_Saml2_ValidationError as V
 from onelogin.saml2.xmlparser import DTDForbidden, EntitiesForbidden, NotSupportedError
 
 from shared.platform.errors import SsoError

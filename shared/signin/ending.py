@@ -58,7 +58,7 @@ def end(login: tables.Stored | None, *, organization: str, connection_id: str, p
     """Ends the sign-in of `login` (None: an IdP-initiated SAML response, which has none)."""
     evidence = Evidence()
     try:
-        target = live_target(organization, connection_id, test=login is not None and bool(login.doc.get("test")))
+        target = live_target(organization, connection_id, test=login is not None and login.doc.test)
         verified = verify(target, evidence)
         evidence.email = verified.email
         admit(target.organization, target.connection, verified.profile)
@@ -80,7 +80,7 @@ def succeed(login: tables.Stored, profile: dict, evidence: Evidence, extra_ops: 
     doc = login.doc
     event = logins.sign_in_event(doc, outcome="ok", detail=user_detail(profile))
     try:
-        if doc.get("test"):
+        if doc.test:
             logins.finish_without_code(login, event, extra_ops)
         else:
             code = logins.issue_code(login, profile, event, extra_ops)
@@ -88,11 +88,11 @@ def succeed(login: tables.Stored, profile: dict, evidence: Evidence, extra_ops: 
         if err.status < 500:  # used by a concurrent callback, or a replayed assertion: the winner answered
             raise
         return fail(login, err, Evidence(evidence.checks, profile, evidence.email))
-    log_sign_in("ok", None, doc.get("protocol"))
-    connection_health.passed(login.partition_key, doc["connection"], test=bool(doc.get("test")))
-    if doc.get("test"):
-        return DiagnosticPage(doc.get("protocol"), tuple(evidence.checks), profile, evidence.email, None)
-    return CodeRedirect(doc["redirect_uri"], code, doc.get("app_state", ""))
+    log_sign_in("ok", None, doc.protocol)
+    connection_health.passed(login.partition_key, doc.connection, test=doc.test)
+    if doc.test:
+        return DiagnosticPage(doc.protocol, tuple(evidence.checks), profile, evidence.email, None)
+    return CodeRedirect(doc.redirect_uri, code, doc.app_state)
 
 
 def as_shown(err: SsoError) -> SsoError:
@@ -106,24 +106,22 @@ def fail(login: tables.Stored, err: SsoError, evidence: Evidence) -> Outcome:
     """Records the failure; the login stays pending (see logins.py) and expires on its own."""
     doc = login.doc
     shown = as_shown(err)
-    record_failure(login.partition_key, doc, shown)
-    connection_health.failed(login.partition_key, doc["connection"], err, test=bool(doc.get("test")))
-    if doc.get("test"):
-        return DiagnosticPage(doc.get("protocol"), tuple(evidence.checks), evidence.received, evidence.email, shown)
-    return ErrorRedirect(doc["redirect_uri"], shown, doc.get("app_state", ""))
+    record_failure(login.partition_key, shown, connection=doc.connection, protocol=doc.protocol, test=doc.test)
+    connection_health.failed(login.partition_key, doc.connection, err, test=doc.test)
+    if doc.test:
+        return DiagnosticPage(doc.protocol, tuple(evidence.checks), evidence.received, evidence.email, shown)
+    return ErrorRedirect(doc.redirect_uri, shown, doc.app_state)
 
 
-def record_failure(organization: str, login: dict, err: SsoError) -> None:
+def record_failure(organization: str, err: SsoError, *, connection: str, protocol: str, test: bool = False) -> None:
     """A failed sign-in as an event (with the reason; the cause of a transient one) and a log
-    line; `login` is the stored login, or for an unsolicited SAML response just its `connection`
-    and `protocol`. Storage being down loses the event, not the answer."""
+    line. Storage being down loses the event, not the answer."""
     detail = {"message": err.message, **{k: err.detail[k] for k in ("cause", "cause_message") if k in err.detail}}
     try:
-        events.record(organization, "test_sign_in" if login.get("test") else "sign_in", connection=login.get("connection"),
-                      outcome="failed", error=err.code, detail=detail)
+        events.record(organization, logins.event_type(test), connection=connection, outcome="failed", error=err.code, detail=detail)
     except SsoError:
         pass  # storage_unavailable: the log line below still counts the failure
-    log_sign_in("failed", err.code, login.get("protocol"))
+    log_sign_in("failed", err.code, protocol)
 
 
 def email_domain_events(organization: str, connection_id: str, email_check: EmailCheck) -> list[tables.Op]:
@@ -141,16 +139,17 @@ def email_domain_events(organization: str, connection_id: str, email_check: Emai
 def _unsolicited(target: Target, profile: dict, extra: list[tables.Op]) -> Outcome:
     """An IdP-initiated sign-in: no login, no app state; the code goes to the org's first redirect URI."""
     org, connection = target.organization, target.connection
-    redirect_uri = org["redirect_uris"][0]
-    login = {"connection": connection["id"], "protocol": connection["protocol"], "redirect_uri": redirect_uri, "app_state": "", "idp_initiated": True}
-    event = logins.sign_in_event(login, outcome="ok", detail={**user_detail(profile), "idp_initiated": True})
-    code = logins.issue_unsolicited_code(org["id"], login, profile, event, extra)
-    log_sign_in("ok", None, connection["protocol"])
+    redirect_uri = org.redirect_uris[0]
+    event = events.event_op(logins.event_type(False), connection=connection.id, outcome="ok",
+                            detail={**user_detail(profile), "idp_initiated": True})
+    code = logins.issue_unsolicited_code(org.id, profile, event, extra, connection=connection.id, protocol=connection.protocol,
+                                         redirect_uri=redirect_uri)
+    log_sign_in("ok", None, connection.protocol)
     return CodeRedirect(redirect_uri, code, "")
 
 
 def _refused_unsolicited(organization: str, connection_id: str, protocol: str, err: SsoError) -> Outcome:
     """No redirect URI is known: the browser gets the error itself (a 5xx as it is)."""
     if err.code != "unknown_connection":  # a deleted org or connection gets no new events
-        record_failure(organization, {"connection": connection_id, "protocol": protocol}, err)
+        record_failure(organization, err, connection=connection_id, protocol=protocol)
     return ErrorPage(err)

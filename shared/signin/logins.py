@@ -23,18 +23,44 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta
+from typing import Literal
 
 from shared.orgs import events
-from shared.storage import activity
 from shared.platform import validation as v
 from shared.platform.errors import SsoError
-from shared.storage import tables
 from shared.platform.timestamps import utc_now
+from shared.storage import activity, tables
+from shared.storage.record import Record, internal
 
 LOGIN_PREFIX = "login_"
 REPLAY_PREFIX = "replay_"
 LOGIN_LIFETIME = timedelta(minutes=10)
 CODE_LIFETIME = timedelta(seconds=60)
+
+
+class Login(Record):
+    """One sign-in, from its start to its code's redemption (the module docstring's life)."""
+
+    id: str
+    organization: str
+    connection: str
+    protocol: Literal["oidc", "saml"]
+    status: Literal["pending", "code_issued", "done", "redeemed"]
+    expires_at: str
+    redirect_uri: str | None = None  # the app's, checked at the start; an IdP-initiated one: the org's first
+    app_state: str = ""
+    test: bool = False  # an admin's test sign-in: ends on the diagnostic page, issues no code
+    idp_initiated: bool = False
+    flow: dict | None = internal()  # MSAL's authorization-code flow (PKCE verifier, nonce): OIDC
+    saml_request_id: str | None = None  # the AuthnRequest the response must answer: SAML
+    profile: dict | None = internal()  # while a code is issued
+    code_hash: str | None = internal()
+
+    def expired(self) -> bool:
+        return datetime.fromisoformat(self.expires_at) < utc_now()
+
+    def indexed(self) -> dict:
+        return {"expires_at": datetime.fromisoformat(self.expires_at)}
 
 
 def _split(value: str | None, parts: int) -> list[str] | None:
@@ -52,28 +78,33 @@ def new_state(organization: str) -> str:
     return f"{organization}.{secrets.token_urlsafe(24)}"
 
 
-def start(state: str, login: dict) -> None:
-    """Stores the pending login named by `state`."""
+def start(state: str, **fields) -> None:
+    """Stores the pending login named by `state` (`fields`: Login's, those the start knows)."""
     organization, login_id = state.split(".")
-    expires = utc_now() + LOGIN_LIFETIME
-    doc = {**login, "id": login_id, "organization": organization, "status": "pending", "expires_at": expires.isoformat()}
-    activity.insert(organization, LOGIN_PREFIX + login_id, doc, {"expires_at": expires})
+    login = Login.from_stored({**fields, "id": login_id, "organization": organization, "status": "pending",
+                               "expires_at": (utc_now() + LOGIN_LIFETIME).isoformat()})
+    activity.insert(organization, LOGIN_PREFIX + login_id, login.to_stored(), login.indexed())
 
 
-def read_pending(state: str | None) -> tables.Stored:
+def _read(organization: str, login_id: str) -> tables.Stored[Login] | None:
+    stored = tables.get("activity", organization, LOGIN_PREFIX + login_id)
+    return stored.typed(Login.from_stored) if stored else None
+
+
+def read_pending(state: str | None) -> tables.Stored[Login]:
     """The pending login named by `state`; `invalid_state` when unknown, used or expired."""
     pieces = _split(state, 2)
-    stored = tables.get("activity", pieces[0], LOGIN_PREFIX + pieces[1]) if pieces else None
-    if stored is None or stored.doc["status"] != "pending":
+    stored = _read(*pieces) if pieces else None
+    if stored is None or stored.doc.status != "pending":
         raise SsoError("invalid_state")
-    if datetime.fromisoformat(stored.doc["expires_at"]) < utc_now():
+    if stored.doc.expired():
         raise SsoError("login_expired")
     return stored
 
 
-def _commit(login: tables.Stored, doc: dict, event: tables.Op, extra: list[tables.Op]) -> None:
+def _commit(login: tables.Stored[Login], new: Login, event: tables.Op, extra: list[tables.Op]) -> None:
     try:
-        activity.transact(login.partition_key, [tables.Op("update", login.row_key, doc, login.etag, {"expires_at": datetime.fromisoformat(doc["expires_at"])}), event, *extra])
+        activity.transact(login.partition_key, [tables.Op("update", login.row_key, new.to_stored(), login.etag, new.indexed()), event, *extra])
     except (tables.EtagMismatch, activity.OrganizationGone):
         raise SsoError("invalid_state") from None
     except tables.AlreadyExists:
@@ -86,31 +117,33 @@ def replay_op(assertion_id: str, keep_until: datetime) -> tables.Op:
     return tables.Op("create", key, {"expires_at": keep_until.isoformat()}, indexed={"expires_at": keep_until})
 
 
-def _with_code(doc: dict, profile: dict) -> tuple[dict, str]:
-    """`doc` turned into an issued code for `profile` (only its hash kept), and the code's secret."""
+def _with_code(login: Login, profile: dict) -> tuple[Login, str]:
+    """`login` turned into an issued code for `profile` (only its hash kept), and the code's secret."""
     secret = secrets.token_urlsafe(32)
-    expires = utc_now() + CODE_LIFETIME
-    return {**doc, "status": "code_issued", "profile": profile, "expires_at": expires.isoformat(),
-            "code_hash": hashlib.sha256(secret.encode()).hexdigest()}, secret
+    return login.replace(status="code_issued", profile=profile, expires_at=(utc_now() + CODE_LIFETIME).isoformat(),
+                         code_hash=hashlib.sha256(secret.encode()).hexdigest()), secret
 
 
-def issue_code(login: tables.Stored, profile: dict, event: tables.Op, extra: list[tables.Op] = ()) -> str:
+def issue_code(login: tables.Stored[Login], profile: dict, event: tables.Op, extra: list[tables.Op] = ()) -> str:
     """Marks the login used and stores a one-time code for `profile`, atomically with the event."""
-    doc, secret = _with_code(login.doc, profile)
-    _commit(login, doc, event, list(extra))
+    new, secret = _with_code(login.doc, profile)
+    _commit(login, new, event, list(extra))
     return f"{login.partition_key}.{login.row_key[len(LOGIN_PREFIX):]}.{secret}"
 
 
-def finish_without_code(login: tables.Stored, event: tables.Op, extra: list[tables.Op] = ()) -> None:
+def finish_without_code(login: tables.Stored[Login], event: tables.Op, extra: list[tables.Op] = ()) -> None:
     """Marks a test sign-in used (it ends on the diagnostic page, with no code)."""
-    _commit(login, {**login.doc, "status": "done"}, event, list(extra))
+    _commit(login, login.doc.replace(status="done"), event, list(extra))
 
 
-def issue_unsolicited_code(organization: str, login: dict, profile: dict, event: tables.Op, extra: list[tables.Op]) -> str:
-    """An IdP-initiated sign-in has no stored login: create it already used, with its code."""
+def issue_unsolicited_code(organization: str, profile: dict, event: tables.Op, extra: list[tables.Op], **fields) -> str:
+    """An IdP-initiated sign-in has no stored login: create it already used, with its code
+    (`fields`: the Login's connection, protocol and redirect URI)."""
     login_id = secrets.token_urlsafe(24)
-    doc, secret = _with_code({**login, "id": login_id, "organization": organization}, profile)
-    created = tables.Op("create", LOGIN_PREFIX + login_id, doc, indexed={"expires_at": datetime.fromisoformat(doc["expires_at"])})
+    unsolicited = Login.from_stored({**fields, "id": login_id, "organization": organization, "status": "pending",
+                                     "expires_at": utc_now().isoformat(), "app_state": "", "idp_initiated": True})
+    login, secret = _with_code(unsolicited, profile)
+    created = tables.Op("create", LOGIN_PREFIX + login_id, login.to_stored(), indexed=login.indexed())
     try:
         activity.transact(organization, [created, event, *extra])
     except tables.AlreadyExists:
@@ -123,26 +156,28 @@ def redeem_code(code: str | None, caller_organization: str | None) -> dict:
     pieces = _split(code, 3)
     if not pieces or (caller_organization is not None and pieces[0] != caller_organization):
         raise SsoError("invalid_grant")
-    stored = tables.get("activity", pieces[0], LOGIN_PREFIX + pieces[1])
+    stored = _read(pieces[0], pieces[1])
     if (
         stored is None
-        or stored.doc["status"] != "code_issued"
-        or not hmac.compare_digest(stored.doc["code_hash"], hashlib.sha256(pieces[2].encode()).hexdigest())
-        or datetime.fromisoformat(stored.doc["expires_at"]) < utc_now()
+        or stored.doc.status != "code_issued"
+        or not hmac.compare_digest(stored.doc.code_hash or "", hashlib.sha256(pieces[2].encode()).hexdigest())
+        or stored.doc.expired()
     ):
         raise SsoError("invalid_grant")
-    spent = {k: v for k, v in stored.doc.items() if k not in ("profile", "code_hash")}
+    spent = stored.doc.without("profile", "code_hash").replace(status="redeemed")
     # The guard: a replace fails (412, or 404 once purged) for all but one reader of the row; in
     # the org's guarded partition, so a code is worthless from the moment its org is being deleted.
-    spend = tables.Op("update", stored.row_key, {**spent, "status": "redeemed"}, stored.etag,
-                      {"expires_at": datetime.fromisoformat(stored.doc["expires_at"])})
+    spend = tables.Op("update", stored.row_key, spent.to_stored(), stored.etag, spent.indexed())
     try:
         activity.transact(stored.partition_key, [spend])
     except (tables.EtagMismatch, activity.OrganizationGone):
         raise SsoError("invalid_grant") from None
-    return stored.doc["profile"]
+    return stored.doc.profile
 
 
-def sign_in_event(login: dict, *, outcome: str, error: str | None = None, detail: dict | None = None) -> tables.Op:
-    kind = "test_sign_in" if login.get("test") else "sign_in"
-    return events.event_op(kind, connection=login.get("connection"), outcome=outcome, error=error, detail=detail)
+def event_type(test: bool) -> str:
+    return "test_sign_in" if test else "sign_in"
+
+
+def sign_in_event(login: Login, *, outcome: str, error: str | None = None, detail: dict | None = None) -> tables.Op:
+    return events.event_op(event_type(login.test), connection=login.connection, outcome=outcome, error=error, detail=detail)

@@ -12,6 +12,7 @@ from shared.oidc import entra_client
 from shared.oidc.entra_id_token import diagnose_id_token, validate_id_token
 from shared.oidc.id_token import parse_jwt
 from shared.orgs.credentials import registration
+from shared.orgs.records import Connection
 from shared.platform.errors import SsoError
 from shared.signin import ending, logins
 from shared.signin.outcome import Outcome
@@ -20,40 +21,40 @@ from shared.signin.targets import Target
 from shared.storage import tables
 
 
-def authorization_request(connection: dict, state: str, options: dict) -> tuple[str, dict]:
+def authorization_request(connection: Connection, state: str, options: dict) -> tuple[str, dict]:
     flow, url = entra_client.start_auth_code_flow(
-        registration(connection), scopes=connection["scopes"], login_hint=options["login_hint"], prompt=options["prompt"], state=state
+        registration(connection), scopes=connection.scopes, login_hint=options["login_hint"], prompt=options["prompt"], state=state
     )
     return url, {"flow": flow}
 
 
 def complete(params: Mapping[str, str]) -> Outcome:
     login = logins.read_pending(params.get("state"))
-    if login.doc.get("protocol") != "oidc":  # a SAML sign-in's RelayState (it is in the AuthnRequest URL)
+    if login.doc.protocol != "oidc":  # a SAML sign-in's RelayState (it is in the AuthnRequest URL)
         raise SsoError("invalid_state")
-    return ending.end(login, organization=login.partition_key, connection_id=login.doc["connection"], protocol="oidc",
+    return ending.end(login, organization=login.partition_key, connection_id=login.doc.connection, protocol="oidc",
                       verify=lambda target, evidence: _verify(login, params, target, evidence))
 
 
 def _verify(login: tables.Stored, params: Mapping[str, str], target: Target, evidence: ending.Evidence) -> ending.Verified:
     connection, org = target.connection, target.organization
-    token = entra_client.finish_auth_code_flow(registration(connection), login.doc["flow"], params)
+    token = entra_client.finish_auth_code_flow(registration(connection), login.doc.flow, params)
     claims = _verified_claims(login, connection, token.id_token, token.nonce, evidence)
     profile, email_check = oidc_profile(
-        claims, organization=org["id"], connection_id=connection["id"], verified_domains=org.get("verified_domains", ()),
-        own_single_tenant_app=connection["entra_tenant_id"] == claims.get("tid"),
+        claims, organization=org.id, connection_id=connection.id, verified_domains=org.verified_domains,
+        own_single_tenant_app=connection.entra_tenant_id == claims.get("tid"),
     )
     return ending.Verified(profile, email_check)
 
 
-def _validation_args(connection: dict, nonce: str) -> dict:
-    return {"client_id": connection["client_id"], "entra_tenant_id": connection["entra_tenant_id"],
-            "allowed_tenant_ids": connection.get("allowed_tenant_ids", ()), "nonce": nonce}
+def _validation_args(connection: Connection, nonce: str) -> dict:
+    return {"client_id": connection.client_id, "entra_tenant_id": connection.entra_tenant_id,
+            "allowed_tenant_ids": connection.allowed_tenant_ids, "nonce": nonce}
 
 
-def _verified_claims(login: tables.Stored, connection: dict, id_token: str, nonce: str, evidence: ending.Evidence) -> dict:
+def _verified_claims(login: tables.Stored, connection: Connection, id_token: str, nonce: str, evidence: ending.Evidence) -> dict:
     """The ID token's verified claims; a test sign-in runs every check and keeps each result."""
-    if not login.doc.get("test"):
+    if not login.doc.test:
         evidence.received = validate_id_token(id_token, **_validation_args(connection, nonce))
         return evidence.received
     checks = diagnose_id_token(id_token, **_validation_args(connection, nonce))

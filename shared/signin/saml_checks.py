@@ -7,9 +7,10 @@ lists every check with the value it was held to.
 """
 from __future__ import annotations
 
+from shared.oidc.id_token import CheckResult
+from shared.orgs.records import Connection
 from shared.platform.certificates import certificate_facts
 from shared.platform.errors import SsoError
-from shared.oidc.id_token import CheckResult
 from shared.platform.timestamps import iso
 
 CHECKS = ("response", "signature", "issuer", "audience", "destination", "recipient", "conditions", "InResponseTo", "NameID")
@@ -27,11 +28,11 @@ _CHECK_OF_ERROR = {
 }
 
 
-def _thumbprints(connection: dict) -> str:
-    return ", ".join(certificate_facts(pem)[0] for pem in connection.get("idp_certificates", ()))
+def _thumbprints(connection: Connection) -> str:
+    return ", ".join(certificate_facts(pem)[0] for pem in connection.idp_certificates)
 
 
-def passed_checks(assertion, connection: dict, acs_url: str, expected_request_id: str | None) -> list[CheckResult]:
+def passed_checks(assertion, connection: Connection, acs_url: str, expected_request_id: str | None) -> list[CheckResult]:
     """Every check of a response that passed, each with the value it was held to."""
     in_response_to = (f"answers this sign-in's AuthnRequest {expected_request_id}" if expected_request_id
                       else "none: an IdP-initiated sign-in, which the connection allows (allow_idp_initiated)")
@@ -40,7 +41,7 @@ def passed_checks(assertion, connection: dict, acs_url: str, expected_request_id
         "response": "a SAML 2.0 Response with status Success, exactly one assertion, no DTD, not encrypted",
         "signature": f"the assertion is signed (SHA-256 or stronger) and verifies against the IdP certificate(s) {_thumbprints(connection)}",
         "issuer": f"{assertion.issuer}, the connection's IdP entity id",
-        "audience": f"{connection['sp_entity_id']}, the connection's sp_entity_id",
+        "audience": f"{connection.sp_entity_id}, the connection's sp_entity_id",
         "destination": f"{acs_url}, the connection's acs_url",
         "recipient": f"{acs_url} in every bearer SubjectConfirmationData",
         "conditions": f"valid now (within the allowed clock skew); its id is kept against replay until {iso(assertion.not_on_or_after)}",

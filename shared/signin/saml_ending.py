@@ -15,6 +15,7 @@ from typing import Mapping
 from shared import saml
 from shared.orgs import connections
 from shared.orgs.credentials import secret_value
+from shared.orgs.records import Connection, Organization
 from shared.platform.errors import SsoError
 from shared.signin import ending, logins, saml_checks
 from shared.signin.outcome import Outcome
@@ -26,19 +27,19 @@ from shared.storage import tables
 REPLAY_MARGIN = timedelta(minutes=10)
 
 
-def saml_config(doc: dict) -> saml.SamlConnection:
-    signing = doc.get("sign_authn_requests") and doc.get("sp_signing")
+def saml_config(connection: Connection) -> saml.SamlConnection:
+    signing = connection.sp_signing if connection.sign_authn_requests else None
     return saml.SamlConnection(
-        connection_id=doc["id"], idp_entity_id=doc["idp_entity_id"], idp_sso_url=doc["idp_sso_url"],
-        idp_certificates=tuple(doc["idp_certificates"]), sp_entity_id=doc["sp_entity_id"],
-        allow_idp_initiated=doc.get("allow_idp_initiated", False), attribute_mapping=doc.get("attribute_mapping", {}),
+        connection_id=connection.id, idp_entity_id=connection.idp_entity_id, idp_sso_url=connection.idp_sso_url,
+        idp_certificates=tuple(connection.idp_certificates), sp_entity_id=connection.sp_entity_id,
+        allow_idp_initiated=connection.allow_idp_initiated, attribute_mapping=connection.attribute_mapping,
         sign_requests=bool(signing),
-        sp_private_key_pem=secret_value(connections.secret_name(doc["id"], connections.SP_SIGNING_KEY), signing["key_version"]) if signing else None,
-        sp_certificate_pem=signing["certificate_pem"] if signing else None,
+        sp_private_key_pem=secret_value(connections.secret_name(connection.id, connections.SP_SIGNING_KEY), signing.key_version) if signing else None,
+        sp_certificate_pem=signing.certificate_pem if signing else None,
     )
 
 
-def authn_request(connection: dict, state: str, options: dict) -> tuple[str, dict]:
+def authn_request(connection: Connection, state: str, options: dict) -> tuple[str, dict]:
     redirect = saml.authn_request_redirect(saml_config(connection), relay_state=state, force_authn=options["prompt"] == "login",
                                            login_hint=options["login_hint"])
     return redirect.url, {"saml_request_id": redirect.request_id}
@@ -46,7 +47,7 @@ def authn_request(connection: dict, state: str, options: dict) -> tuple[str, dic
 
 def sp_metadata(connection_id: str) -> bytes:
     stored = connections.get_cached(connection_id)
-    if stored is None or stored.doc["protocol"] != "saml":
+    if stored is None or stored.doc.protocol != "saml":
         raise SsoError("not_found", "No SAML connection with this id.")
     return saml.sp_metadata_xml(saml_config(stored.doc))
 
@@ -60,26 +61,26 @@ def _pending_login(relay_state: str | None, connection_id: str) -> tables.Stored
         if err.status >= 500:
             raise
         return None
-    return login if login.doc.get("connection") == connection_id else None
+    return login if login.doc.connection == connection_id else None
 
 
-def _profile(assertion, org: dict, connection: dict):
+def _profile(assertion, org: Organization, connection: Connection):
     tenant_id = assertion.tenant_id or ""
     return saml_profile(
-        assertion.attributes, name_id=assertion.name_id, entra_tenant_id=tenant_id, organization=org["id"],
-        connection_id=connection["id"], verified_domains=org.get("verified_domains", ()),
-        own_single_tenant_app=bool(tenant_id) and connection["idp_entity_id"] == f"https://sts.windows.net/{tenant_id}/",
-        attribute_mapping=connection.get("attribute_mapping", {}),
+        assertion.attributes, name_id=assertion.name_id, entra_tenant_id=tenant_id, organization=org.id,
+        connection_id=connection.id, verified_domains=org.verified_domains,
+        own_single_tenant_app=bool(tenant_id) and connection.idp_entity_id == f"https://sts.windows.net/{tenant_id}/",
+        attribute_mapping=connection.attribute_mapping,
     )
 
 
 def acs(connection_id: str, form: Mapping[str, str]) -> Outcome:
     stored = connections.get_cached(connection_id)
-    if stored is None or stored.doc["protocol"] != "saml":
+    if stored is None or stored.doc.protocol != "saml":
         raise SsoError("unknown_connection")
     login = _pending_login(form.get("RelayState"), connection_id)
-    expected_request_id = login.doc["saml_request_id"] if login else None
-    return ending.end(login, organization=stored.doc["organization"], connection_id=connection_id, protocol="saml",
+    expected_request_id = login.doc.saml_request_id if login else None
+    return ending.end(login, organization=stored.doc.organization, connection_id=connection_id, protocol="saml",
                       verify=lambda target, evidence: _verify(target, form.get("SAMLResponse") or "", expected_request_id, evidence))
 
 
@@ -90,7 +91,7 @@ def _verify(target: Target, saml_response: str, expected_request_id: str | None,
     except SsoError as err:
         evidence.checks = saml_checks.failed_checks(err)
         raise
-    evidence.checks = saml_checks.passed_checks(assertion, connection, saml.acs_url(connection["id"]), expected_request_id)
+    evidence.checks = saml_checks.passed_checks(assertion, connection, saml.acs_url(connection.id), expected_request_id)
     evidence.received = {"NameID": assertion.name_id, **assertion.attributes}  # nothing from a refused response
     profile, email_check = _profile(assertion, target.organization, connection)
     replay = logins.replay_op(assertion.assertion_id, assertion.not_on_or_after + REPLAY_MARGIN)

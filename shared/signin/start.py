@@ -7,20 +7,21 @@ from __future__ import annotations
 
 from typing import Mapping
 
+from shared.orgs.records import Organization
+from shared.platform.errors import SsoError
 from shared.signin import logins
 from shared.signin.oidc_ending import authorization_request
 from shared.signin.saml_ending import authn_request
 from shared.signin.targets import Target
-from shared.platform.errors import SsoError
 
 MAX_APP_STATE = 512
 PROMPTS = ("login", "select_account", "consent", "none")
 
 
-def checked_redirect_uri(org: dict, redirect_uri: str | None) -> str:
+def checked_redirect_uri(org: Organization, redirect_uri: str | None) -> str:
     """Exact string match against the org's list: no prefix, no normalisation, no wildcard."""
-    if not redirect_uri or redirect_uri not in org.get("redirect_uris", ()):
-        raise SsoError("invalid_redirect_uri", f"`redirect_uri` must exactly equal one of organization {org['id']!r}'s `redirect_uris`; add it with PATCH /api/organizations/{org['id']}.")
+    if not redirect_uri or redirect_uri not in org.redirect_uris:
+        raise SsoError("invalid_redirect_uri", f"`redirect_uri` must exactly equal one of organization {org.id!r}'s `redirect_uris`; add it with PATCH /api/organizations/{org.id}.")
     return redirect_uri
 
 
@@ -39,10 +40,10 @@ def checked_options(params: Mapping[str, str]) -> dict:
 
 def begin(target: Target, *, redirect_uri: str | None, options: dict, test: bool = False) -> str:
     """Stores the login state and answers the IdP URL to redirect the browser to."""
-    state = logins.new_state(target.organization["id"])
-    login = {"connection": target.connection["id"], "protocol": target.connection["protocol"], "redirect_uri": redirect_uri,
-             "app_state": options["app_state"], "test": test}
-    begin_protocol = authorization_request if target.connection["protocol"] == "oidc" else authn_request
+    state = logins.new_state(target.organization.id)
+    login = {"connection": target.connection.id, "protocol": target.connection.protocol, "redirect_uri": redirect_uri,
+             "app_state": options["app_state"], "test": test}  # the Login's fields the start knows
+    begin_protocol = authorization_request if target.connection.protocol == "oidc" else authn_request
     url, protocol_state = begin_protocol(target.connection, state, options)
-    logins.start(state, {**login, **protocol_state})
+    logins.start(state, **login, **protocol_state)
     return url

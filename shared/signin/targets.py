@@ -11,6 +11,7 @@ from typing import Mapping
 
 from shared.orgs import connections, organizations
 from shared.orgs.connection_status import refuse_unusable
+from shared.orgs.records import Connection, Organization
 from shared.orgs.regions import UnknownOrganization
 from shared.platform import validation as v
 from shared.platform.errors import SsoError
@@ -20,26 +21,35 @@ from shared.policy.domains import route_email
 
 @dataclass(frozen=True)
 class Target:
-    organization: dict
-    connection: dict
+    organization: Organization
+    connection: Connection
 
 
-def enabled_connection(org: dict, connection_id: str | None = None) -> dict:
+def _enabled(connection: Connection) -> bool:
+    # A record without `enabled` (none is written so today) was treated as disabled: still is.
+    return connection.has("enabled") and connection.enabled
+
+
+def _allows_sso(org: Organization) -> bool:
+    return org.has("allowed_sign_in_methods") and "sso" in org.allowed_sign_in_methods
+
+
+def enabled_connection(org: Organization, connection_id: str | None = None) -> Connection:
     """The named connection of `org`, else its default, else its only enabled one."""
     if connection_id is None:
-        connection_id = org.get("default_connection")
+        connection_id = org.default_connection
     if connection_id is None:
-        enabled = [doc for doc in connections.list_for(org["id"]) if doc.get("enabled")]
+        enabled = [connection for connection in connections.list_for(org.id) if _enabled(connection)]
         if len(enabled) != 1:
             raise SsoError("no_sso_connection", "The organization has " + ("no enabled connection" if not enabled else "several enabled connections and no `default_connection`") + "; set `default_connection` or name the connection.")
         return enabled[0]
     stored = connections.get_cached(connection_id)
-    if stored is None or stored.doc["organization"] != org["id"]:
+    if stored is None or stored.doc.organization != org.id:
         raise SsoError("unknown_connection")
     return stored.doc
 
 
-def _organization(slug: str) -> dict:
+def _organization(slug: str) -> Organization:
     stored = organizations.get_cached(slug)
     if stored is None:
         raise UnknownOrganization("unknown_organization", slug)
@@ -55,7 +65,7 @@ def resolve_target(params: Mapping[str, str]) -> Target:
         stored = connections.get_cached(params["connection"])
         if stored is None:
             raise SsoError("unknown_connection")
-        org = _organization(stored.doc["organization"])
+        org = _organization(stored.doc.organization)
         connection = stored.doc
     elif named[0] == "organization":
         org = _organization(params["organization"])
@@ -66,10 +76,10 @@ def resolve_target(params: Mapping[str, str]) -> Target:
             raise SsoError("no_sso_connection", "No organization uses SSO for this email's domain; sign in with a password.")
         org = _organization(routed.organization)
         connection = enabled_connection(org, routed.connection)
-    if not connection.get("enabled"):
+    if not _enabled(connection):
         raise SsoError("connection_disabled")
     refuse_unusable(connection)
-    if "sso" not in org.get("allowed_sign_in_methods", ()):
+    if not _allows_sso(org):
         raise SsoError("sso_not_allowed")
     return Target(org, connection)
 
@@ -82,13 +92,13 @@ def live_target(organization: str, connection_id: str, *, test: bool = False) ->
     code and may try a connection before it is enabled: it needs only both to exist."""
     stored_org = organizations.get_cached(organization)
     stored = connections.get_cached(connection_id)
-    if stored_org is None or stored is None or stored.doc["organization"] != organization:
+    if stored_org is None or stored is None or stored.doc.organization != organization:
         raise SsoError("unknown_connection", "The connection or organization of this sign-in was deleted.")
     refuse_unusable(stored.doc)
     if test:
         return Target(stored_org.doc, stored.doc)
-    if not stored.doc.get("enabled"):
+    if not _enabled(stored.doc):
         raise SsoError("connection_disabled", "The connection was disabled during this sign-in; enable it or use another connection.")
-    if "sso" not in stored_org.doc.get("allowed_sign_in_methods", ()):
+    if not _allows_sso(stored_org.doc):
         raise SsoError("sso_not_allowed")
     return Target(stored_org.doc, stored.doc)

@@ -66,26 +66,3 @@ class Record(BaseModel):
     def without(self, *names: str):
         """A copy with `names` absent from the document (as `dict.pop` left it before)."""
         return type(self).model_validate({k: v for k, v in self._present().items() if k not in names})
-
-    # -- TEMPORARY compatibility shim --------------------------------------------------------
-    # Mapping-style reads (`record["field"]`, `record.get("field")`, `{**record}`, `"f" in record`)
-    # for the modules not converted to attribute access yet (shared/signin, shared/saml,
-    # shared/oidc and their functions/ files, rewritten in parallel). Remove once they read
-    # attributes: nothing else may index a record by string.
-    def __getitem__(self, key: str) -> Any:
-        present = self._present()
-        if key not in present:
-            raise KeyError(key)
-        return present[key]
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self._present().get(key, default)
-
-    def keys(self):
-        return self._present().keys()
-
-    def items(self):
-        return self._present().items()
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._present()

@@ -1,7 +1,7 @@
 """A one-time code is redeemed once: of twenty simultaneous token exchanges, one gets the profile."""
 from __future__ import annotations
 
-from tests.concurrency.racing import race, one_winner
+from tests.concurrency.racing import one_winner, race
 from tests.flows.helpers import APP_REDIRECT, Browser, oidc_sign_in, query
 from tests.lifecycle.helpers import oidc_setup
 

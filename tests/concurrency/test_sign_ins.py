@@ -7,8 +7,20 @@ from urllib.parse import urljoin
 import pytest
 
 from tests.concurrency.racing import RACERS, one_winner, race
-from tests.flows.helpers import (ADELE, APP_REDIRECT, CONTOSO, Browser, create_oidc_connection, create_saml_connection, entra_sign_in,
-                                 form_action, form_fields, query, register_oidc_app, start)
+from tests.flows.helpers import (
+    ADELE,
+    APP_REDIRECT,
+    CONTOSO,
+    Browser,
+    create_oidc_connection,
+    create_saml_connection,
+    entra_sign_in,
+    form_action,
+    form_fields,
+    query,
+    register_oidc_app,
+    start,
+)
 
 
 def _got_code(response) -> bool:

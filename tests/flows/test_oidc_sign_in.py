@@ -8,8 +8,18 @@ import pytest
 
 from tests.conftest import ApiClient
 from tests.flows.helpers import (
-    ADELE, APP_REDIRECT, BOB, CONTOSO, MEGAN, Browser, create_oidc_connection, entra_sign_in, oidc_sign_in, query,
-    register_oidc_app, start,
+    ADELE,
+    APP_REDIRECT,
+    BOB,
+    CONTOSO,
+    MEGAN,
+    Browser,
+    create_oidc_connection,
+    entra_sign_in,
+    oidc_sign_in,
+    query,
+    register_oidc_app,
+    start,
 )
 
 

@@ -7,8 +7,17 @@ import pytest
 
 from tests.conftest import ApiClient
 from tests.flows.helpers import (
-    ADELE, APP_REDIRECT, Browser, create_oidc_connection, create_saml_connection, entra_sign_in, oidc_sign_in, query,
-    register_oidc_app, saml_response_form, start,
+    ADELE,
+    APP_REDIRECT,
+    Browser,
+    create_oidc_connection,
+    create_saml_connection,
+    entra_sign_in,
+    oidc_sign_in,
+    query,
+    register_oidc_app,
+    saml_response_form,
+    start,
 )
 
 

@@ -28,7 +28,7 @@ class Route:
         return "/" + _PARAM.sub(lambda m: values[m.group(1)], self.template)
 
 
-def _functions():
+def registered_functions():
     """app.get_functions(), callable again: it remembers the names it returned and refuses to
     return them twice (the dev host in this process has already called it)."""
     app = function_app.app
@@ -41,7 +41,7 @@ def _functions():
 
 def http_routes() -> list[Route]:
     routes = []
-    for function in _functions():
+    for function in registered_functions():
         trigger = function.get_trigger()
         if trigger.get_binding_name() == "httpTrigger":
             methods = tuple(sorted(str(getattr(m, "value", m)).upper() for m in (trigger.methods or ["GET", "POST"])))

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from shared.lifecycle import certificate_credentials, credential_rotation
 from shared.orgs import connections, organizations
-from shared.policy import invitations
 from shared.platform.errors import CATALOGUE
+from shared.policy import invitations
 from tests.fuzz.routes import Route, body_methods, http_routes
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "40"))

@@ -6,8 +6,6 @@ import secrets
 import threading
 from urllib.parse import urlsplit
 
-import requests
-
 from tests.conftest import ApiClient
 from tests.flows.helpers import ADELE, APP_REDIRECT, Browser, create_oidc_connection, entra_sign_in, query, register_oidc_app
 
@@ -88,8 +86,7 @@ def test_deleting_an_org_on_one_host_stops_sign_ins_on_the_other_at_once(stack, 
 
 
 def test_an_org_from_before_the_marker_still_signs_in_and_is_deleted_cleanly(stack, admin, new_org):
-    from shared.storage import activity
-    from shared.storage import tables
+    from shared.storage import activity, tables
     from tests.lifecycle.helpers import oidc_setup, sign_in
 
     setup = oidc_setup(stack, admin, new_org)

@@ -148,7 +148,7 @@ def test_saml_signing_certificates_and_certificate_credentials_are_checked(admin
     assert idp["thumbprint"] == old.cert.fingerprint(hashes.SHA1()).hex().upper()
     assert idp["newer_certificate"] == new.cert.fingerprint(hashes.SHA1()).hex().upper()
     assert (by_connection[oidc.id]["credential"], by_connection[oidc.id]["threshold"]) == ("certificate_credential", "60")
-    view = admin.get(f"/api/organizations/{org}/connections/{oidc['id']}").json()
+    view = admin.get(f"/api/organizations/{org}/connections/{oidc.id}").json()
     assert view["credential_type"] == "certificate" and view["status"] == "active"  # 45 days: past the status's 30-day window
     assert expiry_checks.check_organization(_org_doc(org))["warnings"] == 0
 

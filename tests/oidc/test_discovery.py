@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import requests
 
-from shared.platform.errors import SsoError
 from shared.oidc import fetch
 from shared.oidc.discovery import DiscoveryCache, discovery_url
+from shared.platform.errors import SsoError
 from tests.oidc import fake_entra as fe
 
 

@@ -18,10 +18,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import NameOID
 
-from shared.platform.errors import SsoError
 from shared.oidc import entra_client
 from shared.oidc.entra_client import AppCache, AppRegistration, finish_auth_code_flow, probe_credential, start_auth_code_flow
 from shared.oidc.entra_id_token import validate_id_token
+from shared.platform.errors import SsoError
 from tests.oidc import fake_entra as fe
 
 SECRET = "s3cret-value-never-shown"

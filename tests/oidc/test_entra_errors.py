@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from shared.platform.errors import CATALOGUE
 from shared.oidc.entra_errors import from_authorize_response, from_token_response
+from shared.platform.errors import CATALOGUE
 
 CORRELATION = "5e7a1c3b-0c1d-4a4e-9f0e-2b5b0c6a7d8e"
 

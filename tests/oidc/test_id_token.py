@@ -7,10 +7,10 @@ import time
 
 import pytest
 
-from shared.platform.errors import SsoError
 from shared.oidc import id_token
 from shared.oidc.entra_id_token import diagnose_id_token, validate_id_token
 from shared.oidc.entra_tenant import CONSUMER_TENANT_ID
+from shared.platform.errors import SsoError
 from tests.oidc import fake_entra as fe
 
 NOW = time.time()

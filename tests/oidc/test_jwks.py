@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from shared.platform.errors import SsoError
 from shared.oidc.jwks import JwksCache
+from shared.platform.errors import SsoError
 from tests.oidc import fake_entra as fe
 
 

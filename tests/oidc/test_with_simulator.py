@@ -15,14 +15,14 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from local.entra_sim import start_simulator
-from shared.platform.errors import SsoError
 from shared.oidc import discovery, entra_client, jwks
 from shared.oidc.discovery import provider_metadata
 from shared.oidc.entra_client import AppRegistration, finish_auth_code_flow, probe_credential, start_auth_code_flow
 from shared.oidc.entra_id_token import validate_id_token
+from shared.platform.errors import SsoError
 from shared.platform.outbound import http_session
-from shared.signin.profile import oidc_profile
 from shared.platform.settings import get_settings
+from shared.signin.profile import oidc_profile
 
 CONTOSO = "0ff014fc-8490-4ab7-bf04-c6875829a31f"
 FABRIKAM = "2ec7d01f-b28f-4f43-a09e-28545b0a28e9"

@@ -29,7 +29,7 @@ def test_the_sign_in_start_routes_an_email_the_same_way(new_org, connection, ver
     conn = connection(org)
     domain = verified_domain(org)
     target = resolve_target({"email": f"grace@{domain}"})
-    assert target.organization["id"] == org and target.connection["id"] == conn
+    assert target.organization.id == org and target.connection.id == conn
 
 
 def test_unknown_and_unverified_domains_answer_password_and_reveal_nothing_about_users(admin, anonymous, new_org, connection):

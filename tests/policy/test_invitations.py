@@ -104,7 +104,7 @@ def test_jit_admits_anyone_the_connection_signs_in(admin, new_org):
     from shared.policy.sign_in_policy import admit
 
     slug = new_org()
-    assert _org(admin, slug)["provisioning"] == "jit"
+    assert _org(admin, slug).provisioning == "jit"
     admit(_org(admin, slug), {"id": "conn_x"}, _profile("anyone@corp.example.test", verified=False))
 
 

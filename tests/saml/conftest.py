@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from local.entra_sim import pki
-from shared.saml import SamlConnection
 from shared.platform.settings import get_settings
+from shared.saml import SamlConnection
 from tests.saml.entra import BASE_URL, CONNECTION_ID, TENANT_ID
 
 SETTINGS = {

@@ -8,9 +8,9 @@ import pytest
 
 from local.entra_sim import pki, saml_idp
 from shared.platform.errors import SsoError
+from shared.platform.settings import get_settings
 from shared.saml import load_idp
 from shared.saml.metadata_fetch import fetch_metadata
-from shared.platform.settings import get_settings
 from tests.saml.entra import TENANT_ID
 from tests.saml.metadata_server import Behaviour, MetadataServer
 

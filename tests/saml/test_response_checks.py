@@ -11,7 +11,18 @@ from local.entra_sim import saml_idp
 from shared.platform.errors import SsoError
 from shared.saml import validate_response
 from tests.saml.entra import (
-    ACS_URL, ADA, REQUEST_ID, SAML, SP_ENTITY_ID, TENANT_ID, assertion_of, encode, entra_response, profile_of, q, resign,
+    ACS_URL,
+    ADA,
+    REQUEST_ID,
+    SAML,
+    SP_ENTITY_ID,
+    TENANT_ID,
+    assertion_of,
+    encode,
+    entra_response,
+    profile_of,
+    q,
+    resign,
 )
 
 NOW = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)

@@ -9,8 +9,23 @@ import xmlsec
 from shared.platform.errors import SsoError
 from shared.saml import validate_response
 from tests.saml.entra import (
-    ADA, ADMIN_OID, DS, REQUEST_ID, SAML, SAMLP, assertion_of, encode, entra_response, make_evil, parse, q, resign,
-    profile_of, signature_of, tostring, unsigned_copy,
+    ADA,
+    ADMIN_OID,
+    DS,
+    REQUEST_ID,
+    SAML,
+    SAMLP,
+    assertion_of,
+    encode,
+    entra_response,
+    make_evil,
+    parse,
+    profile_of,
+    q,
+    resign,
+    signature_of,
+    tostring,
+    unsigned_copy,
 )
 
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from shared.platform.settings import get_settings
 from shared.secret_store import get_secret_store
 from shared.secret_store.keyvault import KeyVaultSecretStore
 from shared.secret_store.local import LocalSecretStore
-from shared.platform.settings import get_settings
 
 BASE_ENV = {
     "SSO_REGION": "eu",

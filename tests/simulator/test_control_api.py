@@ -5,8 +5,7 @@ import uuid
 
 import pytest
 
-from tests.simulator.flows import (CONTOSO, authorize_params, pkce_pair, redeem, redirect_params,
-                                   sign_in)
+from tests.simulator.flows import CONTOSO, authorize_params, pkce_pair, redeem, redirect_params, sign_in
 
 
 @pytest.fixture

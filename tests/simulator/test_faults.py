@@ -3,8 +3,7 @@
 import pytest
 import requests
 
-from tests.simulator.flows import (ADELE, BOB, CONTOSO, authorize_params, pkce_pair, redeem,
-                                   redirect_params, sign_in)
+from tests.simulator.flows import ADELE, BOB, CONTOSO, authorize_params, pkce_pair, redeem, redirect_params, sign_in
 
 
 @pytest.fixture(autouse=True)

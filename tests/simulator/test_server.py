@@ -12,8 +12,7 @@ import threading
 import pytest
 import requests
 
-from tests.simulator.flows import (ADELE, CONTOSO, TrustingSession, authorize_params, pkce_pair,
-                                   redeem, redirect_params, sign_in)
+from tests.simulator.flows import ADELE, CONTOSO, TrustingSession, authorize_params, pkce_pair, redeem, redirect_params, sign_in
 
 
 def test_a_stalled_connection_does_not_block_others(sim, http):

@@ -7,8 +7,19 @@ import jwt
 import msal
 import pytest
 
-from tests.simulator.flows import (ADELE, BOB, CARLOS, CONTOSO, FABRIKAM, authorize_params,
-                                   pkce_pair, posted_form, redeem, redirect_params, sign_in)
+from tests.simulator.flows import (
+    ADELE,
+    BOB,
+    CARLOS,
+    CONTOSO,
+    FABRIKAM,
+    authorize_params,
+    pkce_pair,
+    posted_form,
+    redeem,
+    redirect_params,
+    sign_in,
+)
 
 
 def msal_client(sim, http, app, tenant=CONTOSO, **credential):

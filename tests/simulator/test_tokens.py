@@ -3,8 +3,7 @@ and signing key rotation as Entra does it (publish, sign with the new key, keep 
 
 import jwt
 
-from tests.simulator.flows import (ADELE, BOB, CONTOSO, MEGAN, authorize_params, pkce_pair,
-                                   redeem, redirect_params, sign_in)
+from tests.simulator.flows import ADELE, BOB, CONTOSO, MEGAN, authorize_params, pkce_pair, redeem, redirect_params, sign_in
 
 
 def id_token(http, sim, app, user):
