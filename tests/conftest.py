@@ -201,3 +201,11 @@ def new_org(admin):
         return slug
 
     return create
+
+
+@pytest.fixture
+def browser(stack):
+    """A browser-like session for sign-ins: trusts the Entra simulator's CA, follows no redirect."""
+    from tests.flows.helpers import Browser  # helpers import this module
+
+    return Browser(stack.simulator.ca_bundle)

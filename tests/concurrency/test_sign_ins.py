@@ -11,7 +11,6 @@ from tests.flows.helpers import (
     ADELE,
     APP_REDIRECT,
     CONTOSO,
-    Browser,
     create_oidc_connection,
     create_saml_connection,
     entra_sign_in,
@@ -27,10 +26,6 @@ def _got_code(response) -> bool:
     location = response.headers.get("Location", "")
     return response.status_code == 302 and location.startswith(APP_REDIRECT + "?") and "code" in query(location)
 
-
-@pytest.fixture
-def browser(stack):
-    return Browser(stack.simulator.ca_bundle)
 
 
 def test_one_login_state_gives_one_code_to_twenty_simultaneous_callbacks(stack, admin, new_org, browser):

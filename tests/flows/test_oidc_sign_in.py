@@ -33,10 +33,6 @@ def oidc(stack, admin, new_org):
     return {"org": org, "app": app, "connection": connection, "backend": ApiClient(stack.base_url, key)}
 
 
-@pytest.fixture
-def browser(stack):
-    return Browser(stack.simulator.ca_bundle)
-
 
 def test_sign_in_gives_the_app_a_code_for_the_verified_profile(stack, oidc, browser):
     callback = oidc_sign_in(browser, stack, ADELE, organization=oidc["org"], state="opaque-app-state")

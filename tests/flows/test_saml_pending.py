@@ -6,12 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import ApiClient
-from tests.flows.helpers import ADELE, APP_REDIRECT, CONTOSO, Browser, query, saml_response_form, start
-
-
-@pytest.fixture
-def browser(stack):
-    return Browser(stack.simulator.ca_bundle)
+from tests.flows.helpers import ADELE, APP_REDIRECT, CONTOSO, query, saml_response_form, start
 
 
 @pytest.fixture

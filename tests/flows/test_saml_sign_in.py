@@ -11,11 +11,6 @@ from tests.flows.helpers import ADELE, APP_REDIRECT, CONTOSO, Browser, create_sa
 
 
 @pytest.fixture
-def browser(stack):
-    return Browser(stack.simulator.ca_bundle)
-
-
-@pytest.fixture
 def saml_org(stack, admin, new_org):
     org = new_org()
     connection = create_saml_connection(stack, admin, org)

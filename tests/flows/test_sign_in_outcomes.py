@@ -9,7 +9,6 @@ from tests.conftest import ApiClient
 from tests.flows.helpers import (
     ADELE,
     APP_REDIRECT,
-    Browser,
     create_oidc_connection,
     create_saml_connection,
     entra_sign_in,
@@ -19,11 +18,6 @@ from tests.flows.helpers import (
     saml_response_form,
     start,
 )
-
-
-@pytest.fixture
-def browser(stack):
-    return Browser(stack.simulator.ca_bundle)
 
 
 @pytest.fixture

@@ -142,14 +142,10 @@ def test_a_claim_deleted_while_connections_are_patched_never_stays_listed(stack,
         assert domain not in admin.get(f"/api/organizations/{org}").json()["verified_domains"]
 
 
-def test_a_claim_deleted_between_the_check_and_the_write_is_not_left_listed(stack, admin, new_org, verified_domain, monkeypatch):
-    """The interleaving the race test may not hit, forced: the claim is deleted (a whole request
-    through the dev host) right after the PATCH checked the domain and before it writes."""
+def _lose_the_claim_right_after_the_check(stack, monkeypatch, org: str, domain: str) -> None:
+    """The next domain check passes, then the claim is deleted by a whole request through the dev host."""
     from shared.policy import domains
 
-    org = new_org()
-    connection, url = _connection(stack, admin, org)
-    domain = verified_domain(org)
     checked = domains.refuse_unverified
 
     def check_then_lose_the_claim(org_doc, wanted):
@@ -158,24 +154,26 @@ def test_a_claim_deleted_between_the_check_and_the_write_is_not_left_listed(stac
         assert ApiClient(stack.base_url, stack.bootstrap_key).delete(f"/api/organizations/{org}/domains/{domain}").status_code == 204
 
     monkeypatch.setattr(domains, "refuse_unverified", check_then_lose_the_claim)
+
+
+def test_a_claim_deleted_between_the_check_and_the_write_is_not_left_listed(stack, admin, new_org, verified_domain, monkeypatch):
+    """The interleaving the race test may not hit, forced: the claim is deleted (a whole request
+    through the dev host) right after the PATCH checked the domain and before it writes."""
+
+    org = new_org()
+    connection, url = _connection(stack, admin, org)
+    domain = verified_domain(org)
+    _lose_the_claim_right_after_the_check(stack, monkeypatch, org, domain)
     answer = admin.patch(url, json={"domains": [domain]})
     assert answer.status_code == 200 and answer.json()["domains"] == [], answer.text
     assert admin.get(url).json()["domains"] == []
 
 
 def test_a_claim_deleted_while_a_connection_is_created_is_not_left_listed(stack, admin, new_org, verified_domain, monkeypatch):
-    from shared.policy import domains
 
     org = new_org()
     domain = verified_domain(org)
-    checked = domains.refuse_unverified
-
-    def check_then_lose_the_claim(org_doc, wanted):
-        checked(org_doc, wanted)
-        monkeypatch.setattr(domains, "refuse_unverified", checked)
-        assert ApiClient(stack.base_url, stack.bootstrap_key).delete(f"/api/organizations/{org}/domains/{domain}").status_code == 204
-
-    monkeypatch.setattr(domains, "refuse_unverified", check_then_lose_the_claim)
+    _lose_the_claim_right_after_the_check(stack, monkeypatch, org, domain)
     metadata_url = f"{stack.simulator.authority}/contoso.com/federationmetadata/2007-06/federationmetadata.xml"
     created = admin.post(f"/api/organizations/{org}/connections", json={"protocol": "saml", "idp_metadata_url": metadata_url, "domains": [domain]})
     assert created.status_code == 201 and created.json()["domains"] == [], created.text
