@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# pydantic since the records are typed models (issue 11): a library the app imports, like msal.
-DEPENDENCIES = "import azure.functions, azure.data.tables, msal, jwt, pydantic, requests, cryptography.x509, onelogin.saml2.auth"
+# pydantic.main (BaseModel; `import pydantic` alone is lazy) since the records are typed models.
+DEPENDENCIES = "import azure.functions, azure.data.tables, msal, jwt, pydantic.main, requests, cryptography.x509, onelogin.saml2.auth"
 APP = "import function_app"
 NOTHING = "pass"
 
