@@ -16,8 +16,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# pydantic.main (BaseModel; `import pydantic` alone is lazy) since the records are typed models.
-DEPENDENCIES = "import azure.functions, azure.data.tables, msal, jwt, pydantic.main, requests, cryptography.x509, onelogin.saml2.auth"
+# pydantic as shared/storage/record.py imports it (`import pydantic` alone is lazy and loads little).
+DEPENDENCIES = ("import azure.functions, azure.data.tables, msal, jwt, requests, cryptography.x509, onelogin.saml2.auth; "
+                "from pydantic import BaseModel, ConfigDict, Field")
 APP = "import function_app"
 NOTHING = "pass"
 
