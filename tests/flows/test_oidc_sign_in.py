@@ -23,17 +23,6 @@ from tests.flows.helpers import (
 )
 
 
-@pytest.fixture
-def oidc(stack, admin, new_org):
-    """An org with one OIDC connection to the simulator's Contoso tenant, and an org API key."""
-    org = new_org()
-    app = register_oidc_app(stack)
-    connection = create_oidc_connection(admin, org, app)
-    key = admin.post("/api/api-keys", json={"organization": org, "name": "backend"}).json()["key"]
-    return {"org": org, "app": app, "connection": connection, "backend": ApiClient(stack.base_url, key)}
-
-
-
 def test_sign_in_gives_the_app_a_code_for_the_verified_profile(stack, oidc, browser):
     callback = oidc_sign_in(browser, stack, ADELE, organization=oidc["org"], state="opaque-app-state")
     assert callback.status_code == 302, callback.text[:800]

@@ -9,23 +9,13 @@ from tests.conftest import ApiClient
 from tests.flows.helpers import (
     ADELE,
     APP_REDIRECT,
-    create_oidc_connection,
     create_saml_connection,
     entra_sign_in,
     oidc_sign_in,
     query,
-    register_oidc_app,
     saml_response_form,
     start,
 )
-
-
-@pytest.fixture
-def oidc(stack, admin, new_org):
-    org = new_org()
-    app = register_oidc_app(stack)
-    connection = create_oidc_connection(admin, org, app)
-    return {"org": org, "app": app, "connection": connection, "url": f"/api/organizations/{org}/connections/{connection['id']}"}
 
 
 @pytest.fixture
