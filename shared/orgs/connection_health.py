@@ -37,7 +37,6 @@ COUNTED = frozenset({
 })
 
 
-
 class HealthRecord(Record):
     """The last failure of a connection, in a reason the admin can fix."""
 
@@ -60,7 +59,7 @@ def _read(organization: str, connection_id: str) -> tables.Stored[HealthRecord] 
 
 def current(organization: str, connection_id: str) -> HealthRecord | None:
     """The recorded failure of a connection, read fresh; None when healthy."""
-    stored = _cache.remember((organization, connection_id), _read(organization, connection_id))
+    stored = _known(organization, connection_id, fresh=True)
     return stored.doc if stored else None
 
 
