@@ -33,7 +33,7 @@ class PinnedTrustSession(requests.Session):
 
 
 @functools.lru_cache(maxsize=4)
-def _trust_file(extra_ca: str | None) -> str:
+def trust_file(extra_ca: str | None) -> str:
     """certifi's roots, plus the extra CA when one is configured (written once per process)."""
     if not extra_ca:
         return certifi.where()
@@ -48,4 +48,4 @@ def _trust_file(extra_ca: str | None) -> str:
 @functools.lru_cache(maxsize=1)
 def http_session() -> PinnedTrustSession:
     """The process-wide session (connection pooling across requests to Entra)."""
-    return PinnedTrustSession(_trust_file(get_settings().ca_bundle))
+    return PinnedTrustSession(trust_file(get_settings().ca_bundle))

@@ -33,10 +33,11 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import certifi
 import urllib3
 import urllib3.connection
 from urllib3.util.ssl_match_hostname import CertificateError
+
+from shared.platform.outbound import trust_file
 
 MAX_URL_LENGTH = 2048
 _CHUNK = 64 * 1024
@@ -259,11 +260,8 @@ def _pinned_connection(target: Target, address: str, ca_bundle: str | None, time
 
 @functools.lru_cache(maxsize=4)
 def _tls_context(ca_bundle: str | None) -> ssl.SSLContext:
-    """The same trust as shared/platform/outbound.py: certifi's roots plus SSO_CA_BUNDLE."""
-    context = ssl.create_default_context(cafile=certifi.where())
-    if ca_bundle:
-        context.load_verify_locations(cafile=ca_bundle)
-    return context
+    """The trust every outbound call has (shared/platform/outbound.py): certifi's roots plus SSO_CA_BUNDLE."""
+    return ssl.create_default_context(cafile=trust_file(ca_bundle))
 
 
 def _body(response, max_bytes: int) -> bytes:
