@@ -1,0 +1,55 @@
+"""What each HTTP operation takes and answers, declared beside its handler in functions/.
+
+    @bp.route(route="api/organizations/{org}", methods=["GET", "PATCH", "DELETE"])
+    @operation("GET", "api/organizations/{org}", "Read an organization", auth="api_key",
+               responses={200: OrganizationView}, errors=("not_found",))
+    @operation("PATCH", ...)
+    @api_handler
+    def organization(req): ...
+
+The OpenAPI document (GET /api/openapi.json) is built from these declarations and the pydantic
+models they name, the same models that validate the bodies, so the document cannot drift from
+the code; a test compares the declarations with the routes registered in function_app.py.
+Declaring registers and returns the handler unchanged: nothing runs per request.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Literal, Union
+
+from pydantic import BaseModel
+
+# Who may call: nobody in particular; any API key (global or the org's own); the global key only;
+# a directory's SCIM bearer token; a portal session cookie; the Functions host key (timers on demand).
+Auth = Literal["anonymous", "api_key", "global_key", "scim_token", "portal_session", "functions_key"]
+
+# A response body is a pydantic model, or a media type with no schema ("text/html", "application/xml").
+Body = Union[type[BaseModel], str, None]
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    route: str  # as registered with the blueprint, no leading slash: "api/organizations/{org}"
+    summary: str
+    auth: Auth
+    responses: dict[int, Body]
+    body: type[BaseModel] | None = None  # the request body (JSON unless body_media_types says)
+    body_media_types: tuple[str, ...] = ("application/json",)
+    query: type[BaseModel] | None = None  # query parameters, one model field each
+    errors: tuple[str, ...] = ()  # stable error codes this operation can answer (shared/platform/errors.py)
+    description: str = ""
+    handler: str = ""  # module.function, filled in by the decorator
+
+
+OPERATIONS: list[Operation] = []
+
+
+def operation(method: str, route: str, summary: str, *, auth: Auth, responses: dict[int, Body],
+              body: type[BaseModel] | None = None, body_media_types: tuple[str, ...] = ("application/json",),
+              query: type[BaseModel] | None = None, errors: tuple[str, ...] = (), description: str = "") -> Callable:
+    def declare(fn: Callable) -> Callable:
+        OPERATIONS.append(Operation(method.upper(), route.strip("/"), summary, auth, dict(responses), body, body_media_types,
+                                    query, tuple(errors), description, f"{fn.__module__}.{fn.__qualname__}"))
+        return fn
+    return declare
