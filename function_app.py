@@ -1,4 +1,5 @@
-"""The Functions app: registers one Blueprint per module in functions/. Nothing else lives here."""
+"""The Functions app: registers one Blueprint per module in functions/, then the 405s for the
+methods each route does not take (functions/method_not_allowed.py). Nothing else lives here."""
 import azure.functions as func
 
 from functions import (
@@ -11,6 +12,7 @@ from functions import (
     admin_sign_in_policy,
     discover,
     health,
+    method_not_allowed,
     oidc_callback,
     saml,
     sso_start,
@@ -25,3 +27,6 @@ for blueprint_module in (
     admin_regions, discover, sso_start, oidc_callback, saml, token, timers,
 ):
     app.register_functions(blueprint_module.bp)
+
+# Last: every method a route does not take answers 405 (the Functions host alone would answer 404).
+app.register_functions(method_not_allowed.blueprint(app))

@@ -91,13 +91,13 @@ def make_server(host: str, port: int, app: func.FunctionApp, functions_key: str)
             timer = _TIMER_ROUTE.match(url.path)
             if timer and self.command == "POST":
                 return self._run_timer(timer.group(1))
+            # As the Functions host routes: the function whose route and methods both match; a
+            # method no function of the route takes is a 404 there too (the app registers 405s).
             for route in routes:
                 match = route.pattern.match(url.path)
-                if match:
-                    if self.command not in route.methods:
-                        return self._send(405, [("Allow", ", ".join(sorted(route.methods)))], b"")
+                if match and self.command in route.methods:
                     return self._call(route, match.groupdict(), url, body)
-            self._send(404, [("Content-Type", "text/plain")], b"no function at this route")
+            self._send(404, [("Content-Type", "text/plain")], b"no function at this route and method")
 
         def _call(self, route: Route, route_params: dict, url, body: bytes) -> None:
             params: dict[str, str] = {}

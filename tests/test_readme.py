@@ -31,6 +31,8 @@ def test_the_route_table_names_each_routes_handler():
         if trigger.get_binding_name() != "httpTrigger":
             continue
         module = function.get_user_function().__module__.split(".")[-1]
+        if module == "method_not_allowed":  # every route's other methods: one README line of their own
+            continue
         route = trigger.route.strip("/")
         row = next((r for r in rows if f"`functions/{module}.py`" in r.split("|")[2]), None)
         shown = row is not None and (f" {route}`" in row or any(

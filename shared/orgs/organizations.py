@@ -163,3 +163,9 @@ def other_rows(slug: str) -> list[tables.Stored]:
 
 def public_view(stored: tables.Stored[Organization]) -> dict:
     return {**stored.doc.public(), "etag": stored.etag}
+
+
+def list_page(cursor: str | None, limit: int = 50) -> tuple[list[tables.Stored[Organization]], str | None]:
+    """One page of the stamp's organizations, in slug order (GET /api/organizations)."""
+    page, next_cursor = tables.query_page("organizations", "RowKey eq @row", {"row": ROW}, max(1, min(limit, 100)), cursor)
+    return [item.typed(Organization.from_stored) for item in page], next_cursor

@@ -55,8 +55,10 @@ def targets(stack, empty_dns) -> Targets:
     domain = f"fuzz-{secrets.token_hex(4)}.example.test"
     assert admin.post(f"/api/organizations/{org}/domains", json={"domain": domain}).status_code == 201
     invitation = admin.post(f"/api/organizations/{org}/invitations", json={"email": f"ada@{domain}"}).json()["id"]
-    key = admin.post("/api/api-keys", json={"organization": org, "name": "fuzz"}).json()["key"]
+    made_key = admin.post("/api/api-keys", json={"organization": org, "name": "fuzz"}).json()
+    key = made_key["key"]
     ids = {"org": [org], "connection": [oidc, saml], "domain": [domain], "invitation": [invitation]}
+    ids["id"] = [made_key["id"]]  # api-keys/{id}
     return Targets(
         ids=ids, fields={route.template: accepted_fields(admin, route, ids) for route in http_routes() if body_methods(route)},
         keys={"global": stack.bootstrap_key, "org": key, "wrong": "sso_0123456789abcdef_" + "A" * 43, "none": None},

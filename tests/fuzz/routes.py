@@ -40,10 +40,13 @@ def registered_functions():
 
 
 def http_routes() -> list[Route]:
+    from functions.method_not_allowed import is_guard
+
     routes = []
     for function in registered_functions():
         trigger = function.get_trigger()
-        if trigger.get_binding_name() == "httpTrigger":
+        # the 405s of the methods a route does not take: tests/admin/test_method_not_allowed.py sends every one
+        if trigger.get_binding_name() == "httpTrigger" and not is_guard(function):
             methods = tuple(sorted(str(getattr(m, "value", m)).upper() for m in (trigger.methods or ["GET", "POST"])))
             routes.append(Route(trigger.route.strip("/"), methods))
     return sorted(routes, key=lambda r: r.template)
