@@ -17,11 +17,12 @@ from urllib.parse import parse_qsl, urlsplit
 
 import azure.functions as func
 
-from shared.orgs import events
+from shared.orgs import events, organizations
 from shared.orgs.regions import UnknownOrganization, location_elsewhere
 from shared.platform import validation
 from shared.platform.errors import SsoError
 from shared.platform.observability import correlation_id, log, new_correlation_id, request_organization
+from shared.web.user_messages import user_message
 
 MAX_BODY_BYTES = 1024 * 1024
 CORRELATION_HEADER = "X-Correlation-Id"
@@ -60,13 +61,40 @@ def html_page(title: str, body_html: str) -> str:
     )
 
 
-def error_page(err: SsoError) -> str:
+def error_page(err: SsoError, app_link: str | None = None) -> str:
+    """The page for the person signing in (shared/web/user_messages.py): what happened, what to
+    do, the way back to the app when known. The admin's sentence stays in the JSON and events,
+    which the correlation id leads to."""
+    said = user_message(err.code)
+    back = f'<p><a href="{html.escape(app_link)}">Return to the application</a></p>' if app_link else ""
     return html_page(
-        "Sign-in failed",
-        f"<h1>Sign-in failed</h1><p><strong>{html.escape(err.message)}</strong></p>"
-        f"<p>Error code: <code>{html.escape(err.code)}</code><br>Correlation id: <code>{html.escape(correlation_id())}</code></p>"
-        "<p>If you are not the administrator, send this code and correlation id to your IT team.</p>",
+        said.title,
+        f"<h1>{html.escape(said.title)}</h1><p>{html.escape(said.advice)}</p>{back}"
+        "<p>If you ask your IT administrator for help, give them these details:<br>"
+        f"Error code: <code>{html.escape(err.code)}</code><br>Reference: <code>{html.escape(correlation_id())}</code></p>",
     )
+
+
+def _origin(url: str) -> str | None:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/" if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def app_link(req: func.HttpRequest) -> str | None:
+    """Where an error page may send the person back: the app's origin, taken only from the org's
+    own registered redirect URIs (the request's `redirect_uri` when it is one of them), and only
+    when that names one origin. None before the org is known, or when storage cannot say."""
+    slug = request_organization()
+    try:
+        stored = organizations.get_cached(slug) if slug else None
+    except Exception:  # storage down, or whatever made the page necessary: no link, never a crash
+        return None
+    if stored is None:
+        return None
+    registered = stored.doc.redirect_uris
+    asked = req.params.get("redirect_uri")
+    origins = {_origin(uri) for uri in ([asked] if asked in registered else registered)}
+    return origins.pop() if len(origins) == 1 else None
 
 
 def wants_json(req: func.HttpRequest) -> bool:
@@ -74,11 +102,11 @@ def wants_json(req: func.HttpRequest) -> bool:
     return "application/json" in accept and "text/html" not in accept
 
 
-def error_response(err: SsoError, as_json: bool) -> func.HttpResponse:
+def error_response(err: SsoError, as_json: bool, req: func.HttpRequest | None = None) -> func.HttpResponse:
     headers = {"WWW-Authenticate": 'Bearer realm="entra-sso"'} if err.status == 401 else None
     if as_json:  # the correlation id in the body too: clients log bodies, not headers
         return json_response({**err.to_json(), "correlation_id": correlation_id()}, err.status, headers)
-    return html_response(error_page(err), err.status, headers)
+    return html_response(error_page(err, app_link(req) if req is not None else None), err.status, headers)
 
 
 def _record_refusal(req: func.HttpRequest, err: SsoError) -> None:
@@ -105,15 +133,15 @@ def _wrap(fn: Callable, browser: bool) -> Callable:
             location = location_elsewhere(err.slug, req.url)
             if location:
                 return redirect(location, 307)
-            return error_response(err, as_json=not browser or wants_json(req))
+            return error_response(err, as_json=not browser or wants_json(req), req=req)
         except SsoError as err:
             log(logging.WARNING, "request_failed", route=req.url.split("?")[0], error=err.code, status=err.status)
             _record_refusal(req, err)
-            return error_response(err, as_json=not browser or wants_json(req))
+            return error_response(err, as_json=not browser or wants_json(req), req=req)
         except Exception as exc:  # the last line of defence: no stack trace leaves the process
             logging.getLogger("entra_sso").exception("unhandled error (correlation id %s)", correlation_id())
             log(logging.ERROR, "request_crashed", route=req.url.split("?")[0], exception=type(exc).__name__)
-            return error_response(SsoError("internal_error"), as_json=not browser or wants_json(req))
+            return error_response(SsoError("internal_error"), as_json=not browser or wants_json(req), req=req)
 
     return handler
 
