@@ -1,6 +1,7 @@
-"""A tiny sample SaaS app: what a customer of entra-sso writes. "Sign in with Microsoft" sends the
-browser to /auth/sso/start; the callback checks its state cookie, exchanges the one-time code
-server-to-server with its API key, and shows the verified profile."""
+"""A tiny sample SaaS app: what a customer of entra-sso writes, with the Python client
+(clients/python). "Sign in with Microsoft" sends the browser to the client's sign-in URL; the
+callback checks its state cookie, exchanges the one-time code server-to-server with its API key,
+and shows the verified profile."""
 from __future__ import annotations
 
 import html
@@ -8,15 +9,19 @@ import json
 import secrets
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import requests
+from entra_sso_client import EntraSso, EntraSsoError
 
 from local.demo import Demo
 
 
 def make_sample_app(port: int, base_url: str, demo: Demo) -> ThreadingHTTPServer:
     callback = f"http://127.0.0.1:{port}/callback"
+    session = requests.Session()
+    session.trust_env = False  # loopback only: no proxy
+    sso = EntraSso(base_url, demo.api_key, session=session)
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, format, *args):
@@ -41,7 +46,7 @@ def make_sample_app(port: int, base_url: str, demo: Demo) -> ThreadingHTTPServer
         def _home(self) -> None:
             state = secrets.token_urlsafe(16)
             links = "".join(
-                f'<p><a id="sign-in-{label.lower()}" href="{html.escape(base_url + "/auth/sso/start?" + urlencode({"connection": conn, "redirect_uri": callback, "state": state}))}">'
+                f'<p><a id="sign-in-{label.lower()}" href="{html.escape(sso.sign_in_url(connection=conn, redirect_uri=callback, state=state))}">'
                 f"Sign in with Microsoft ({label})</a></p>"
                 for label, conn in (("OIDC", demo.oidc_connection), ("SAML", demo.saml_connection))
             )
@@ -53,15 +58,13 @@ def make_sample_app(port: int, base_url: str, demo: Demo) -> ThreadingHTTPServer
                 return self._page("<h1>State mismatch</h1><p>This callback was not started here.</p>", 400)
             if "error" in params:
                 return self._page(f"<h1>Sign-in failed</h1><p id=error><code>{html.escape(params['error'])}</code> {html.escape(params.get('error_description', ''))}</p>", 400)
-            session = requests.Session()
-            session.trust_env = False
-            answer = session.post(f"{base_url}/api/sso/token", json={"code": params.get("code", "")},
-                                  headers={"Authorization": f"Bearer {demo.api_key}"}, timeout=30)
-            if answer.status_code != 200:
-                return self._page(f"<h1>Code exchange failed</h1><pre>{html.escape(answer.text)}</pre>", 400)
-            profile = answer.json()["profile"]
-            self._page(f"<h1>Signed in as {html.escape(profile.get('name') or profile['email'] or profile['id'])}</h1>"
-                       f"<pre id=profile>{html.escape(json.dumps(profile, indent=2))}</pre><p><a href='/'>again</a></p>")
+            try:
+                profile = sso.exchange_code(params.get("code", ""))
+            except EntraSsoError as err:
+                return self._page(f"<h1>Code exchange failed</h1><p><code>{html.escape(err.code)}</code> {html.escape(err.message)}"
+                                  f"</p><p>Correlation id: <code>{html.escape(err.correlation_id or '')}</code></p>", 400)
+            self._page(f"<h1>Signed in as {html.escape(profile.name or profile.email or profile.id)}</h1>"
+                       f"<pre id=profile>{html.escape(json.dumps(profile.raw, indent=2))}</pre><p><a href='/'>again</a></p>")
 
     server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     server.daemon_threads = True
