@@ -18,7 +18,7 @@ def dev(tmp_path_factory):
 
 
 class Http(requests.Session):
-    """Ignores the machine's proxy and CA settings; follows no redirect unless asked."""
+    """Ignores the machine's proxy and CA settings; follows no redirect."""
 
     def __init__(self, verify=True, headers: dict | None = None):
         super().__init__()
@@ -27,7 +27,7 @@ class Http(requests.Session):
         self.headers.update(headers or {})
 
     def request(self, method, url, **kwargs):
-        kwargs.setdefault("allow_redirects", False)
+        kwargs["allow_redirects"] = False  # Session.get would default it to True
         kwargs.setdefault("timeout", 30)
         return super().request(method, url, **kwargs)
 

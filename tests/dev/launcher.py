@@ -64,12 +64,14 @@ def launch(state_dir: Path, args: list[str], *, script: bool = False) -> Run:
 
 def wait_until_up(run: Run) -> Run:
     run.banner.wait(300)  # a bound for a hung start only: the banner, or the process's exit, ends it
-    assert run.process.poll() is None and BANNER_END in run.output, f"scripts/dev did not come up:\n{run.output}"
+    assert BANNER_END in run.output and run.process.poll() is None, f"scripts/dev did not come up:\n{run.output}"
     return run
 
 
 def finish(run: Run) -> tuple[int, str]:
-    """For a run expected to stop by itself: its status and output."""
-    status = run.process.wait(120)
-    run.banner.wait(10)
-    return status, run.output
+    """For a run expected to refuse to start: its status and output."""
+    run.banner.wait(300)  # set by the banner or by the exit, whichever comes
+    if BANNER_END in run.output:  # it came up instead of refusing: stop it, then say so
+        run.stop()
+        raise AssertionError(f"scripts/dev was expected to refuse to start, but it ran:\n{run.output}")
+    return run.process.wait(), run.output
