@@ -20,7 +20,7 @@ from pathlib import Path
 import requests
 
 from local import dns, instance_lock, ports
-from local.azurite import ROOT, _die_with_parent, start_azurite
+from local.azurite import ROOT, _die_with_parent, free_port, start_azurite
 from local.demo import seed_demo
 from local.sample_app import make_sample_app
 
@@ -69,7 +69,7 @@ def _wait_for(url: str, process: subprocess.Popen, timeout: float = 60.0) -> Non
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="scripts/dev", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="scripts/dev", description=" ".join(__doc__.split("\n\n")[0].split()))
     for spec in ports.PORTS:
         parser.add_argument(spec.flag, type=int, default=spec.default, dest=spec.dest,
                             help=f"{spec.what} (default {spec.default}; 0: any free port)")
@@ -90,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     if problem:
         print(f"scripts/dev: {problem}", file=sys.stderr)
         return 2
+    # The service's and the app's URLs are made before they listen: a free port is chosen here.
+    args.port, args.app_port = args.port or free_port(), args.app_port or free_port()
     state_dir: Path = args.state_dir.resolve()
     try:
         lock = instance_lock.acquire(state_dir, {"pid": os.getpid(), "ports": ports.chosen(args)})
@@ -160,7 +162,9 @@ def main(argv: list[str] | None = None) -> int:
             time.sleep(0.5)
         print("scripts/dev: a component exited (its error is above); stopping the others", file=sys.stderr)
         return 1
-    except (KeyboardInterrupt, Stop):
+    except (KeyboardInterrupt, Stop) as stop:
+        print(f"\nscripts/dev: {'Ctrl-C' if isinstance(stop, KeyboardInterrupt) else stop}: stopping everything it started",
+              file=sys.stderr, flush=True)
         return 0
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second signal must not cut the clean-up short
@@ -177,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
                 process.kill()
                 process.wait()
         lock.release()
+        print("scripts/dev: stopped", file=sys.stderr, flush=True)
 
 
 def _stop_server(server) -> None:
