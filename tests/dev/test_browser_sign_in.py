@@ -2,8 +2,8 @@
 trusts nothing extra and ignores no certificate error: over OIDC and over SAML, no warning."""
 from __future__ import annotations
 
-import shutil
 import json
+import shutil
 
 import pytest
 
