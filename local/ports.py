@@ -20,12 +20,12 @@ class Port:
 
 
 PORTS = (
-    Port("--port", 7071, "the service (dev host) port"),
-    Port("--app-port", 7080, "the sample app port"),
-    Port("--sim-port", 7443, "the Entra simulator's HTTPS port (back channel)"),
-    Port("--sim-browser-port", 7444, "the Entra simulator's sign-in pages port (HTTP on localhost)"),
-    Port("--storage-port", 10002, "Azurite's Table port"),
-    Port("--dns-port", 7053, "the loopback DNS server's port (UDP)", udp=True),
+    Port("--port", 7071, "the service (the dev host)"),
+    Port("--app-port", 7080, "the sample app"),
+    Port("--sim-port", 7443, "the Entra simulator's HTTPS back channel"),
+    Port("--sim-browser-port", 7444, "the Entra simulator's sign-in pages, HTTP on localhost"),
+    Port("--storage-port", 10002, "Azurite's Table service"),
+    Port("--dns-port", 7053, "the loopback DNS server, UDP", udp=True),
 )
 
 
@@ -59,6 +59,6 @@ def check(args) -> str | None:
             return f"{spec.flag} and {seen[port]} are both {port}; give one of them another port"
         seen[port] = spec.flag
         if _busy(port, spec.udp):
-            return (f"port {port} ({spec.what}) is already in use{' (UDP)' if spec.udp else ''}, perhaps by another "
-                    f"scripts/dev; stop that one, or choose another port with {spec.flag} N (0: any free port)")
+            return (f"port {port}, for {spec.what}, is already in use, perhaps by another scripts/dev; "
+                    f"stop that one, or choose another port with {spec.flag} N (0: any free port)")
     return None

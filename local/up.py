@@ -53,7 +53,7 @@ def _start_simulator(state_dir: Path, port: int, browser_port: int, env: dict) -
     return process, json.loads(line)
 
 
-def _wait_for(url: str, process: subprocess.Popen, timeout: float = 60.0) -> None:
+def _wait_for(url: str, process: subprocess.Popen, timeout: float = 120.0) -> None:
     session = requests.Session()
     session.trust_env = False
     deadline = time.monotonic() + timeout
@@ -61,9 +61,9 @@ def _wait_for(url: str, process: subprocess.Popen, timeout: float = 60.0) -> Non
         if process.poll() is not None:
             raise SystemExit(f"the dev host exited with status {process.returncode}; its error is above")
         try:
-            session.get(url, timeout=1)
+            session.get(url, timeout=10)  # a loaded machine answers slowly; that is not down
             return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
             time.sleep(0.2)
     raise SystemExit(f"{url} did not answer within {timeout:.0f} s")
 
@@ -72,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scripts/dev", description=" ".join(__doc__.split("\n\n")[0].split()))
     for spec in ports.PORTS:
         parser.add_argument(spec.flag, type=int, default=spec.default, dest=spec.dest,
-                            help=f"{spec.what} (default {spec.default}; 0: any free port)")
+                            help=f"port for {spec.what} (default {spec.default}; 0: any free port)")
     parser.add_argument("--state-dir", type=Path, default=STATE_DIR,
                         help="where this run keeps its files (default .local/); one scripts/dev per directory")
     return parser

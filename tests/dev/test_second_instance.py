@@ -58,7 +58,7 @@ def test_each_busy_port_is_named_with_its_flag(tmp_path, spec):
         args[args.index(spec.flag) + 1] = str(port)
         status, output = finish(launch(tmp_path / "state", args))
     assert status == 2
-    assert f"port {port} " in output and f"{spec.flag} N" in output, output
+    assert f"port {port}, for {spec.what}, is already in use" in output and f"{spec.flag} N" in output, output
     assert not (tmp_path / "state").exists()
 
 
