@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import requests
 
@@ -23,6 +24,7 @@ class Demo:
     saml_connection: str
     api_key: str
     users: list[str]
+    verified_domains: list[str] = field(default_factory=list)
 
 
 class _Client(requests.Session):
@@ -69,15 +71,43 @@ def add_saml_connection(api: _Client, sim: _Client, sim_authority: str, slug: st
     return saml["id"]
 
 
+def verify_domain(api: _Client, domain: str, publish_txt: Callable[[str, str], None], slug: str = ORG) -> None:
+    """Claims `domain`, publishes its TXT record (in scripts/dev's loopback DNS) and verifies it,
+    as an admin would with their DNS host."""
+    record = api.call("POST", f"/api/organizations/{slug}/domains", json={"domain": domain})["txt_record"]
+    publish_txt(record["name"], record["value"])
+    api.call("POST", f"/api/organizations/{slug}/domains/{domain}/verify")
+
+
+def allow_demo_apps(sim: _Client, base_url: str) -> None:
+    """The simulator's documented demo apps (demo_tenants.json) list the callback of a service on
+    http://localhost:7071; this adds the running service's own, so a connection made with one of
+    them (its client id and `contoso-demo-secret`) signs in whatever port scripts/dev uses."""
+    callback = f"{base_url}/auth/sso/microsoft/callback"
+    for tenant in DEMO_TENANTS["tenants"]:
+        for app in sim.call("GET", f"/_sim/tenants/{tenant['id']}")["apps"]:
+            if any(app["client_id"] == documented.get("client_id") for documented in tenant.get("apps", [])) \
+                    and callback not in app["redirect_uris"]:
+                sim.call("PATCH", f"/_sim/apps/{app['client_id']}", json={"redirect_uris": [*app["redirect_uris"], callback]})
+
+
 def clients(base_url: str, bootstrap_key: str, sim_authority: str, sim_ca_bundle: str) -> tuple[_Client, _Client]:
     return _Client(base_url, True, {"Authorization": f"Bearer {bootstrap_key}"}), _Client(sim_authority, sim_ca_bundle)
 
 
-def seed_demo(*, base_url: str, bootstrap_key: str, sim_authority: str, sim_ca_bundle: str, app_redirect_uri: str) -> Demo:
+def seed_demo(*, base_url: str, bootstrap_key: str, sim_authority: str, sim_ca_bundle: str, app_redirect_uri: str,
+              publish_txt: Callable[[str, str], None] | None = None) -> Demo:
+    """With `publish_txt` (a DNS the service resolves through), Contoso's primary domain is verified
+    too, so `email_verified` is true for its users whose email Entra vouches for (`xms_edov`)."""
     api, sim = clients(base_url, bootstrap_key, sim_authority, sim_ca_bundle)
     create_organization(api, app_redirect_uri)
+    allow_demo_apps(sim, base_url)
+    verified = []
+    if publish_txt is not None:
+        verify_domain(api, CONTOSO["domains"][0], publish_txt)
+        verified.append(CONTOSO["domains"][0])
     oidc = add_oidc_connection(api, sim, base_url)
     saml = add_saml_connection(api, sim, sim_authority)
     api.call("PATCH", f"/api/organizations/{ORG}", json={"default_connection": oidc})
     key = api.call("POST", "/api/api-keys", json={"organization": ORG, "name": "demo sample app"})["key"]
-    return Demo(ORG, oidc, saml, key, [u["upn"] for u in CONTOSO["users"]])
+    return Demo(ORG, oidc, saml, key, [u["upn"] for u in CONTOSO["users"]], verified)

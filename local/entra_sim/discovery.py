@@ -12,8 +12,10 @@ def issuer_of(authority: str, realm: Realm) -> str:
     return f"{authority}/{realm.tenant.id if realm.tenant else TENANT_TEMPLATE}/v2.0"
 
 
-def openid_configuration(authority: str, realm: Realm) -> dict:
+def openid_configuration(authority: str, realm: Realm, browser_origin: str | None = None) -> dict:
+    """`browser_origin` (default: the authority) is where the pages a browser visits are served."""
     base = f"{authority}/{realm.segment}"
+    pages = f"{browser_origin or authority}/{realm.segment}"
     return {
         "token_endpoint": f"{base}/oauth2/v2.0/token",
         "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt",
@@ -27,11 +29,11 @@ def openid_configuration(authority: str, realm: Realm) -> dict:
         "issuer": issuer_of(authority, realm),
         "request_uri_parameter_supported": False,
         "userinfo_endpoint": "https://graph.microsoft.com/oidc/userinfo",
-        "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+        "authorization_endpoint": f"{pages}/oauth2/v2.0/authorize",
         "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
         "http_logout_supported": True,
         "frontchannel_logout_supported": True,
-        "end_session_endpoint": f"{base}/oauth2/v2.0/logout",
+        "end_session_endpoint": f"{pages}/oauth2/v2.0/logout",
         "claims_supported": CLAIMS_SUPPORTED,
         "kerberos_endpoint": f"{base}/kerberos",
         "tenant_region_scope": realm.tenant.region_scope if realm.tenant else None,

@@ -63,7 +63,8 @@ class OidcEndpoints:
             realm = self._realm(tenant, "discovery")
         except EntraError as err:
             return self._json_error(err, request)
-        return json_response(discovery.openid_configuration(self.sim.authority, realm))
+        return json_response(discovery.openid_configuration(self.sim.authority, realm,
+                                                           self.sim.browser_origin))
 
     def keys(self, request: Request, tenant: str) -> Response:
         try:

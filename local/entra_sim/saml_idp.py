@@ -177,7 +177,8 @@ def sign_element(element: etree._Element, *, key_pem: bytes, cert_pem: bytes, al
 
 
 def federation_metadata_xml(*, tenant_id: str, authority: str, signing_certs_pem: list[bytes],
-                            app_id: str | None = None, realm: str | None = None) -> bytes:
+                            app_id: str | None = None, realm: str | None = None,
+                            browser_origin: str | None = None) -> bytes:
     """Entra's federation metadata document (tenant-wide, or per app with `app_id`), unsigned.
 
     Like Entra's, it starts with a UTF-8 BOM, lists every signing certificate (two during a
@@ -186,10 +187,11 @@ def federation_metadata_xml(*, tenant_id: str, authority: str, signing_certs_pem
     differs from the tenant one only in which certificates it lists, which the caller chooses, so
     `app_id` is accepted for the route's `?appid=` and changes nothing else. `realm` (`common`,
     `organizations`) makes the tenant-independent document: `tenant_id` is then the literal
-    `{tenantid}` template of its entityID, and its endpoints are the realm's.
+    `{tenantid}` template of its entityID, and its endpoints are the realm's. `browser_origin`
+    (default: the authority) is where the SSO and logout pages are served.
     """
     authority = authority.rstrip("/")
-    saml2 = f"{authority}/{realm or tenant_id}/saml2"
+    saml2 = f"{(browser_origin or authority).rstrip('/')}/{realm or tenant_id}/saml2"
     root = etree.Element(_m("EntityDescriptor"), nsmap={None: METADATA_NS},
                          ID=_new_id(), entityID=issuer_for(tenant_id))
     sts = etree.SubElement(root, _m("RoleDescriptor"), nsmap={"xsi": XSI_NS, "fed": WSFED_NS},

@@ -62,7 +62,8 @@ class SamlEndpoints:
         with self.sim.directory.lock:
             certs = [pair.cert_pem for pair in found.saml_certs]
         xml = saml_idp.federation_metadata_xml(tenant_id=found.id, authority=self.sim.authority,
-                                               signing_certs_pem=certs, app_id=app_id)
+                                               signing_certs_pem=certs, app_id=app_id,
+                                               browser_origin=self.sim.browser_origin)
         return Response(200, xml, "application/xml; charset=utf-8")
 
     def _tenant_independent_metadata(self, realm: str) -> Response:
@@ -71,7 +72,8 @@ class SamlEndpoints:
         response ever carries that issuer. It lists Entra's global signing keys."""
         certs = [pair.cert_pem for pair in self.sim.keys.published()]
         xml = saml_idp.federation_metadata_xml(tenant_id=TENANT_TEMPLATE, authority=self.sim.authority,
-                                               signing_certs_pem=certs, realm=realm)
+                                               signing_certs_pem=certs, realm=realm,
+                                               browser_origin=self.sim.browser_origin)
         return Response(200, xml, "application/xml; charset=utf-8")
 
     # -- single sign-on ----------------------------------------------------------------------

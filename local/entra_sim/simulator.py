@@ -15,6 +15,8 @@ from .saml_routes import SamlEndpoints
 from .signing_keys import SigningKeys
 
 DEMO_CONFIG = os.path.join(os.path.dirname(__file__), "demo_tenants.json")
+# What a browser visits: sign-in (authorize), SAML SSO, sign-out. Everything else is back channel.
+BROWSER_PAGES = r"/[^/]+/(oauth2/v2\.0/(authorize|logout)|saml2)"
 
 
 def user_view(user: User) -> dict:
@@ -41,7 +43,8 @@ def app_view(app: App) -> dict:
 class Simulator:
     """Use `start_simulator()`; `stop()` (or a `with` block) shuts the server down."""
 
-    def __init__(self, *, config: dict, state_dir: str, port: int = 0):
+    def __init__(self, *, config: dict, state_dir: str, port: int = 0,
+                 browser_port: int | None = None):
         self.directory = Directory()
         self.directory.load(config)
         self.keys = SigningKeys()
@@ -58,10 +61,27 @@ class Simulator:
         self._server = web.serve(router, port=port, certfile=certfile, keyfile=keyfile)
         self.port = self._server.server_address[1]
         self.authority = f"https://127.0.0.1:{self.port}"
+        # With `browser_port`, the pages a browser visits are also served over plain HTTP and
+        # advertised there (discovery, federation metadata): http://localhost is a secure context
+        # to browsers, so a fresh profile signs in with no certificate warning, while the service's
+        # back-channel calls stay on HTTPS with the CA. `localhost`, not 127.0.0.1: another site
+        # than the service on 127.0.0.1, as Entra is, so SameSite cookies behave as in production.
+        self._browser_server = None
+        self.browser_origin = self.authority
+        if browser_port is not None:
+            try:
+                self._browser_server = web.serve(web.OnlyPaths(router, BROWSER_PAGES),
+                                                 port=browser_port, certfile=None, keyfile=None)
+            except OSError:
+                self.stop()
+                raise
+            self.browser_origin = f"http://localhost:{self._browser_server.server_address[1]}"
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        for server in (self._server, getattr(self, "_browser_server", None)):
+            if server is not None:
+                server.shutdown()
+                server.server_close()
 
     def __enter__(self):
         return self
@@ -84,7 +104,7 @@ class Simulator:
                 "issuer": f"{base}/v2.0",
                 "openid_configuration": f"{base}/v2.0/.well-known/openid-configuration",
                 "federation_metadata": f"{base}/federationmetadata/2007-06/federationmetadata.xml",
-                "saml_sso_url": f"{base}/saml2",
+                "saml_sso_url": f"{self.browser_origin}/{tenant.id}/saml2",
                 "saml_certificates": [self._saml_cert_view(pair, i == 0)
                                       for i, pair in enumerate(saml_certs)],
                 "users": [user_view(u) for u in users], "apps": [app_view(a) for a in apps],
@@ -194,13 +214,15 @@ class Simulator:
 
 
 def start_simulator(*, config: dict | str | None = None, state_dir: str | None = None,
-                    port: int = 0) -> Simulator:
+                    port: int = 0, browser_port: int | None = None) -> Simulator:
     """Starts the simulator on https://127.0.0.1:port (0: a free port).
 
     `config` is the config dict or a path to its JSON (default: demo_tenants.json); the CA and
-    TLS files go to `state_dir` (default: a new temporary directory)."""
+    TLS files go to `state_dir` (default: a new temporary directory). `browser_port` (0: a free
+    port) also serves the browser-facing pages on http://localhost:browser_port and advertises
+    them there (`browser_origin`)."""
     if config is None or isinstance(config, str):
         with open(config or DEMO_CONFIG, encoding="utf-8") as f:
             config = json.load(f)
     return Simulator(config=config, state_dir=state_dir or tempfile.mkdtemp(prefix="entra-sim-"),
-                     port=port)
+                     port=port, browser_port=browser_port)

@@ -1,4 +1,5 @@
-"""A small HTTPS server: threaded, loopback only, routes matched by regular expression.
+"""A small HTTPS server: threaded, loopback only, routes matched by regular expression. Also
+plain HTTP, for the browser-facing pages only (`serve(..., certfile=None)` with `OnlyPaths`).
 
 TLS handshakes run in each connection's thread (not in the accept loop), so one slow client
 can't stall the others."""
@@ -165,6 +166,19 @@ class Router:
         return json_response({"error": "not_found", "path": request.path}, 404)
 
 
+class OnlyPaths:
+    """A router that answers only paths matching `pattern` (404 for the rest): the plain-HTTP
+    listener serves the pages a browser visits and none of the back-channel endpoints."""
+
+    def __init__(self, router: Router, pattern: str):
+        self._router, self._pattern = router, re.compile(pattern + r"\Z")
+
+    def handle(self, request: Request) -> Response:
+        if not self._pattern.match(request.path):
+            return json_response({"error": "not_found", "path": request.path}, 404)
+        return self._router.handle(request)
+
+
 class _TLSServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -174,14 +188,16 @@ class _TLSServer(ThreadingHTTPServer):
         log.debug("connection from %s failed", client_address, exc_info=True)
 
 
-def serve(router: Router, *, port: int, certfile: str, keyfile: str) -> ThreadingHTTPServer:
-    """Starts serving HTTPS on 127.0.0.1:port (0: any free port) in a background thread."""
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.load_cert_chain(certfile, keyfile)
+def serve(router, *, port: int, certfile: str | None, keyfile: str | None) -> ThreadingHTTPServer:
+    """Starts serving HTTPS on 127.0.0.1:port (0: any free port) in a background thread; plain
+    HTTP when `certfile` is None."""
     server = _TLSServer(("127.0.0.1", port), _RequestHandler)
-    server.socket = context.wrap_socket(server.socket, server_side=True,
-                                        do_handshake_on_connect=False)
+    if certfile is not None:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context.load_cert_chain(certfile, keyfile)
+        server.socket = context.wrap_socket(server.socket, server_side=True,
+                                            do_handshake_on_connect=False)
     server.app = router
     threading.Thread(target=server.serve_forever, name="entra-sim", daemon=True).start()
     return server

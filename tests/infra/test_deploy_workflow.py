@@ -4,9 +4,14 @@ health check at the end. (Plain-text checks: the project carries no YAML parser.
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 from shared.platform.settings import REGIONS
 from tests.infra.model import ROOT
+
+sys.path.insert(0, str(ROOT / "scripts"))
+import package  # noqa: E402  scripts/package.py, the bundle the workflow ships
 
 WORKFLOW = ROOT / ".github" / "workflows" / "deploy.yml"
 
@@ -49,11 +54,23 @@ def test_covers_every_region_with_its_param_file():
         assert (ROOT / "infra" / "params" / f"{region}.bicepparam").is_file()
 
 
-def test_packages_what_the_functions_host_loads():
-    [copy] = re.findall(r"cp -r (.+) build/app/", text())
-    for path in copy.split():
-        assert (ROOT / path).exists(), f"the package names {path}, which does not exist"
-    assert {"function_app.py", "host.json", "requirements.txt"} <= set(copy.split())
+def test_packages_what_the_functions_host_loads(tmp_path):
+    """The workflow ships what scripts/package.py builds: every file the host loads, each module
+    with checked-hash bytecode of the runtime's version, so a cold start compiles nothing."""
+    assert "python scripts/package.py build/app" in text()
+    assert re.search(r'python-version: "(\d+\.\d+)"', text()).group(1) == ".".join(map(str, package.RUNTIME))
+    assert f"version: '{package.RUNTIME[0]}.{package.RUNTIME[1]}'" in (ROOT / "infra" / "modules" / "functionapp.bicep").read_text()
+    bundle = package.build(tmp_path / "app")
+    assert {"function_app.py", "host.json", "requirements.txt", "functions", "shared"} <= {p.name for p in bundle.iterdir()}
+    sources = sorted(bundle.rglob("*.py"))
+    assert len(sources) == len(list((ROOT / "shared").rglob("*.py"))) + len(list((ROOT / "functions").glob("*.py"))) + 1
+    for source in sources:
+        [pyc] = (source.parent / "__pycache__").glob(f"{source.stem}.{sys.implementation.cache_tag}.pyc")
+        flags = int.from_bytes(pyc.read_bytes()[4:8], "little")
+        assert flags == 0b11, f"{pyc} is not checked-hash bytecode"  # PEP 552: hash-based, check_source
+    imported = subprocess.run([sys.executable, "-c", "import function_app, functions.health; print(functions.health.__cached__)"],
+                              cwd=bundle, capture_output=True, text=True, check=True)
+    assert imported.stdout.strip().startswith(str(bundle))
 
 
 def test_checkov_is_installed_wherever_the_suite_runs():
