@@ -11,6 +11,7 @@ from functions import (
     admin_sign_in_policy,
     discover,
     health,
+    microsoft_consent,
     oidc_callback,
     saml,
     sso_start,
@@ -22,6 +23,6 @@ app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 
 for blueprint_module in (
     health, admin_organizations, admin_connections, admin_credentials, admin_api_keys, admin_domains, admin_sign_in_policy,
-    admin_regions, discover, sso_start, oidc_callback, saml, token, timers,
+    admin_regions, discover, sso_start, oidc_callback, saml, token, timers, microsoft_consent,
 ):
     app.register_functions(blueprint_module.bp)

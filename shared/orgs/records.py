@@ -107,6 +107,9 @@ class Connection(Record):
     entra_tenant_id: str | None = None
     allowed_tenant_ids: list[str] = []
     client_id: str | None = None
+    app: Literal["own", "shared"] | None = None  # shared: the stamp's own multi-tenant app (one-click, shared/signin/consent.py)
+    consented: str | None = None  # shared: when the tenant's admin consent was proved
+    consented_by: str | None = internal()  # shared: the oid of the admin who proved it
     scopes: str | None = None
     credential_type: CredentialType | None = None
     client_secret_expires_on: str | None = None

@@ -55,6 +55,7 @@ class Login(Record):
     saml_request_id: str | None = None  # the AuthnRequest the response must answer: SAML
     profile: dict | None = internal()  # while a code is issued
     code_hash: str | None = internal()
+    consent_tenant: str | None = internal()  # a one-click connection's consent proof (consent.py), not a sign-in
 
     def expired(self) -> bool:
         return datetime.fromisoformat(self.expires_at) < utc_now()

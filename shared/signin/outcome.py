@@ -46,4 +46,11 @@ class DiagnosticPage:
     error: SsoError | None
 
 
-Outcome = CodeRedirect | ErrorRedirect | ErrorPage | DiagnosticPage
+@dataclass(frozen=True)
+class Notice:
+    """An admin's step that ends on a page of its own (a one-click connection's consent proved)."""
+    title: str
+    message: str
+
+
+Outcome = CodeRedirect | ErrorRedirect | ErrorPage | DiagnosticPage | Notice
