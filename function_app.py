@@ -6,6 +6,7 @@ from functions import (
     admin_connections,
     admin_credentials,
     admin_domains,
+    admin_microsoft_sign_in,
     admin_organizations,
     admin_regions,
     admin_sign_in_policy,
@@ -23,6 +24,6 @@ app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 
 for blueprint_module in (
     health, admin_organizations, admin_connections, admin_credentials, admin_api_keys, admin_domains, admin_sign_in_policy,
-    admin_regions, discover, sso_start, oidc_callback, saml, token, timers, microsoft_consent,
+    admin_regions, discover, sso_start, oidc_callback, saml, token, timers, microsoft_consent, admin_microsoft_sign_in,
 ):
     app.register_functions(blueprint_module.bp)

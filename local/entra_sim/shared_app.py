@@ -16,6 +16,10 @@ def register_shared_app(sim, base_url: str) -> dict:
     if sim.directory.tenant(SAAS_TENANT) is None:
         sim.add_tenant({"id": SAAS_TENANT, "name": "Tailspin (the SaaS)", "domains": ["tailspin-saas.example"],
                         "users": [{"upn": "ops@tailspin-saas.example", "name": "SaaS Operator", "roles": [GLOBAL_ADMIN]}]})
+    if sim.directory.tenant(CONSUMER_TENANT) is None:  # personal Microsoft accounts
+        sim.add_tenant({"id": CONSUMER_TENANT, "name": "Microsoft accounts", "domains": ["consumers.live.example"], "users": [
+            {"upn": "pat.personal@outlook.com", "name": "Pat Personal", "email": "pat.personal@outlook.com"},
+            {"upn": "sam.spoof@outlook.com", "name": "Sam Spoof", "email": "sam.spoof@outlook.com"}]})
     identity = sim.add_managed_identity(SAAS_TENANT)
     app = {"client_id": SHARED_APP_CLIENT_ID, "name": "Tailspin sign-in", "sign_in_audience": "AzureADMultipleOrgs",
            "consent_required": True, "redirect_uris": [f"{base_url}/auth/sso/microsoft/callback", f"{base_url}/auth/sso/microsoft/consent"],

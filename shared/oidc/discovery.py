@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from shared.oidc.entra_tenant import MULTI_TENANT, authority_url, issuer_for, normalize_tenant
+from shared.oidc.entra_tenant import CONSUMER_TENANT_ID, MULTI_TENANT, authority_url, issuer_for, normalize_tenant
 from shared.oidc.fetch import JsonFetcher, fetch_json
 from shared.platform.errors import SsoError
 from shared.platform.settings import get_settings
@@ -32,8 +32,10 @@ def discovery_url(tenant: str) -> str:
 
 
 def _expected_issuer(tenant: str) -> str:
-    if tenant == MULTI_TENANT:
+    if tenant in (MULTI_TENANT, "common"):
         return f"{get_settings().entra_authority_host}/{{tenantid}}/v2.0"
+    if tenant == "consumers":  # Entra's consumers document names the consumer tenant itself
+        return issuer_for(CONSUMER_TENANT_ID)
     return issuer_for(tenant)
 
 

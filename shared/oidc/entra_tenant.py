@@ -8,6 +8,8 @@ from shared.platform.settings import get_settings
 
 MULTI_TENANT = "organizations"  # a connection's entra_tenant_id for a multi-tenant app
 CONSUMER_TENANT_ID = "9188040d-6c67-4c5b-b112-36a304b66dad"  # personal Microsoft accounts
+# Authorities of Sign in with Microsoft for any account (shared/signin/microsoft_sign_in.py), never a connection's tenant.
+ANY_ACCOUNT_AUTHORITIES = ("common", "consumers")
 
 _GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
@@ -21,7 +23,7 @@ def normalize_tenant(tenant: str) -> str:
 
     Anything else is refused before it reaches a URL path (no `..`, `/` or `?` smuggling)."""
     lowered = tenant.strip().lower() if isinstance(tenant, str) else ""
-    if lowered == MULTI_TENANT or is_tenant_guid(lowered):
+    if lowered == MULTI_TENANT or lowered in ANY_ACCOUNT_AUTHORITIES or is_tenant_guid(lowered):
         return lowered
     raise SsoError("tenant_not_found", "The Entra tenant ID must be the Directory (tenant) ID, a GUID, or 'organizations' for a multi-tenant app.")
 

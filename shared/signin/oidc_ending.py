@@ -14,7 +14,8 @@ from shared.oidc.id_token import parse_jwt
 from shared.orgs.credentials import registration
 from shared.orgs.records import Connection
 from shared.platform.errors import SsoError
-from shared.signin import consent, ending, logins
+from shared.shared_app.sign_in_settings import PARTITION
+from shared.signin import consent, ending, logins, microsoft_sign_in
 from shared.signin.outcome import Outcome
 from shared.signin.profile import oidc_profile
 from shared.signin.targets import Target
@@ -34,6 +35,8 @@ def complete(params: Mapping[str, str]) -> Outcome:
         raise SsoError("invalid_state")
     if login.doc.consent_tenant:  # an admin proving a one-click connection's consent
         return consent.finish(login, params)
+    if login.partition_key == PARTITION:  # Sign in with Microsoft for any account: no organization
+        return microsoft_sign_in.finish(login, params)
     return ending.end(login, organization=login.partition_key, connection_id=login.doc.connection, protocol="oidc",
                       verify=lambda target, evidence: _verify(login, params, target, evidence))
 

@@ -53,4 +53,11 @@ class Notice:
     message: str
 
 
-Outcome = CodeRedirect | ErrorRedirect | ErrorPage | DiagnosticPage | Notice
+@dataclass(frozen=True)
+class Elsewhere:
+    """Not this sign-in: the browser goes to another start (an organization's enforced SSO)."""
+    url: str
+    organization: str
+
+
+Outcome = CodeRedirect | ErrorRedirect | ErrorPage | DiagnosticPage | Notice | Elsewhere
