@@ -11,6 +11,7 @@ from .control_api import ControlApi
 from .directory import App, Directory, SamlApp, Tenant, User
 from .faults import Faults
 from .grants import AssertionIds, AuthCodes
+from .graph import Graph
 from .oidc_routes import OidcEndpoints
 from .saml_routes import SamlEndpoints
 from .signing_keys import SigningKeys
@@ -61,6 +62,8 @@ class Simulator:
         self.consents.register(router)
         self.identities = ManagedIdentities(self)
         self.identities.register(router)
+        self.graph = Graph(self)
+        self.graph.register(router)
         self._server = web.serve(router, port=port, certfile=certfile, keyfile=keyfile)
         self.port = self._server.server_address[1]
         self.authority = f"https://127.0.0.1:{self.port}"
@@ -179,6 +182,10 @@ class Simulator:
 
     def fail_identity_endpoint(self, status: int = 503, times: int = 1) -> None:
         self.identities.fail(status, times)
+
+    def fail_graph(self, status: int | str = 503, times: int = 1) -> None:
+        """The next `times` Graph requests answer `status`, or "garbage": a 200 that is not Graph's."""
+        self.graph.fail(status, times)
 
     # -- faults ------------------------------------------------------------------------------
 

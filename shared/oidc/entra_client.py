@@ -71,6 +71,7 @@ class AppRegistration:
 class TokenResponse:
     id_token: str = field(repr=False)  # unverified until entra_id_token.validate_id_token
     nonce: str = field(repr=False)  # the nonce this sign-in sent Entra: validate_id_token's `nonce`
+    access_token: str | None = field(default=None, repr=False)  # Graph, delegated: read a groups overage (graph_groups.py)
 
 
 class _KeepNothing(MutableMapping):
@@ -217,7 +218,17 @@ def finish_auth_code_flow(registration: AppRegistration, flow: Mapping, callback
         raise from_token_response(result)
     if not isinstance(result.get("id_token"), str):
         raise SsoError("id_token_malformed", "Entra's token response has no ID token; check that the connection's scopes include openid.")
-    return TokenResponse(result["id_token"], _sent_nonce(flow))
+    access_token = result.get("access_token") if isinstance(result.get("access_token"), str) else None
+    return TokenResponse(result["id_token"], _sent_nonce(flow), access_token)
+
+
+def app_token(registration: AppRegistration, tenant_id: str, scope: str) -> str:
+    """An app-only access token in `tenant_id` (where the app is admin-consented); Entra's refusal as SsoError."""
+    app = _apps.get(registration, tenant_id)
+    result = _call_entra(lambda: app.acquire_token_for_client([scope]))
+    if not isinstance(result.get("access_token"), str):
+        raise from_token_response(result)
+    return result["access_token"]
 
 
 def probe_credential(registration: AppRegistration, *, tenant_id: str | None = None) -> None:

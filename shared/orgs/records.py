@@ -14,6 +14,7 @@ from shared.storage.record import Record, internal
 SignInMethod = Literal["password", "sso"]
 Enforcement = Literal["none", "verified_domains", "listed_users"]
 Provisioning = Literal["jit", "invite_only"]
+OverageFallback = Literal["sign_in", "fail"]
 Protocol = Literal["oidc", "saml"]
 CredentialType = Literal["secret", "certificate"]
 
@@ -29,6 +30,8 @@ class Organization(Record):
     break_glass_emails: list[str] = []
     provisioning: Provisioning = "jit"
     notification_webhook_url: str | None = None
+    # Graph unreachable for a groups overage: sign in with groups_source "unavailable", or fail the sign-in.
+    groups_overage_unavailable: OverageFallback = "sign_in"
     region: str | None = None  # the stamp that created it (shared/orgs/regions.py)
     verified_domains: list[str] = []  # set by domain verification only (shared/policy/domains.py)
     created: str | None = None

@@ -125,6 +125,7 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "admin_consent_missing": ErrorSpec(400, "The shared app has no admin consent in the connection's tenant (never granted, or removed under Enterprise applications); an admin of the tenant creates the connection again and accepts the consent."),
     "federated_credential_mismatch": ErrorSpec(400, "Entra refused the shared app's managed identity assertion: add a federated credential on the shared app registration with the identity's issuer, subject (its object id) and audience api://AzureADTokenExchange (docs/deploy.md)."),
     "managed_identity_unavailable": ErrorSpec(503, "The function app's managed identity endpoint did not give a token (unreachable, an outage, or no usable answer); retry shortly."),
+    "groups_unavailable": ErrorSpec(503, "The user's groups did not fit in the ID token and Microsoft Graph could not list them; retry shortly, or set the organization's groups_overage_unavailable to sign_in."),
     "microsoft_sign_in_disabled": ErrorSpec(400, "Sign in with Microsoft is not enabled on this stamp; enable it with PUT /api/microsoft-sign-in (global key)."),
     "personal_account_not_allowed": ErrorSpec(400, "Personal Microsoft accounts cannot sign in here (tenant type `organizations`); sign in with a work or school account, or set tenant_type `common`."),
     "work_account_not_allowed": ErrorSpec(400, "Only personal Microsoft accounts can sign in here (tenant type `consumers`); sign in with a personal account, or set tenant_type `common`."),

@@ -15,7 +15,7 @@ from shared.orgs.credentials import registration
 from shared.orgs.records import Connection
 from shared.platform.errors import SsoError
 from shared.shared_app.sign_in_settings import PARTITION
-from shared.signin import consent, ending, logins, microsoft_sign_in
+from shared.signin import consent, ending, group_overage, logins, microsoft_sign_in
 from shared.signin.outcome import Outcome
 from shared.signin.profile import oidc_profile
 from shared.signin.targets import Target
@@ -49,7 +49,8 @@ def _verify(login: tables.Stored, params: Mapping[str, str], target: Target, evi
         claims, organization=org.id, connection_id=connection.id, verified_domains=org.verified_domains,
         own_single_tenant_app=connection.app != "shared" and connection.entra_tenant_id == claims.get("tid"),
     )
-    return ending.Verified(profile, email_check)
+    profile, overage_events = group_overage.resolve(profile, token, org, connection)
+    return ending.Verified(profile, email_check, tuple(overage_events))
 
 
 def _validation_args(connection: Connection, nonce: str) -> dict:
