@@ -18,6 +18,7 @@ import requests
 
 from local.azurite import ROOT, start_azurite
 from local.demo import seed_demo
+from local.demo_shared_app import demo_shared_app, shared_app_settings
 from local.sample_app import make_sample_app
 
 STATE_DIR = ROOT / ".local"
@@ -84,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
             "SSO_CA_BUNDLE": sim["ca_bundle"],
             "SSO_ALLOW_LOOPBACK_METADATA": "true",
         }
+        settings.update(shared_app_settings(sim["authority"], sim["ca_bundle"], base_url))  # issue 15: the stamp's own app
         _step(f"starting the dev host on {base_url}")
         devhost = subprocess.Popen([sys.executable, "-m", "local.devhost", "--port", str(args.port)], cwd=ROOT, env={**os.environ, **settings})
         processes.append(devhost)
@@ -104,6 +106,9 @@ entra-sso is running locally.
   Organization:     {demo.organization}  OIDC {demo.oidc_connection}  SAML {demo.saml_connection}
 
 Press Ctrl-C to stop.""", flush=True)
+        _step("the shared app: a one-click connection and a personal-account sign-in")  # issue 15
+        print("\n".join(demo_shared_app(base_url=base_url, bootstrap_key=bootstrap_key, sim_authority=sim["authority"],
+                                         sim_ca_bundle=sim["ca_bundle"], app_redirect_uri=f"http://127.0.0.1:{args.app_port}/callback")), flush=True)
         while all(p.poll() is None for p in processes):
             time.sleep(1)
         print("a component exited; stopping", file=sys.stderr)

@@ -14,6 +14,7 @@ from .grants import AssertionIds, AuthCodes
 from .graph import Graph
 from .oidc_routes import OidcEndpoints
 from .saml_routes import SamlEndpoints
+from .shared_app import register_shared_app
 from .signing_keys import SigningKeys
 from .workload import ManagedIdentities
 
@@ -64,6 +65,8 @@ class Simulator:
         self.identities.register(router)
         self.graph = Graph(self)
         self.graph.register(router)
+        router.add("POST", r"/_sim/shared-app",  # the SaaS's own app and identity (shared_app.py)
+                   lambda r: web.json_response(register_shared_app(self, r.json().get("base_url", ""))))
         self._server = web.serve(router, port=port, certfile=certfile, keyfile=keyfile)
         self.port = self._server.server_address[1]
         self.authority = f"https://127.0.0.1:{self.port}"
