@@ -36,7 +36,7 @@ def validate(token: str, *, client_id: str, tenant_type: str, nonce: str, now: f
     leeway = id_token.LEEWAY_SECONDS
     checks = [
         ("algorithm", id_token.check_algorithm),
-        ("signature", lambda t: id_token.check_signature(t, lambda kid: signing_key(provider_metadata(tenant_type).jwks_uri, kid))),
+        ("signature", lambda t: id_token.check_signature(t, lambda kid: signing_key(provider_metadata(tenant_type, any_account=True).jwks_uri, kid))),
         ("tenant", lambda t: check_tenant_type(t, tenant_type)),
         ("issuer", lambda t: id_token.check_issuer(t, issuer_for(t.claims["tid"]))),
         ("audience", lambda t: id_token.check_audience(t, client_id)),

@@ -65,6 +65,7 @@ class AppRegistration:
     entra_tenant_id: str
     client_id: str
     credential: str | Mapping[str, str] = field(repr=False)
+    any_account: bool = False  # Sign in with Microsoft for any account: the tenant may be `common` or `consumers`
 
 
 @dataclass(frozen=True)
@@ -126,14 +127,14 @@ def _assertion_signer(certificate: Mapping[str, str], client_id: str, token_endp
 
 def _build(registration: AppRegistration, tenant: str) -> msal.ConfidentialClientApplication:
     # our discovery first: tenant_not_found / authority_unreachable in our words, and the token endpoint
-    token_endpoint = provider_metadata(tenant).token_endpoint
+    token_endpoint = provider_metadata(tenant, any_account=registration.any_account).token_endpoint
     credential = registration.credential
     if isinstance(credential, Mapping) and "private_key" in credential:
         credential = {"client_assertion": _assertion_signer(credential, registration.client_id, token_endpoint)}
     return _call_entra(lambda: msal.ConfidentialClientApplication(
         registration.client_id,
         client_credential=credential,
-        authority=authority_url(tenant),
+        authority=authority_url(tenant, any_account=registration.any_account),
         instance_discovery=False,  # the authority is SSO_ENTRA_AUTHORITY_HOST, not looked up at Microsoft
         azure_region=False,  # nor moved to a regional host by MSAL_FORCE_REGION
         http_client=http_session(),
@@ -154,8 +155,9 @@ class AppCache:
         self._lock = threading.Lock()
 
     def get(self, registration: AppRegistration, tenant: str | None = None) -> msal.ConfidentialClientApplication:
-        tenant = normalize_tenant(tenant or registration.entra_tenant_id)
-        key = (registration.connection_id, registration.credential_version, authority_url(tenant), registration.client_id)
+        tenant = normalize_tenant(tenant or registration.entra_tenant_id, any_account=registration.any_account)
+        key = (registration.connection_id, registration.credential_version, authority_url(tenant, any_account=registration.any_account),
+               registration.client_id)
         with self._lock:
             app = self._apps.get(key)
             if app is not None:

@@ -18,18 +18,19 @@ def is_tenant_guid(value: object) -> bool:
     return isinstance(value, str) and _GUID.fullmatch(value) is not None
 
 
-def normalize_tenant(tenant: str) -> str:
-    """A connection's tenant as used in URLs: a lowercase GUID or `organizations`.
+def normalize_tenant(tenant: str, *, any_account: bool = False) -> str:
+    """A connection's tenant as used in URLs: a lowercase GUID or `organizations` (and, only for
+    Sign in with Microsoft for any account, `common` or `consumers`).
 
     Anything else is refused before it reaches a URL path (no `..`, `/` or `?` smuggling)."""
     lowered = tenant.strip().lower() if isinstance(tenant, str) else ""
-    if lowered == MULTI_TENANT or lowered in ANY_ACCOUNT_AUTHORITIES or is_tenant_guid(lowered):
+    if lowered == MULTI_TENANT or (any_account and lowered in ANY_ACCOUNT_AUTHORITIES) or is_tenant_guid(lowered):
         return lowered
     raise SsoError("tenant_not_found", "The Entra tenant ID must be the Directory (tenant) ID, a GUID, or 'organizations' for a multi-tenant app.")
 
 
-def authority_url(tenant: str) -> str:
-    return f"{get_settings().entra_authority_host}/{normalize_tenant(tenant)}"
+def authority_url(tenant: str, *, any_account: bool = False) -> str:
+    return f"{get_settings().entra_authority_host}/{normalize_tenant(tenant, any_account=any_account)}"
 
 
 def issuer_for(tenant_id: str) -> str:

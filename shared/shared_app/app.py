@@ -44,10 +44,12 @@ def credential(app: SharedApp):
     return certificate_credential(app.certificate_secret)
 
 
-def registration(connection_id: str, tenant_id: str) -> AppRegistration:
-    """MSAL's view of the shared app in `tenant_id`, for one connection."""
+def registration(connection_id: str, tenant_id: str, *, any_account: bool = False) -> AppRegistration:
+    """MSAL's view of the shared app in `tenant_id`, for one connection (`any_account`: Sign in
+    with Microsoft, whose tenant may also be `common` or `consumers`)."""
     app = configured()
-    return AppRegistration(connection_id, f"shared:{app.credential}", normalize_tenant(tenant_id), app.client_id, credential(app))
+    return AppRegistration(connection_id, f"shared:{app.credential}", normalize_tenant(tenant_id, any_account=any_account), app.client_id,
+                           credential(app), any_account)
 
 
 def consent_redirect_uri() -> str:

@@ -34,7 +34,7 @@ from shared.storage import tables
 
 
 def _registration(tenant_type: str):
-    return shared_app.registration(CONNECTION, tenant_type)
+    return shared_app.registration(CONNECTION, tenant_type, any_account=True)
 
 
 def begin(params: Mapping[str, str], options: dict) -> str:

@@ -64,3 +64,23 @@ def test_declined_consent_records_nothing(stack, admin, new_org, browser):
     answer = consent(browser, created["admin_consent_url"], tenant["admin"], decision="cancel")
     assert answer.status_code == 400 and "admin_consent_declined" in answer.text
     assert admin.get(f"/api/organizations/{org}/connections/{created['id']}").json()["status"] == "pending"
+
+
+def test_a_one_click_connection_verifies_emails_only_with_xms_edov(stack, admin, new_org, browser, verified_domain):
+    """The shared app is multi-tenant, not the org's own single-tenant app: even in the proved
+    tenant, an address on the org's verified domain counts only when Entra vouches (xms_edov)."""
+    org = new_org()
+    tenant = customer_tenant(stack)
+    verified_domain(org, tenant["domain"])
+    stack.simulator.add_user(tenant["id"], {"upn": f"unvouched@{tenant['domain']}", "name": "Una", "email": f"ceo@{tenant['domain']}", "xms_edov": False})
+    connection = one_click(stack, admin, browser, org, tenant)
+    key = admin.post("/api/api-keys", json={"organization": org, "name": "backend"}).json()["key"]
+    backend = admin.__class__(stack.base_url, key)
+
+    def profile(username):
+        back = oidc_sign_in(browser, stack, username, connection=connection["id"])
+        return backend.post("/api/sso/token", json={"code": query(back.headers["Location"])["code"]}).json()["profile"]
+
+    assert profile(tenant["user"])["email_verified"] is True
+    unvouched = profile(f"unvouched@{tenant['domain']}")
+    assert unvouched["email"] == f"ceo@{tenant['domain']}" and unvouched["email_verified"] is False
