@@ -7,12 +7,14 @@ from functions import (
     admin_connections,
     admin_credentials,
     admin_domains,
+    admin_microsoft_sign_in,
     admin_organizations,
     admin_regions,
     admin_sign_in_policy,
     discover,
     health,
     method_not_allowed,
+    microsoft_consent,
     oidc_callback,
     saml,
     sso_start,
@@ -24,7 +26,7 @@ app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 
 for blueprint_module in (
     health, admin_organizations, admin_connections, admin_credentials, admin_api_keys, admin_domains, admin_sign_in_policy,
-    admin_regions, discover, sso_start, oidc_callback, saml, token, timers,
+    admin_regions, discover, sso_start, oidc_callback, saml, token, timers, microsoft_consent, admin_microsoft_sign_in,
 ):
     app.register_functions(blueprint_module.bp)
 

@@ -26,6 +26,26 @@ param regionHostNames object
 @description('Entra authority host (SSO_ENTRA_AUTHORITY_HOST); by default the one of the cloud deployed to.')
 param entraAuthorityHost string = environment().authentication.loginEndpoint
 
+@description('Microsoft Graph host (SSO_GRAPH_HOST): group overage is read there.')
+param graphHost string = 'https://graph.microsoft.com'
+
+@description('Client id of the SaaS\'s own multi-tenant app registration (SSO_SHARED_APP_CLIENT_ID) for one-click connections; empty: none.')
+param sharedAppClientId string = ''
+
+@description('Tenant that owns that app registration (SSO_SHARED_APP_TENANT_ID); the stamp identity must live there too.')
+param sharedAppTenantId string = ''
+
+@description('The shared app\'s credential (SSO_SHARED_APP_CREDENTIAL): managed_identity (this stamp\'s identity as a federated credential, docs/deploy.md) or certificate; empty without a shared app.')
+@allowed([
+  ''
+  'managed_identity'
+  'certificate'
+])
+param sharedAppCredential string = ''
+
+@description('certificate only: the Key Vault secret with the shared app\'s certificate and key as PEM (SSO_SHARED_APP_CERTIFICATE).')
+param sharedAppCertificateSecretName string = ''
+
 @description('Name of the Key Vault secret holding the bootstrap API key, created out of band (docs/deploy.md). Outside the secret store\'s "sso-" prefix.')
 param bootstrapKeySecretName string = 'bootstrap-api-key'
 
@@ -152,6 +172,14 @@ var ssoAppSettings = {
   // Versionless: the app follows a rotated key on its next restart (or within a day).
   SSO_BOOTSTRAP_API_KEY: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.vaultUri}secrets/${bootstrapKeySecretName}/)'
   SSO_ENTRA_AUTHORITY_HOST: entraAuthorityHost
+  SSO_GRAPH_HOST: graphHost
+  // The shared app (issue 15). Its managed_identity credential is the identity above, which the
+  // function app already carries (AZURE_CLIENT_ID in functionapp.bicep; Azure sets
+  // IDENTITY_ENDPOINT and IDENTITY_HEADER itself).
+  SSO_SHARED_APP_CLIENT_ID: sharedAppClientId
+  SSO_SHARED_APP_TENANT_ID: sharedAppTenantId
+  SSO_SHARED_APP_CREDENTIAL: sharedAppCredential
+  SSO_SHARED_APP_CERTIFICATE: sharedAppCertificateSecretName
   // One entry per region, spelled out: Checkov's Bicep parser reads neither lambdas nor toObject().
   // tests/infra fails if a region of regionHostNames is missing here.
   SSO_REGION_URLS: string({
@@ -199,5 +227,14 @@ output entraRedirectUri string = '${publicBaseUrl}/auth/sso/microsoft/callback'
 output customDomainVerificationId string = functionApp.outputs.customDomainVerificationId
 @description('Whether the public host name is bound with TLS, so the workflow checks it too.')
 output customDomainBound bool = customDomainStage != 'none'
+@description('The federated credential to add on the shared app registration (docs/deploy.md): this stamp\'s identity.')
+output sharedAppFederatedCredential object = {
+  name: 'entra-sso-${region}'
+  issuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+  subject: identity.properties.principalId
+  audiences: [
+    'api://AzureADTokenExchange'
+  ]
+}
 output keyVaultName string = keyVault.outputs.name
 output bootstrapKeySecretName string = bootstrapKeySecretName

@@ -22,6 +22,7 @@ import requests
 from local import dns, instance_lock, ports
 from local.azurite import ROOT, _die_with_parent, free_port, start_azurite
 from local.demo import seed_demo
+from local.demo_shared_app import demo_shared_app, shared_app_settings
 from local.sample_app import make_sample_app
 
 STATE_DIR = ROOT / ".local"
@@ -134,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
             "SSO_ALLOW_LOOPBACK_METADATA": "true",
             "SSO_DNS_RESOLVER": f"127.0.0.1:{dns_port}",
         }
+        settings.update(shared_app_settings(sim["authority"], sim["ca_bundle"], base_url))  # issue 15: the stamp's own app
         with _step(f"starting the dev host on {base_url} (imports function_app)"):
             devhost = subprocess.Popen([sys.executable, "-m", "local.devhost", "--port", str(args.port)], cwd=ROOT,
                                        env={**os.environ, **settings}, preexec_fn=_die_with_parent)
@@ -147,6 +149,9 @@ def main(argv: list[str] | None = None) -> int:
                              publish_txt=lambda name, value: dns.publish(records, name, value))
             servers.append(make_sample_app(args.app_port, base_url, demo))
 
+        with _step("the shared app: a one-click connection and a personal-account sign-in"):  # issue 15
+            shared_app_lines = demo_shared_app(base_url=base_url, bootstrap_key=bootstrap_key, sim_authority=sim["authority"],
+                                               sim_ca_bundle=sim["ca_bundle"], app_redirect_uri=f"{app_url}callback")
         instance = {"pid": os.getpid(), "app_url": app_url, "base_url": base_url, "bootstrap_key": bootstrap_key,
                     "organization": demo.organization, "oidc_connection": demo.oidc_connection,
                     "saml_connection": demo.saml_connection, "entra_authority": sim["authority"],
@@ -157,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
                               "--sim-browser-port": int(sim["browser_origin"].rsplit(":", 1)[1]),
                               "--storage-port": azurite.port, "--dns-port": dns_port}}
         instance_lock.write_private(state_dir / INSTANCE_FILE, json.dumps(instance, indent=2))
+        print("\n".join(shared_app_lines), flush=True)
         print(_banner(args, state_dir, instance, demo), flush=True)
         while all(p.poll() is None for p in processes):
             time.sleep(0.5)

@@ -154,6 +154,8 @@ def stack(tmp_path_factory):
         "SSO_CA_BUNDLE": simulator.ca_bundle,
         "SSO_ALLOW_LOOPBACK_METADATA": "true",
     }
+    from local.entra_sim.shared_app import register_shared_app
+    env.update(register_shared_app(simulator, base_url))  # the stamp's own multi-tenant app (issue 15)
     saved = {name: os.environ.get(name) for name in env}
     os.environ.update(env)
     get_settings.cache_clear()

@@ -14,6 +14,7 @@ from . import pki
 from .aadsts import EntraError
 from .directory import App
 from .grants import AssertionIds
+from .workload import check_federated_assertion
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 SKEW = 300
@@ -30,18 +31,30 @@ def basic_credentials(authorization: str | None) -> tuple[str, str] | None:
 
 
 def authenticate(app: App, form: dict, authorization: str | None, *, audiences: set[str],
-                 assertion_ids: AssertionIds) -> None:
+                 assertion_ids: AssertionIds, keys=None) -> None:
     """Raises the EntraError Entra would answer when the client fails to prove itself."""
     basic = basic_credentials(authorization)
     secret = form.get("client_secret") or (basic[1] if basic else None)
     if form.get("client_assertion"):
         if form.get("client_assertion_type") != ASSERTION_TYPE:
             raise EntraError(900144, parameter="client_assertion_type")
-        _check_assertion(app, form["client_assertion"], audiences, assertion_ids)
+        if keys is not None and app.federated_credentials and _federated(form["client_assertion"]):
+            check_federated_assertion(app, form["client_assertion"], keys)
+        else:
+            _check_assertion(app, form["client_assertion"], audiences, assertion_ids)
     elif secret:
         _check_secret(app, secret)
     else:
         raise EntraError(7000218)
+
+
+def _federated(assertion: str) -> bool:
+    """A workload identity's token (no certificate thumbprint in its header), not a certificate's."""
+    try:
+        header = jwt.get_unverified_header(assertion)
+    except jwt.DecodeError:
+        return False
+    return not header.get("x5t") and not header.get("x5t#S256")
 
 
 def _check_secret(app: App, secret: str) -> None:

@@ -21,7 +21,15 @@ SAML_SIGNINGS = ("assertion", "response", "both")
 SAML_ALGORITHMS = ("sha256", "sha1")
 APP_CHANGES = {"sign_in_audience", "redirect_uris", "optional_claims", "groups_claim",
                "assignment_required", "assigned_users", "secrets", "certificates",
-               "remove_secrets", "remove_certificates"}
+               "remove_secrets", "remove_certificates", "federated_credentials"}
+# Directory roles that can grant tenant-wide admin consent (their template ids, as in `wids`).
+CONSENT_ADMIN_ROLES = {
+    "62e90394-69f5-4237-9190-012177145e10": "Global Administrator",
+    "e8611ab8-c189-46e8-94e1-60213ab1f814": "Privileged Role Administrator",
+    "158c047a-c907-4556-b7ef-446551a6b5f7": "Cloud Application Administrator",
+    "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3": "Application Administrator",
+}
+MEMBER_ROLE = "b79fbf4d-3ef9-4689-8143-76b194e85509"  # every member's `wids` lists the User role
 
 
 class ConfigError(ValueError):
@@ -67,6 +75,14 @@ def _certificate(pem: str, client_id: str) -> x509.Certificate:
         raise ConfigError(f"app {client_id}: unreadable certificate ({e})") from None
 
 
+def _federated(specs) -> list[dict]:
+    for spec in specs:
+        if not all(isinstance(spec.get(k), str) and spec[k] for k in ("issuer", "subject")):
+            raise ConfigError("a federated credential needs 'issuer' and 'subject'")
+    return [{"name": s.get("name", "fic"), "issuer": s["issuer"], "subject": s["subject"],
+             "audiences": list(s.get("audiences", ["api://AzureADTokenExchange"]))} for s in specs]
+
+
 @dataclass
 class User:
     oid: str
@@ -80,6 +96,7 @@ class User:
     user_type: str = "Member"  # or "Guest"
     home_tenant_id: str | None = None  # guests: the tenant that vouches for them (`idp` claim)
     sign_in_name: str | None = None  # guests sign in with their home address, not the #EXT# UPN
+    roles: list[str] = field(default_factory=list)  # directory role template ids (`wids`)
 
     @property
     def preferred_username(self) -> str:
@@ -117,6 +134,17 @@ class App:
     groups_claim: bool = False
     assignment_required: bool = False
     assigned_users: set[str] = field(default_factory=set)  # oids
+    # A multi-tenant app usable only in tenants whose admin consented (consent.py); without it,
+    # the simulator assumes consent everywhere, as before.
+    consent_required: bool = False
+    consented_tenants: set[str] = field(default_factory=set)
+    # Workload identity federation: {"issuer", "subject", "audiences"} (federation.py)
+    federated_credentials: list[dict] = field(default_factory=list)
+
+    def consented_in(self, tenant_id: str) -> bool:
+        # personal accounts consent for themselves: the consumer tenant has no admin to ask
+        return (not self.consent_required or tenant_id in (self.tenant_id, "9188040d-6c67-4c5b-b112-36a304b66dad")
+                or tenant_id in self.consented_tenants)
 
 
 @dataclass
@@ -207,7 +235,8 @@ class Directory:
             given_name=spec.get("given_name"), family_name=spec.get("family_name"),
             email=spec.get("email"), email_domain_owner_verified=bool(spec.get("xms_edov")),
             groups=groups, user_type=spec.get("user_type", "Member"),
-            home_tenant_id=spec.get("home_tenant_id"), sign_in_name=spec.get("sign_in_name"))
+            home_tenant_id=spec.get("home_tenant_id"), sign_in_name=spec.get("sign_in_name"),
+            roles=[_guid(r, "role template id") for r in spec.get("roles", [])])
         with self.lock:
             tenant = self._tenant_or_fail(tenant_ref)
             if user.oid in tenant.users or self.user_by_upn(tenant, upn):
@@ -230,7 +259,9 @@ class Directory:
                 certificates=certificates, optional_claims=set(spec.get("optional_claims", [])),
                 groups_claim=bool(spec.get("groups_claim")),
                 assignment_required=bool(spec.get("assignment_required")),
-                assigned_users=_oids(spec.get("assigned_users", [])))
+                assigned_users=_oids(spec.get("assigned_users", [])),
+                consent_required=bool(spec.get("consent_required")),
+                federated_credentials=_federated(spec.get("federated_credentials", [])))
             self.apps[client_id] = app
             return app
 
@@ -297,6 +328,8 @@ class Directory:
                     setattr(app, flag, bool(changes[flag]))
             if "assigned_users" in changes:
                 app.assigned_users = _oids(changes["assigned_users"])
+            if "federated_credentials" in changes:
+                app.federated_credentials = _federated(changes["federated_credentials"])
             gone = set(changes.get("remove_secrets", []))
             app.secrets = [s for s in app.secrets if s.value not in gone] + secrets
             gone = set(changes.get("remove_certificates", []))

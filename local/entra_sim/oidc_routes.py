@@ -147,7 +147,7 @@ class OidcEndpoints:
                 50105, "authorize", **where):
             raise EntraError(50105, app_name=app.name, client_id=app.client_id,
                              username=user.upn)
-        if faults.take(65001, "authorize", **where):
+        if not app.consented_in(user_tenant.id) or faults.take(65001, "authorize", **where):
             raise EntraError(65001, error="consent_required", client_id=app.client_id,
                              app_name=app.name)
         if faults.take(90033, "authorize", **where):  # as Entra answers during an incident
@@ -202,7 +202,7 @@ class OidcEndpoints:
                 raise EntraError(code, client_id=app.client_id)
         client_auth.authenticate(app, form, request.headers.get("Authorization"),
                                  audiences=self._token_audiences(realm),
-                                 assertion_ids=sim.assertion_ids)
+                                 assertion_ids=sim.assertion_ids, keys=sim.keys)
         if grant_type == "authorization_code":
             return self._redeem_code(form, app, realm)
         if grant_type == "client_credentials":
@@ -259,6 +259,8 @@ class OidcEndpoints:
     def _client_credentials(self, form: dict, app, realm: Realm) -> dict:
         if realm.tenant is None:
             raise EntraError(50059)
+        if not app.consented_in(realm.tenant.id):  # no service principal there: never consented, or revoked
+            raise EntraError(700016, client_id=app.client_id, tenant=realm.tenant.id)
         scope = form.get("scope")
         if not scope:
             raise EntraError(900144, parameter="scope")

@@ -6,13 +6,17 @@ import os
 import tempfile
 
 from . import pki, web
+from .consent import AdminConsent
 from .control_api import ControlApi
 from .directory import App, Directory, SamlApp, Tenant, User
 from .faults import Faults
 from .grants import AssertionIds, AuthCodes
+from .graph import Graph
 from .oidc_routes import OidcEndpoints
 from .saml_routes import SamlEndpoints
+from .shared_app import register_shared_app
 from .signing_keys import SigningKeys
+from .workload import ManagedIdentities
 
 DEMO_CONFIG = os.path.join(os.path.dirname(__file__), "demo_tenants.json")
 # What a browser visits: sign-in (authorize), SAML SSO, sign-out. Everything else is back channel.
@@ -58,6 +62,14 @@ class Simulator:
         self._saml = SamlEndpoints(self)
         self._saml.register(router)
         ControlApi(self).register(router)
+        self.consents = AdminConsent(self)
+        self.consents.register(router)
+        self.identities = ManagedIdentities(self)
+        self.identities.register(router)
+        self.graph = Graph(self)
+        self.graph.register(router)
+        router.add("POST", r"/_sim/shared-app",  # the SaaS's own app and identity (shared_app.py)
+                   lambda r: web.json_response(register_shared_app(self, r.json().get("base_url", ""))))
         self._server = web.serve(router, port=port, certfile=certfile, keyfile=keyfile)
         self.port = self._server.server_address[1]
         self.authority = f"https://127.0.0.1:{self.port}"
@@ -175,6 +187,28 @@ class Simulator:
         """The SAML Response Entra posts when `username` opens `app` (app_id or identifier) from
         My Apps: `acs_url`, `SAMLResponse` (base64), `RelayState`, and the auto-posting `form`."""
         return self._saml.idp_initiated(tenant, app, username, relay_state)
+
+    # -- multi-tenant apps and workload identities (consent.py, workload.py) -----------------
+
+    def grant_consent(self, client_id: str, tenant: str) -> dict:
+        """Tenant-wide admin consent to a `consent_required` app, as if an admin accepted it."""
+        return self.consents.grant(client_id, tenant)
+
+    def revoke_consent(self, client_id: str, tenant: str) -> dict:
+        """The tenant's admin deletes the app's enterprise application: consent gone."""
+        return self.consents.revoke(client_id, tenant)
+
+    def add_managed_identity(self, tenant: str, spec: dict | None = None) -> dict:
+        """A user-assigned managed identity (`client_id`, `object_id` optional): its view names
+        the issuer and subject a federated credential trusts, and IDENTITY_ENDPOINT/HEADER."""
+        return self.identities.add(tenant, spec or {})
+
+    def fail_identity_endpoint(self, status: int = 503, times: int = 1) -> None:
+        self.identities.fail(status, times)
+
+    def fail_graph(self, status: int | str = 503, times: int = 1) -> None:
+        """The next `times` Graph requests answer `status`, or "garbage": a 200 that is not Graph's."""
+        self.graph.fail(status, times)
 
     # -- faults ------------------------------------------------------------------------------
 

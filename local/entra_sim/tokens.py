@@ -13,7 +13,7 @@ import uuid
 import jwt
 
 from . import pki
-from .directory import JWT_GROUPS_LIMIT, App, Tenant, User
+from .directory import JWT_GROUPS_LIMIT, MEMBER_ROLE, App, Tenant, User
 from .signing_keys import SigningKeys
 
 ID_TOKEN_LIFETIME = 3600
@@ -65,6 +65,8 @@ def id_token(*, authority: str, app: App, tenant: Tenant, user: User, nonce: str
         claims["nonce"] = nonce
     if "xms_edov" in app.optional_claims and user.email:
         claims["xms_edov"] = user.email_domain_owner_verified
+    if "wids" in app.optional_claims and user.user_type == "Member":
+        claims["wids"] = [*user.roles, MEMBER_ROLE]
     if "acct" in app.optional_claims:
         claims["acct"] = 1 if user.user_type == "Guest" else 0
     return _sign(claims, keys)

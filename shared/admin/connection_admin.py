@@ -15,11 +15,14 @@ from shared.orgs.connection_status import public_view
 from shared.orgs.credential_proof import prove
 from shared.orgs.credentials import current_credential, store_client_secret
 from shared.orgs.records import Connection, SpSigning
+from shared.platform import validation as v
 from shared.platform.certificates import thumbprint
 from shared.platform.errors import SsoError
 from shared.platform.settings import get_settings
 from shared.platform.timestamps import iso
 from shared.policy import domains
+from shared.shared_app import app as shared_app
+from shared.signin import consent
 from shared.storage import tables
 
 SP_SIGNING_YEARS = 3
@@ -104,7 +107,40 @@ def _without_idp_sources(fields: dict) -> dict:
     return {k: v for k, v in fields.items() if k not in connections.IDP_SOURCE_FIELDS}
 
 
+# What a one-click connection takes at creation: its tenant is bound only by the consent's proof.
+SHARED_APP_FIELDS = frozenset({"protocol", "app", "display_name", "enabled", "domains", "entra_tenant_id", "scopes"})
+
+
+def _create_shared(organization: str, body: dict) -> tuple[dict, str]:
+    """A pending one-click connection and its admin consent URL (shared/signin/consent.py)."""
+    shared = shared_app.configured()
+    refused = sorted(set(body) - SHARED_APP_FIELDS)
+    if refused:
+        raise SsoError("invalid_field", f"A connection through the shared app has no {', '.join(refused)}: nothing is registered or pasted; "
+                                        "the tenant's admin consents with the admin_consent_url this answers.")
+    fields = connections.clean_fields("oidc", {k: v for k, v in body.items() if k != "app"})
+    expected = fields.pop("entra_tenant_id", None)
+    if expected == "organizations":
+        raise v.invalid("entra_tenant_id", "the Directory (tenant) ID of the one tenant expected to consent (optional)")
+    _check_domains(organization, fields)
+    now = iso()
+    doc = Connection(id=connections.new_id(), organization=organization, protocol="oidc", app="shared", display_name="Microsoft",
+                     enabled=True, domains=[], created=now, updated=now, scopes=connections.DEFAULT_SCOPES, allowed_tenant_ids=[],
+                     client_id=shared.client_id, **fields)
+    saved = connections.insert(doc)
+    if doc.domains:
+        saved = _recheck_domains(saved)
+    url = consent.request_consent(saved.doc, expected)
+    events.record(organization, "connection.created", connection=doc.id, detail={"protocol": "oidc", "app": "shared"})
+    return {**public_view(saved.doc), "admin_consent_url": url}, saved.etag
+
+
 def create(organization: str, body: dict) -> tuple[dict, str]:
+    if body.get("app") == "shared" and body.get("protocol") == "oidc":
+        return _create_shared(organization, body)
+    if "app" in body and body.get("app") != "own":
+        raise SsoError("invalid_field", "`app` is `shared` (the stamp's own multi-tenant app: one-click, protocol oidc) or `own` (your app registration).")
+    body = {k: v for k, v in body.items() if k != "app"}
     protocol = body.get("protocol")
     if protocol not in connections.PROTOCOLS:
         raise SsoError("missing_field" if protocol is None else "invalid_field", "`protocol` must be `oidc` or `saml`.")
@@ -149,6 +185,9 @@ def update(stored: tables.Stored[Connection], body: dict, if_match: str | None) 
     tables.check_if_match(if_match, stored.etag)
     fields = connections.clean_fields(doc.protocol, body)
     _check_domains(doc.organization, fields)
+    if doc.app == "shared" and {"entra_tenant_id", "allowed_tenant_ids", "client_id", "client_secret", "client_secret_expires_on"} & set(fields):
+        raise SsoError("invalid_field", "A one-click connection's tenant is bound only by its admin consent, and its app is the stamp's: "
+                                        "change only display_name, enabled, domains or scopes; for another tenant create a new connection.")
     if doc.protocol == "oidc":
         secret = fields.pop("client_secret", None)
         doc = doc.replace(**fields)

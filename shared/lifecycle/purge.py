@@ -20,10 +20,11 @@ from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 
 from shared.platform.observability import log
+from shared.signin.consent import CONSENT_PREFIX
 from shared.signin.logins import LOGIN_PREFIX, REPLAY_PREFIX
 from shared.storage import tables
 
-PREFIXES = (LOGIN_PREFIX, REPLAY_PREFIX)
+PREFIXES = (LOGIN_PREFIX, REPLAY_PREFIX, CONSENT_PREFIX)  # consent_: a one-click connection's consent request, refused once expired
 GRACE = timedelta(minutes=5)
 BATCH_SIZE = 100  # Table Storage's limit for one transaction
 PAGE_SIZE = 1000

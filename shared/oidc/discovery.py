@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from shared.oidc.entra_tenant import MULTI_TENANT, authority_url, issuer_for, normalize_tenant
+from shared.oidc.entra_tenant import CONSUMER_TENANT_ID, MULTI_TENANT, authority_url, issuer_for, normalize_tenant
 from shared.oidc.fetch import JsonFetcher, fetch_json
 from shared.platform.errors import SsoError
 from shared.platform.settings import get_settings
@@ -27,13 +27,15 @@ class ProviderMetadata:
     token_endpoint: str  # the `aud` of our client assertions (MSAL reads the rest of the document itself)
 
 
-def discovery_url(tenant: str) -> str:
-    return f"{authority_url(tenant)}/v2.0/.well-known/openid-configuration"
+def discovery_url(tenant: str, *, any_account: bool = False) -> str:
+    return f"{authority_url(tenant, any_account=any_account)}/v2.0/.well-known/openid-configuration"
 
 
 def _expected_issuer(tenant: str) -> str:
-    if tenant == MULTI_TENANT:
+    if tenant in (MULTI_TENANT, "common"):
         return f"{get_settings().entra_authority_host}/{{tenantid}}/v2.0"
+    if tenant == "consumers":  # Entra's consumers document names the consumer tenant itself
+        return issuer_for(CONSUMER_TENANT_ID)
     return issuer_for(tenant)
 
 
@@ -57,9 +59,9 @@ class DiscoveryCache:
         self._ttl = ttl
         self._entries: dict[str, tuple[float, ProviderMetadata]] = {}
 
-    def get(self, tenant: str) -> ProviderMetadata:
-        tenant = normalize_tenant(tenant)
-        url = discovery_url(tenant)
+    def get(self, tenant: str, *, any_account: bool = False) -> ProviderMetadata:
+        tenant = normalize_tenant(tenant, any_account=any_account)
+        url = discovery_url(tenant, any_account=any_account)
         now = self._clock()
         cached = self._entries.get(url)
         if cached and now < cached[0]:
@@ -77,6 +79,7 @@ class DiscoveryCache:
 _default = DiscoveryCache()
 
 
-def provider_metadata(tenant: str) -> ProviderMetadata:
-    """The tenant's discovery document (`tenant_not_found` / `authority_unreachable`)."""
-    return _default.get(tenant)
+def provider_metadata(tenant: str, *, any_account: bool = False) -> ProviderMetadata:
+    """The tenant's discovery document (`tenant_not_found` / `authority_unreachable`);
+    `any_account` also admits `common` and `consumers` (Sign in with Microsoft for any account)."""
+    return _default.get(tenant, any_account=any_account)

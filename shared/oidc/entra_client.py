@@ -65,12 +65,14 @@ class AppRegistration:
     entra_tenant_id: str
     client_id: str
     credential: str | Mapping[str, str] = field(repr=False)
+    any_account: bool = False  # Sign in with Microsoft for any account: the tenant may be `common` or `consumers`
 
 
 @dataclass(frozen=True)
 class TokenResponse:
     id_token: str = field(repr=False)  # unverified until entra_id_token.validate_id_token
     nonce: str = field(repr=False)  # the nonce this sign-in sent Entra: validate_id_token's `nonce`
+    access_token: str | None = field(default=None, repr=False)  # Graph, delegated: read a groups overage (graph_groups.py)
 
 
 class _KeepNothing(MutableMapping):
@@ -125,14 +127,14 @@ def _assertion_signer(certificate: Mapping[str, str], client_id: str, token_endp
 
 def _build(registration: AppRegistration, tenant: str) -> msal.ConfidentialClientApplication:
     # our discovery first: tenant_not_found / authority_unreachable in our words, and the token endpoint
-    token_endpoint = provider_metadata(tenant).token_endpoint
+    token_endpoint = provider_metadata(tenant, any_account=registration.any_account).token_endpoint
     credential = registration.credential
     if isinstance(credential, Mapping) and "private_key" in credential:
         credential = {"client_assertion": _assertion_signer(credential, registration.client_id, token_endpoint)}
     return _call_entra(lambda: msal.ConfidentialClientApplication(
         registration.client_id,
         client_credential=credential,
-        authority=authority_url(tenant),
+        authority=authority_url(tenant, any_account=registration.any_account),
         instance_discovery=False,  # the authority is SSO_ENTRA_AUTHORITY_HOST, not looked up at Microsoft
         azure_region=False,  # nor moved to a regional host by MSAL_FORCE_REGION
         http_client=http_session(),
@@ -153,8 +155,9 @@ class AppCache:
         self._lock = threading.Lock()
 
     def get(self, registration: AppRegistration, tenant: str | None = None) -> msal.ConfidentialClientApplication:
-        tenant = normalize_tenant(tenant or registration.entra_tenant_id)
-        key = (registration.connection_id, registration.credential_version, authority_url(tenant), registration.client_id)
+        tenant = normalize_tenant(tenant or registration.entra_tenant_id, any_account=registration.any_account)
+        key = (registration.connection_id, registration.credential_version, authority_url(tenant, any_account=registration.any_account),
+               registration.client_id)
         with self._lock:
             app = self._apps.get(key)
             if app is not None:
@@ -217,7 +220,17 @@ def finish_auth_code_flow(registration: AppRegistration, flow: Mapping, callback
         raise from_token_response(result)
     if not isinstance(result.get("id_token"), str):
         raise SsoError("id_token_malformed", "Entra's token response has no ID token; check that the connection's scopes include openid.")
-    return TokenResponse(result["id_token"], _sent_nonce(flow))
+    access_token = result.get("access_token") if isinstance(result.get("access_token"), str) else None
+    return TokenResponse(result["id_token"], _sent_nonce(flow), access_token)
+
+
+def app_token(registration: AppRegistration, tenant_id: str, scope: str) -> str:
+    """An app-only access token in `tenant_id` (where the app is admin-consented); Entra's refusal as SsoError."""
+    app = _apps.get(registration, tenant_id)
+    result = _call_entra(lambda: app.acquire_token_for_client([scope]))
+    if not isinstance(result.get("access_token"), str):
+        raise from_token_response(result)
+    return result["access_token"]
 
 
 def probe_credential(registration: AppRegistration, *, tenant_id: str | None = None) -> None:

@@ -23,6 +23,10 @@ _BY_AADSTS = {
     65004: "access_denied",  # the user declined consent
     700016: "application_not_found",
     90002: "tenant_not_found",
+    70021: "federated_credential_mismatch",  # a federated assertion no credential of the app trusts
+    700211: "federated_credential_mismatch",  # ... its issuer
+    700212: "federated_credential_mismatch",  # ... its audience
+    700213: "federated_credential_mismatch",  # ... its subject
 }
 _BY_OAUTH_ERROR = {
     "access_denied": "access_denied",

@@ -20,6 +20,8 @@ from shared.platform.timestamps import iso, parse_iso, utc_now
 STATUS_WARNING_DAYS = 30
 PENDING_MESSAGE = ("The IdP metadata is not set yet: paste sp_entity_id and acs_url into the Entra enterprise app, then PATCH this "
                    "connection with `idp_metadata_url` (its App Federation Metadata Url). Sign-ins are refused until then.")
+CONSENT_PENDING_MESSAGE = ("Waiting for the Entra admin consent: an admin of your Entra tenant opens the admin_consent_url that creating "
+                           "this connection answered, accepts, and signs in once. Sign-ins are refused until then.")
 ROLLBACK_WINDOW = timedelta(days=7)  # how long after a rotation the previous credential can be restored
 
 
@@ -28,12 +30,15 @@ def _days_left(day: date, today: date) -> int:
 
 
 def is_pending(doc: Connection) -> bool:
-    """A SAML connection created before its IdP metadata existed."""
-    return doc.protocol == "saml" and not doc.idp_entity_id
+    """A SAML connection created before its IdP metadata existed, or a one-click connection
+    whose admin consent is not proved yet (shared/signin/consent.py)."""
+    return (doc.protocol == "saml" and not doc.idp_entity_id) or (doc.app == "shared" and not doc.entra_tenant_id)
 
 
 def refuse_unusable(doc: Connection) -> None:
     """For the sign-in path: a pending connection cannot sign anyone in."""
+    if doc.app == "shared" and not doc.entra_tenant_id:
+        raise SsoError("admin_consent_missing", "This connection waits for its Entra admin consent: open the connection's admin_consent_url as an admin of the tenant and accept.")
     if is_pending(doc):
         raise SsoError("connection_pending")
 
@@ -42,10 +47,12 @@ def status_of(doc: Connection, today: date | None = None, health: HealthRecord |
     today = today or datetime.now(timezone.utc).date()
     if not doc.enabled:
         return "disabled", [{"reason": "disabled", "message": "The connection is disabled."}]
+    if doc.app == "shared" and not doc.entra_tenant_id:
+        return "pending", [{"reason": "admin_consent_missing", "message": CONSENT_PENDING_MESSAGE}]
     if is_pending(doc):
         return "pending", [{"reason": "idp_metadata_missing", "message": PENDING_MESSAGE}]
     reasons: list[dict] = []
-    if doc.protocol == "oidc":
+    if doc.protocol == "oidc" and doc.app != "shared":  # the shared app's credential is the stamp's: nothing expires here
         credential = doc.certificate_credential
         if credential:
             days = _days_left(date.fromisoformat(credential.expires_on), today)
@@ -105,6 +112,8 @@ def _credential_fields(doc: Connection) -> dict:
     certificate's thumbprint and expiry (never a key or secret), and until when a rollback works."""
     if doc.protocol != "oidc":
         return {}
+    if doc.app == "shared":
+        return {"credential_type": "shared_app"}
     certificate, pending = doc.certificate_credential, doc.pending_certificate
     deadline = rollback_deadline(doc)
     until = iso(deadline) if deadline and deadline > utc_now() else None

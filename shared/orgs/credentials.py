@@ -14,6 +14,7 @@ from shared.oidc.entra_client import AppRegistration
 from shared.orgs import connections
 from shared.orgs.records import CertificateCredential, Connection, PendingCertificate, PreviousCredential
 from shared.platform.timestamps import end_of_day
+from shared.shared_app import app as shared_app
 
 _values: dict[tuple[str, str], str] = {}
 _lock = threading.Lock()
@@ -51,13 +52,18 @@ def certificate_credential(connection_id: str, certificate: CertificateCredentia
 
 def current_credential(doc: Connection):
     """The connection's current credential: its client secret's value, or MSAL's certificate dict."""
+    if doc.app == "shared":
+        return shared_app.credential(shared_app.configured())
     if doc.certificate_credential:
         return certificate_credential(doc.id, doc.certificate_credential)
     return secret_value(connections.secret_name(doc.id), doc.client_secret_version)
 
 
 def registration(doc: Connection) -> AppRegistration:
-    """MSAL's view of the connection's current credential."""
+    """MSAL's view of the connection's current credential (a one-click connection's: the
+    shared app's, pinned to the connection's tenant)."""
+    if doc.app == "shared":
+        return shared_app.registration(doc.id, doc.entra_tenant_id)
     certificate = doc.certificate_credential
     version = "cert:" + certificate.key_version if certificate else "secret:" + doc.client_secret_version
     return AppRegistration(doc.id, version, doc.entra_tenant_id, doc.client_id, current_credential(doc))

@@ -36,6 +36,7 @@ _FIELDS = {
     "break_glass_emails": lambda f, x: v.string_list(f, x, v.email, max_items=20),
     "provisioning": lambda f, x: v.choice(f, x, PROVISIONING_MODES),
     "notification_webhook_url": lambda f, x: _webhook_url(f, x),
+    "groups_overage_unavailable": lambda f, x: v.choice(f, x, ("sign_in", "fail")),
 }
 NULLABLE = frozenset({"default_connection", "notification_webhook_url"})
 CREATE_FIELDS = frozenset({"id", *_FIELDS})

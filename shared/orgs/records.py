@@ -14,6 +14,7 @@ from shared.storage.record import Record, internal
 SignInMethod = Literal["password", "sso"]
 Enforcement = Literal["none", "verified_domains", "listed_users"]
 Provisioning = Literal["jit", "invite_only"]
+OverageFallback = Literal["sign_in", "fail"]
 Protocol = Literal["oidc", "saml"]
 CredentialType = Literal["secret", "certificate"]
 
@@ -29,6 +30,8 @@ class Organization(Record):
     break_glass_emails: list[str] = []
     provisioning: Provisioning = "jit"
     notification_webhook_url: str | None = None
+    # Graph unreachable for a groups overage: sign in with groups_source "unavailable", or fail the sign-in.
+    groups_overage_unavailable: OverageFallback = "sign_in"
     region: str | None = None  # the stamp that created it (shared/orgs/regions.py)
     verified_domains: list[str] = []  # set by domain verification only (shared/policy/domains.py)
     created: str | None = None
@@ -107,6 +110,9 @@ class Connection(Record):
     entra_tenant_id: str | None = None
     allowed_tenant_ids: list[str] = []
     client_id: str | None = None
+    app: Literal["own", "shared"] | None = None  # shared: the stamp's own multi-tenant app (one-click, shared/signin/consent.py)
+    consented: str | None = None  # shared: when the tenant's admin consent was proved
+    consented_by: str | None = internal()  # shared: the oid of the admin who proved it
     scopes: str | None = None
     credential_type: CredentialType | None = None
     client_secret_expires_on: str | None = None

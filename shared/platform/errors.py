@@ -113,6 +113,22 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "saml_unsolicited_response": ErrorSpec(400, "IdP-initiated sign-in (from My Apps) is off for this connection; start the sign-in from the application, or set allow_idp_initiated on the connection."),
     "saml_name_id_missing": ErrorSpec(400, "The assertion has no NameID; set the enterprise app's Unique User Identifier (Name ID) in Entra to an attribute every user has, e.g. user.userprincipalname."),
     "saml_status_error": ErrorSpec(400, "Entra refused the sign-in; look up the AADSTS code in Microsoft's error code reference and fix the enterprise app's SAML configuration."),
+    # The stamp's own multi-tenant app: one-click connections and its credential (shared/shared_app/, shared/signin/consent.py)
+    "shared_app_not_configured": ErrorSpec(400, "This stamp has no shared app: the operator sets SSO_SHARED_APP_CLIENT_ID, SSO_SHARED_APP_TENANT_ID and SSO_SHARED_APP_CREDENTIAL (README: the shared app). Until then, create the connection with your own app registration."),
+    "consent_expired": ErrorSpec(400, "This admin consent link is older than 24 hours; delete the pending connection and create it again for a new link."),
+    "admin_consent_declined": ErrorSpec(400, "The admin declined (or cancelled) the consent; open the connection's admin_consent_url again as an admin of your Entra tenant and choose Accept. The link is used: create the connection again for a new one."),
+    "admin_consent_failed": ErrorSpec(400, "Entra did not grant the admin consent; an admin (Global, Privileged Role, Cloud Application or Application Administrator) of your tenant must open a new admin_consent_url (create the connection again) and accept."),
+    "consent_tenant_mismatch": ErrorSpec(400, "The consent came from another Entra tenant than the one this connection expects (its entra_tenant_id); sign in to the expected tenant and consent with a new link."),
+    "consent_already_bound": ErrorSpec(409, "This connection's tenant is already bound by an earlier consent; nothing changed. For another tenant, create a new connection."),
+    "consent_not_admin": ErrorSpec(400, "The account that signed in cannot grant admin consent in its tenant; sign in as a Global Administrator, Privileged Role Administrator, Cloud Application Administrator or Application Administrator (create the connection again for a new link)."),
+    "admin_consent_missing": ErrorSpec(400, "The shared app has no admin consent in the connection's tenant (never granted, or removed under Enterprise applications); an admin of the tenant creates the connection again and accepts the consent."),
+    "federated_credential_mismatch": ErrorSpec(400, "Entra refused the shared app's managed identity assertion: add a federated credential on the shared app registration with the identity's issuer, subject (its object id) and audience api://AzureADTokenExchange (docs/deploy.md)."),
+    "managed_identity_unavailable": ErrorSpec(503, "The function app's managed identity endpoint did not give a token (unreachable, an outage, or no usable answer); retry shortly."),
+    "groups_unavailable": ErrorSpec(503, "The user's groups did not fit in the ID token and Microsoft Graph could not list them; retry shortly, or set the organization's groups_overage_unavailable to sign_in."),
+    "microsoft_sign_in_disabled": ErrorSpec(400, "Sign in with Microsoft is not enabled on this stamp; enable it with PUT /api/microsoft-sign-in (global key)."),
+    "personal_account_not_allowed": ErrorSpec(400, "Personal Microsoft accounts cannot sign in here (tenant type `organizations`); sign in with a work or school account, or set tenant_type `common`."),
+    "work_account_not_allowed": ErrorSpec(400, "Only personal Microsoft accounts can sign in here (tenant type `consumers`); sign in with a personal account, or set tenant_type `common`."),
+    "managed_identity_refused": ErrorSpec(503, "The managed identity endpoint refused the token request; assign the user-assigned identity named by AZURE_CLIENT_ID to the function app (infra/main.bicep does)."),
 }
 
 

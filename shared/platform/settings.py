@@ -30,7 +30,16 @@ SETTING_NAMES = (
     "SSO_ALLOW_LOOPBACK_METADATA",
     "SSO_DNS_RESOLVER",
     "SSO_REGION_URLS",
+    "SSO_GRAPH_HOST",
+    "SSO_SHARED_APP_CLIENT_ID",
+    "SSO_SHARED_APP_TENANT_ID",
+    "SSO_SHARED_APP_CREDENTIAL",
+    "SSO_SHARED_APP_CERTIFICATE",
 )
+# Set by Azure itself, not by us: the user-assigned identity's client id (infra sets it for
+# DefaultAzureCredential too) and App Service's managed identity endpoint and its secret header.
+PLATFORM_NAMES = ("AZURE_CLIENT_ID", "IDENTITY_ENDPOINT", "IDENTITY_HEADER")
+SHARED_APP_CREDENTIALS = ("managed_identity", "certificate")
 
 # Development and test only: never set in Azure (infra/main.bicep sets every other name above).
 DEV_ONLY_SETTINGS = (
@@ -64,10 +73,65 @@ class Settings:
     allow_loopback_metadata: bool = False
     dns_resolver: tuple[str, int] | None = None
     region_urls: Mapping[str, str] = field(default_factory=dict)
+    graph_host: str = "https://graph.microsoft.com"
+    shared_app: "SharedApp | None" = None  # the stamp's own multi-tenant app, when configured
 
     @property
     def oidc_redirect_uri(self) -> str:
         return f"{self.public_base_url}/auth/sso/microsoft/callback"
+
+
+@dataclass(frozen=True)
+class SharedApp:
+    """The stamp's own multi-tenant app registration (shared/shared_app/)."""
+    client_id: str
+    tenant_id: str
+    credential: str  # one of SHARED_APP_CREDENTIALS
+    identity_client_id: str | None = None  # managed_identity: AZURE_CLIENT_ID
+    identity_endpoint: str | None = None  # managed_identity: IDENTITY_ENDPOINT
+    identity_header: str | None = field(default=None, repr=False)
+    certificate_secret: str | None = None  # certificate: its name in the secret store (Key Vault)
+
+
+_GUID_CHARS = set("0123456789abcdef-")
+
+
+def _guid(name: str, value: str, problems: list[str]) -> str:
+    lowered = value.strip().lower()
+    parts = lowered.split("-")
+    if not (set(lowered) <= _GUID_CHARS and [len(p) for p in parts] == [8, 4, 4, 4, 12]):
+        problems.append(f"{name} must be a GUID (the Application (client) ID or Directory (tenant) ID in Entra), got {value!r}")
+    return lowered
+
+
+def _shared_app(env: Mapping[str, str], platform: Mapping[str, str], problems: list[str]) -> SharedApp | None:
+    names = ("SSO_SHARED_APP_CLIENT_ID", "SSO_SHARED_APP_TENANT_ID", "SSO_SHARED_APP_CREDENTIAL")
+    if not any(name in env for name in names):
+        return None
+    missing = [name for name in names if name not in env]
+    if missing:
+        problems.append(f"the shared app needs {', '.join(names)} together; missing {', '.join(missing)}")
+        return None
+    credential = env["SSO_SHARED_APP_CREDENTIAL"]
+    app = SharedApp(_guid(names[0], env[names[0]], problems), _guid(names[1], env[names[1]], problems), credential)
+    if credential == "managed_identity":
+        absent = [name for name in PLATFORM_NAMES if not platform.get(name)]
+        if absent:
+            problems.append(f"SSO_SHARED_APP_CREDENTIAL=managed_identity needs {', '.join(absent)}: give the function app its "
+                            "user-assigned identity (infra/main.bicep) and set AZURE_CLIENT_ID to its client id")
+            return None
+        endpoint = platform["IDENTITY_ENDPOINT"]
+        if not is_loopback_host(urlsplit(endpoint).hostname) or urlsplit(endpoint).scheme not in ("http", "https"):
+            problems.append(f"IDENTITY_ENDPOINT must be the platform's local endpoint (http(s) on loopback), got {endpoint!r}")
+        return SharedApp(app.client_id, app.tenant_id, credential, _guid("AZURE_CLIENT_ID", platform["AZURE_CLIENT_ID"], problems),
+                         endpoint, platform["IDENTITY_HEADER"])
+    if credential == "certificate":
+        if "SSO_SHARED_APP_CERTIFICATE" not in env:
+            problems.append("SSO_SHARED_APP_CREDENTIAL=certificate needs SSO_SHARED_APP_CERTIFICATE: the name of the Key Vault "
+                            "secret holding the certificate's PEM (private key and certificate)")
+        return SharedApp(app.client_id, app.tenant_id, credential, certificate_secret=env.get("SSO_SHARED_APP_CERTIFICATE"))
+    problems.append(f"SSO_SHARED_APP_CREDENTIAL must be one of {', '.join(SHARED_APP_CREDENTIALS)} (no client secret is ever used), got {credential!r}")
+    return None
 
 
 def is_loopback_host(host: str | None) -> bool:
@@ -120,7 +184,9 @@ def _region_urls(name: str, value: str, problems: list[str]) -> dict[str, str]:
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Reads and validates every setting; raises SettingsError naming all problems at once."""
-    env = {k: v for k, v in (os.environ if environ is None else environ).items() if k in SETTING_NAMES and v != ""}
+    source = os.environ if environ is None else environ
+    env = {k: v for k, v in source.items() if k in SETTING_NAMES and v != ""}
+    platform = {k: v for k, v in source.items() if k in PLATFORM_NAMES and v != ""}
     problems: list[str] = []
     # App Service hands over the literal reference text when it cannot resolve a Key Vault
     # reference; taken as a value, it would become e.g. a valid global API key.
@@ -175,6 +241,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         allow_loopback_metadata=_flag("SSO_ALLOW_LOOPBACK_METADATA", env.get("SSO_ALLOW_LOOPBACK_METADATA", ""), problems),
         dns_resolver=_host_port("SSO_DNS_RESOLVER", env["SSO_DNS_RESOLVER"], problems) if "SSO_DNS_RESOLVER" in env else None,
         region_urls=_region_urls("SSO_REGION_URLS", env["SSO_REGION_URLS"], problems) if "SSO_REGION_URLS" in env else {},
+        graph_host=_base_url("SSO_GRAPH_HOST", env.get("SSO_GRAPH_HOST", Settings.graph_host), problems, allow_loopback_http=False),
+        shared_app=_shared_app(env, platform, problems),
     )
     if problems:
         raise SettingsError("entra-sso cannot start; fix these settings:\n  - " + "\n  - ".join(problems))

@@ -55,6 +55,8 @@ class Login(Record):
     saml_request_id: str | None = None  # the AuthnRequest the response must answer: SAML
     profile: dict | None = internal()  # while a code is issued
     code_hash: str | None = internal()
+    consent_tenant: str | None = internal()  # a one-click connection's consent proof (consent.py), not a sign-in
+    tenant_type: str | None = internal()  # Sign in with Microsoft for any account (microsoft_sign_in.py)
 
     def expired(self) -> bool:
         return datetime.fromisoformat(self.expires_at) < utc_now()

@@ -14,7 +14,8 @@ from shared.oidc.id_token import parse_jwt
 from shared.orgs.credentials import registration
 from shared.orgs.records import Connection
 from shared.platform.errors import SsoError
-from shared.signin import ending, logins
+from shared.shared_app.sign_in_settings import PARTITION
+from shared.signin import consent, ending, group_overage, logins, microsoft_sign_in
 from shared.signin.outcome import Outcome
 from shared.signin.profile import oidc_profile
 from shared.signin.targets import Target
@@ -32,6 +33,10 @@ def complete(params: Mapping[str, str]) -> Outcome:
     login = logins.read_pending(params.get("state"))
     if login.doc.protocol != "oidc":  # a SAML sign-in's RelayState (it is in the AuthnRequest URL)
         raise SsoError("invalid_state")
+    if login.doc.consent_tenant:  # an admin proving a one-click connection's consent
+        return consent.finish(login, params)
+    if login.partition_key == PARTITION:  # Sign in with Microsoft for any account: no organization
+        return microsoft_sign_in.finish(login, params)
     return ending.end(login, organization=login.partition_key, connection_id=login.doc.connection, protocol="oidc",
                       verify=lambda target, evidence: _verify(login, params, target, evidence))
 
@@ -42,9 +47,10 @@ def _verify(login: tables.Stored, params: Mapping[str, str], target: Target, evi
     claims = _verified_claims(login, connection, token.id_token, token.nonce, evidence)
     profile, email_check = oidc_profile(
         claims, organization=org.id, connection_id=connection.id, verified_domains=org.verified_domains,
-        own_single_tenant_app=connection.entra_tenant_id == claims.get("tid"),
+        own_single_tenant_app=connection.app != "shared" and connection.entra_tenant_id == claims.get("tid"),
     )
-    return ending.Verified(profile, email_check)
+    profile, overage_events = group_overage.resolve(profile, token, org, connection)
+    return ending.Verified(profile, email_check, tuple(overage_events))
 
 
 def _validation_args(connection: Connection, nonce: str) -> dict:

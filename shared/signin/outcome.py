@@ -46,4 +46,18 @@ class DiagnosticPage:
     error: SsoError | None
 
 
-Outcome = CodeRedirect | ErrorRedirect | ErrorPage | DiagnosticPage
+@dataclass(frozen=True)
+class Notice:
+    """An admin's step that ends on a page of its own (a one-click connection's consent proved)."""
+    title: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Elsewhere:
+    """Not this sign-in: the browser goes to another start (an organization's enforced SSO)."""
+    url: str
+    organization: str
+
+
+Outcome = CodeRedirect | ErrorRedirect | ErrorPage | DiagnosticPage | Notice | Elsewhere

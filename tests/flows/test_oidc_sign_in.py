@@ -111,7 +111,10 @@ def test_email_from_preferred_username_is_not_verified(stack, oidc, browser):
 def test_groups_overage_is_reported(stack, oidc, browser):
     code = query(oidc_sign_in(browser, stack, MEGAN, organization=oidc["org"]).headers["Location"])["code"]
     profile = oidc["backend"].post("/api/sso/token", json={"code": code}).json()["profile"]
-    assert profile["groups_overage"] is True and profile["groups"] == []
+    # The overage is resolved through Graph (issue 15): every group, with where they came from.
+    megan = stack.simulator.directory.user_by_upn(stack.simulator.directory.tenant(CONTOSO), MEGAN)
+    assert profile["groups_overage"] is True and profile["groups_source"] == "graph"
+    assert profile["groups"] == megan.groups and len(megan.groups) > 200
 
 
 @pytest.mark.parametrize("aadsts,code", [

@@ -9,7 +9,7 @@ from shared.orgs.records import Connection, Organization
 ORG = {
     "id": "contoso", "name": "Contoso", "redirect_uris": ["https://app.example/cb"], "allowed_sign_in_methods": ["password", "sso"],
     "default_connection": None, "sso_enforcement": "none", "sso_required_emails": [], "break_glass_emails": [], "provisioning": "jit",
-    "notification_webhook_url": None, "region": "westeurope", "verified_domains": ["contoso.com"], "created": "2026-01-01T00:00:00Z",
+    "notification_webhook_url": None, "groups_overage_unavailable": "sign_in", "region": "westeurope", "verified_domains": ["contoso.com"], "created": "2026-01-01T00:00:00Z",
     "updated": "2026-01-02T00:00:00Z", "notification_webhook_secret_version": None, "activity_guarded": True,
 }
 OIDC = {
