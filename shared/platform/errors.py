@@ -114,6 +114,13 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "saml_unsolicited_response": ErrorSpec(400, "IdP-initiated sign-in (from My Apps) is off for this connection; start the sign-in from the application, or set allow_idp_initiated on the connection."),
     "saml_name_id_missing": ErrorSpec(400, "The assertion has no NameID; set the enterprise app's Unique User Identifier (Name ID) in Entra to an attribute every user has, e.g. user.userprincipalname."),
     "saml_status_error": ErrorSpec(400, "Entra refused the sign-in; look up the AADSTS code in Microsoft's error code reference and fix the enterprise app's SAML configuration."),
+    # The setup portal (shared/portal/)
+    "portal_link_invalid": ErrorSpec(400, "This setup link is not valid (incomplete or altered); ask the application for a new setup link."),
+    "portal_link_used": ErrorSpec(400, "This setup link was already opened; a link works once. Ask the application for a new setup link."),
+    "portal_link_expired": ErrorSpec(400, "This setup link has expired (a link must be opened within 5 minutes); ask the application for a new setup link."),
+    "portal_session_invalid": ErrorSpec(401, "There is no valid setup session in this browser (it expired after an hour, or the cookie was altered); open a new setup link from the application."),
+    "portal_wrong_intent": ErrorSpec(403, "This setup session was opened for another task; open a setup link for this task from the application."),
+    "portal_form_refused": ErrorSpec(403, "The form was not sent from this setup portal (missing or wrong form token, or a cross-site request); reload the page and send it again."),
 }
 
 

@@ -30,6 +30,7 @@ SETTING_NAMES = (
     "SSO_ALLOW_LOOPBACK_METADATA",
     "SSO_DNS_RESOLVER",
     "SSO_REGION_URLS",
+    "SSO_PORTAL_FRAME_ANCESTORS",
 )
 
 # Development and test only: never set in Azure (infra/main.bicep sets every other name above).
@@ -64,6 +65,7 @@ class Settings:
     allow_loopback_metadata: bool = False
     dns_resolver: tuple[str, int] | None = None
     region_urls: Mapping[str, str] = field(default_factory=dict)
+    portal_frame_ancestors: str = "'none'"  # the setup portal's CSP frame-ancestors: who may embed it
 
     @property
     def oidc_redirect_uri(self) -> str:
@@ -116,6 +118,19 @@ def _region_urls(name: str, value: str, problems: list[str]) -> dict[str, str]:
         problems.append(f'{name} must be a JSON object mapping regions {REGIONS} to base URLs, e.g. {{"eu": "https://identity.eu.example.com"}}')
         return {}
     return {region: _base_url(f"{name}[{region}]", url, problems) for region, url in parsed.items()}
+
+
+def _frame_ancestors(name: str, value: str, problems: list[str]) -> str:
+    """CSP frame-ancestors sources: 'none', 'self' or https origins (http only on loopback)."""
+    sources = value.split()
+    for source in sources:
+        parts = urlsplit(source)
+        origin = parts.scheme in ("https", "http") and parts.hostname and not (parts.path.strip("/") or parts.query or parts.fragment)
+        if source not in ("'none'", "'self'") and not (origin and (parts.scheme == "https" or is_loopback_host(parts.hostname))):
+            problems.append(f"{name} must be 'none', 'self' or space-separated https origins (e.g. https://app.example.com), got {source!r}")
+    if "'none'" in sources and len(sources) > 1:
+        problems.append(f"{name}: 'none' cannot be combined with other sources")
+    return " ".join(sources) or "'none'"
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -175,6 +190,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         allow_loopback_metadata=_flag("SSO_ALLOW_LOOPBACK_METADATA", env.get("SSO_ALLOW_LOOPBACK_METADATA", ""), problems),
         dns_resolver=_host_port("SSO_DNS_RESOLVER", env["SSO_DNS_RESOLVER"], problems) if "SSO_DNS_RESOLVER" in env else None,
         region_urls=_region_urls("SSO_REGION_URLS", env["SSO_REGION_URLS"], problems) if "SSO_REGION_URLS" in env else {},
+        portal_frame_ancestors=_frame_ancestors("SSO_PORTAL_FRAME_ANCESTORS", env.get("SSO_PORTAL_FRAME_ANCESTORS", "'none'"), problems),
     )
     if problems:
         raise SettingsError("entra-sso cannot start; fix these settings:\n  - " + "\n  - ".join(problems))
