@@ -42,6 +42,7 @@ class SamlForm(CsrfForm):
     source: Literal["url", "xml", "certificate"] = "url"
     idp_metadata_url: str = ""
     idp_metadata_xml: str = ""
+    idp_metadata_file: str = ""  # the same XML, chosen as a file (multipart/form-data)
     idp_entity_id: str = ""
     idp_sso_url: str = ""
     idp_certificate: str = ""

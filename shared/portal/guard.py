@@ -16,6 +16,7 @@ from shared.platform.errors import SsoError
 from shared.platform.observability import set_request_actor, set_request_organization
 from shared.platform.settings import get_settings
 from shared.portal import pages, sessions
+from shared.portal.multipart import read_multipart
 from shared.web.http import read_form
 
 ACTOR = "portal"
@@ -70,7 +71,11 @@ def _visit(req: func.HttpRequest, area: str) -> Visit:
     form: dict[str, str] = {}
     if req.method == "POST":
         refuse_cross_site(req)
-        form = read_form(req)
+        content_type = req.headers.get("content-type") or ""
+        if content_type.split(";")[0].strip().lower() == "multipart/form-data":
+            form = read_multipart(content_type, req.get_body() or b"")
+        else:
+            form = read_form(req)
         sessions.check_csrf(session, form.pop("csrf_token", None))
     return Visit(session, form)
 
