@@ -56,7 +56,9 @@ def targets(stack, empty_dns) -> Targets:
     assert admin.post(f"/api/organizations/{org}/domains", json={"domain": domain}).status_code == 201
     invitation = admin.post(f"/api/organizations/{org}/invitations", json={"email": f"ada@{domain}"}).json()["id"]
     key = admin.post("/api/api-keys", json={"organization": org, "name": "fuzz"}).json()["key"]
-    ids = {"org": [org], "connection": [oidc, saml], "domain": [domain], "invitation": [invitation]}
+    link = admin.post(f"/api/organizations/{org}/portal-links", json={"intent": "sso"}).json()["link"]
+    ids = {"org": [org], "connection": [oidc, saml], "domain": [domain], "invitation": [invitation],
+           "token": [link.rsplit("/", 1)[1]], "name": ["portal.css"]}
     return Targets(
         ids=ids, fields={route.template: accepted_fields(admin, route, ids) for route in http_routes() if body_methods(route)},
         keys={"global": stack.bootstrap_key, "org": key, "wrong": "sso_0123456789abcdef_" + "A" * 43, "none": None},
