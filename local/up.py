@@ -17,7 +17,7 @@ import time
 import requests
 
 from local.azurite import ROOT, start_azurite
-from local.demo import seed_demo
+from local.demo import portal_link, seed_demo
 from local.sample_app import make_sample_app
 
 STATE_DIR = ROOT / ".local"
@@ -102,6 +102,10 @@ entra-sso is running locally.
   Service:          {base_url}   (admin API: Authorization: Bearer {bootstrap_key})
   Entra simulator:  {sim["authority"]}   (CA: {sim["ca_bundle"]})
   Organization:     {demo.organization}  OIDC {demo.oidc_connection}  SAML {demo.saml_connection}
+  Setup portal:     {portal_link(base_url, bootstrap_key, demo.organization)}
+                    (one-time link for the org's IT admin, open within 5 minutes; a new one:
+                     curl -X POST -H "Authorization: Bearer {bootstrap_key}" -H "Content-Type: application/json" \\
+                       -d '{{"intent": "sso"}}' {base_url}/api/organizations/{demo.organization}/portal-links)
 
 Press Ctrl-C to stop.""", flush=True)
         while all(p.poll() is None for p in processes):

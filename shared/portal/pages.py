@@ -7,7 +7,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import azure.functions as func
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from shared.platform.errors import SsoError
 from shared.platform.observability import correlation_id
@@ -21,7 +20,10 @@ COOKIE = "portal_session"
 
 
 @functools.lru_cache(maxsize=1)
-def _environment() -> Environment:
+def _environment():
+    # Jinja2 loads on first use (a portal page), not at every cold start of the sign-in functions.
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
     return Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True, default_for_string=True),
                        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
