@@ -75,7 +75,8 @@ def _age_link(stack, link: str, minutes: int) -> None:
     org, random_part = token_of(link).split(".")
     row = "portal_link_" + hashlib.sha256(random_part.encode()).hexdigest()
     stored = tables.get("activity", org, row)
-    tables.replace("activity", org, row, {**stored.doc, "expires_at": iso(utc_now() - timedelta(minutes=minutes))}, stored.etag)
+    past = utc_now() - timedelta(minutes=minutes)
+    tables.replace("activity", org, row, {**stored.doc, "expires_at": iso(past)}, stored.etag, {"expires_at": past})
 
 
 def test_an_expired_link_does_not_open(stack, admin, new_org):
@@ -139,3 +140,26 @@ def test_static_files_are_served_and_nothing_else(stack, anonymous):
     assert anonymous.get("/portal/static/portal.js").headers["Content-Type"].startswith("text/javascript")
     for name in ("..%2F__init__.py", "pages.py", "missing.css", "%2e%2e%2fsessions.py"):
         assert anonymous.get(f"/portal/static/{name}").status_code == 404
+
+
+def test_purge_removes_expired_links_and_sessions_and_keeps_live_ones(stack, admin, new_org):
+    import hashlib
+
+    from shared.lifecycle import purge
+    from shared.storage import tables
+    org = new_org()
+    live = portal_session(stack, admin, org)
+    stale_link = new_link(admin, org)["link"]
+    _age_link(stack, stale_link, 60)
+    random_part = token_of(stale_link).split(".")[1]
+    purge.run()
+    assert tables.get("activity", org, "portal_link_" + hashlib.sha256(random_part.encode()).hexdigest()) is None
+    assert live.get("/portal/sso").status_code == 200
+
+
+def test_the_demo_prints_a_link_that_opens(stack, new_org):
+    from local.demo import portal_link
+    org = new_org()
+    client = PortalClient(stack)
+    client.open(portal_link(stack.base_url, stack.bootstrap_key, org))
+    assert client.get("/portal/sso").status_code == 200
