@@ -12,8 +12,9 @@ from urllib.parse import urlsplit
 
 import azure.functions as func
 
+from shared.orgs import events
 from shared.platform.errors import SsoError
-from shared.platform.observability import set_request_actor, set_request_organization
+from shared.platform.observability import request_organization, set_request_actor, set_request_organization
 from shared.platform.settings import get_settings
 from shared.portal import pages, sessions
 from shared.portal.multipart import read_multipart
@@ -80,6 +81,19 @@ def _visit(req: func.HttpRequest, area: str) -> Visit:
     return Visit(session, form)
 
 
+def _record_refusal(req: func.HttpRequest, err: SsoError) -> None:
+    """A refusal once the session's org is known (a bad form, a cross-site post, another org's
+    id) is an event of that org, as refused input to the admin API is."""
+    organization = request_organization()
+    if organization is None:
+        return
+    try:
+        events.record(organization, "request.refused", outcome="failed", error=err.code,
+                      detail={"method": req.method, "route": urlsplit(req.url).path, "message": err.message})
+    except SsoError:
+        pass
+
+
 def portal_page(area: str) -> Callable:
     """Wraps a page handler `fn(req, visit)`; any refusal is the portal's refusal page."""
     def wrap(fn: Callable) -> Callable:
@@ -90,6 +104,7 @@ def portal_page(area: str) -> Callable:
             except SsoError as err:
                 if err.status >= 500:
                     raise
+                _record_refusal(req, err)
                 return pages.refused(err)
         return handler
     return wrap

@@ -77,12 +77,10 @@ def create_link(organization: str, intent: str, return_url: str | None) -> tuple
     return f"{organization}.{random_part}", expires
 
 
-def peek_link(token: str) -> tuple[str, PortalLink]:
-    """The org and link a token names, while it can still be opened (the page before opening)."""
+def _read_link(token: str) -> tables.Stored[PortalLink]:
+    """The link a token names, while it can still be opened."""
     pieces = _split(token)
-    if pieces is None:
-        raise SsoError("portal_link_invalid")
-    stored = tables.get(activity.TABLE, pieces[0], LINK_PREFIX + _hash(pieces[1]))
+    stored = tables.get(activity.TABLE, pieces[0], LINK_PREFIX + _hash(pieces[1])) if pieces else None
     if stored is None:
         raise SsoError("portal_link_invalid")
     link = PortalLink.from_stored(stored.doc)
@@ -90,15 +88,18 @@ def peek_link(token: str) -> tuple[str, PortalLink]:
         raise SsoError("portal_link_used")
     if parse_iso(link.expires_at) < utc_now():
         raise SsoError("portal_link_expired")
-    return pieces[0], link
+    return stored.typed(PortalLink.from_stored)
+
+
+def peek_link(token: str) -> PortalLink:
+    """The link, for the page before opening (which changes nothing)."""
+    return _read_link(token).doc
 
 
 def open_link(token: str) -> tuple[str, PortalSession]:
     """Opens the link once: answers the session cookie value and the session."""
-    organization, link = peek_link(token)
-    stored = tables.get(activity.TABLE, organization, LINK_PREFIX + _hash(token.split(".")[1]))
-    if stored is None or PortalLink.from_stored(stored.doc).status != "pending":
-        raise SsoError("portal_link_used")
+    stored = _read_link(token)
+    organization, link = stored.partition_key, stored.doc
     session_random = secrets.token_urlsafe(32)
     session = PortalSession(organization=organization, intent=link.intent, return_url=link.return_url,
                             expires_at=iso(utc_now() + SESSION_LIFETIME), csrf_token=secrets.token_urlsafe(32))

@@ -44,7 +44,7 @@ def page(visit: Visit, template: str, title: str, current: str, status: int = 20
 def open_page(token: str) -> func.HttpResponse:
     """The page a link opens on: a button that starts the session, so a link previewer that
     fetches the URL does not use it up."""
-    _, link = sessions.peek_link(token)
+    link = sessions.peek_link(token)
     return pages.render("open.html", token=token, task=TASKS[link.intent])
 
 

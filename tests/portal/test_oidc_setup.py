@@ -90,6 +90,8 @@ def test_a_form_without_its_csrf_token_is_refused(stack, admin, new_org):
         response = client.post("/portal/sso/oidc", data=fields, headers={"Origin": stack.base_url})
         assert response.status_code == 403 and "portal_form_refused" in response.text
     assert _connections(admin, org) == []
+    refused = [e for e in admin.get(f"/api/organizations/{org}/events").json()["items"] if e["type"] == "request.refused"]
+    assert len(refused) == 3 and all(e["error"] == "portal_form_refused" and e["detail"]["actor"] == "portal" for e in refused)
 
 
 def test_the_csrf_token_of_another_session_is_refused(stack, admin, new_org):
