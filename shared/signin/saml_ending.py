@@ -92,8 +92,7 @@ def _verify(target: Target, saml_response: str, expected_request_id: str | None,
         evidence.checks = saml_checks.failed_checks(err)
         raise
     evidence.checks = saml_checks.passed_checks(assertion, connection, saml.acs_url(connection.id), expected_request_id)
-    evidence.received = {"NameID": assertion.name_id, **({"NameIDFormat": assertion.name_id_format} if assertion.name_id_format else {}),
-                         **assertion.attributes}  # nothing from a refused response
+    evidence.received = {"NameID": assertion.name_id, **assertion.attributes}  # nothing from a refused response
     profile, email_check = _profile(assertion, target.organization, connection)
     replay = logins.replay_op(assertion.assertion_id, assertion.not_on_or_after + REPLAY_MARGIN)
     return ending.Verified(profile, email_check, (replay,))

@@ -2,9 +2,12 @@
 fix in Entra, said in words rather than claim names. Each flag says what was seen and the fix."""
 from __future__ import annotations
 
+import re
+
 from shared.saml.entra_claims import GROUPS_LINK  # sent instead of the groups past 150
 from shared.signin.outcome import DiagnosticPage
 
+_FORMAT = re.compile(r"\(format ([^)\s]+)\)$")
 PERSISTENT = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
 
 
@@ -15,6 +18,15 @@ def _groups_overage(outcome: DiagnosticPage) -> bool:
     claim_names = received.get("_claim_names")
     return not received.get("groups") and ((isinstance(claim_names, dict) and "groups" in claim_names)
                                          or received.get("hasgroups") is True or GROUPS_LINK in received)
+
+
+def _name_id_format(outcome: DiagnosticPage) -> str | None:
+    """The NameID format the passed NameID check names (shared/signin/saml_checks.py: "<id> (format <uri>)")."""
+    for name, passed, message, *_ in outcome.checks:
+        found = _FORMAT.search(message or "") if name == "NameID" and passed else None
+        if found:
+            return found.group(1)
+    return None
 
 
 def flags(outcome: DiagnosticPage) -> list[str]:
@@ -30,7 +42,7 @@ def flags(outcome: DiagnosticPage) -> list[str]:
     if _groups_overage(outcome):
         found.append("Groups overage: the user is in more groups than Entra puts in a token, so it sent a pointer instead of the groups. "
                      "Emit only the groups assigned to the application (groups claim → Groups assigned to the application).")
-    name_id_format = (outcome.received or {}).get("NameIDFormat")
+    name_id_format = _name_id_format(outcome)
     if saml and name_id_format and name_id_format != PERSISTENT:
         found.append(f"The NameID is not persistent (format {name_id_format}): if it changes (an email or UPN rename), the user becomes "
                      "someone new to the application. Set the Unique User Identifier to user.objectid with format Persistent.")
