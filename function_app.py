@@ -16,6 +16,7 @@ from functions import (
     method_not_allowed,
     microsoft_consent,
     oidc_callback,
+    portal,
     saml,
     sso_start,
     timers,
@@ -26,7 +27,7 @@ app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 
 for blueprint_module in (
     health, admin_organizations, admin_connections, admin_credentials, admin_api_keys, admin_domains, admin_sign_in_policy,
-    admin_regions, discover, sso_start, oidc_callback, saml, token, timers, microsoft_consent, admin_microsoft_sign_in,
+    admin_regions, discover, sso_start, oidc_callback, saml, token, timers, microsoft_consent, admin_microsoft_sign_in, portal,
 ):
     app.register_functions(blueprint_module.bp)
 

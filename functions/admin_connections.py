@@ -4,11 +4,9 @@ from __future__ import annotations
 import azure.functions as func
 
 from shared.admin import access as admin_access
-from shared.admin import connection_admin, connection_checks
-from shared.orgs import connections, organizations
+from shared.admin import connection_admin, connection_checks, connection_test
+from shared.orgs import connections
 from shared.orgs.connection_status import public_view
-from shared.signin import start as sign_in
-from shared.signin.targets import Target
 from shared.web.http import api_handler, json_response, read_json
 
 bp = func.Blueprint()
@@ -43,9 +41,7 @@ def test_connection(req: func.HttpRequest) -> func.HttpResponse:
     """A one-time sign-in URL that ends on a diagnostic page and issues no code, once the checks
     the server can make alone pass (else 400 with each check and its fix)."""
     stored = admin_access.connection(req)
-    checks, stored = connection_checks.run(stored)
-    if not all(check["ok"] for check in checks):
+    checks, url = connection_test.start(stored)
+    if url is None:
         return json_response(connection_checks.refusal(checks), 400)
-    target = Target(organizations.require(stored.doc.organization).doc, stored.doc)
-    url = sign_in.begin(target, redirect_uri=None, options=sign_in.checked_options({}), test=True)
     return json_response({"test_url": url, "checks": checks})

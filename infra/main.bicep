@@ -49,6 +49,9 @@ param sharedAppCertificateSecretName string = ''
 @description('Name of the Key Vault secret holding the bootstrap API key, created out of band (docs/deploy.md). Outside the secret store\'s "sso-" prefix.')
 param bootstrapKeySecretName string = 'bootstrap-api-key'
 
+@description('Who may embed the setup portal in a frame (SSO_PORTAL_FRAME_ANCESTORS): \'none\', or the SaaS app\'s https origins, space-separated.')
+param portalFrameAncestors string = '\'none\''
+
 @description('Custom domain: none (DNS records not in place yet), bootstrap (once: bind, issue the managed certificate, enable SNI), bound (every deployment after that).')
 @allowed([
   'none'
@@ -180,6 +183,7 @@ var ssoAppSettings = {
   SSO_SHARED_APP_TENANT_ID: sharedAppTenantId
   SSO_SHARED_APP_CREDENTIAL: sharedAppCredential
   SSO_SHARED_APP_CERTIFICATE: sharedAppCertificateSecretName
+  SSO_PORTAL_FRAME_ANCESTORS: portalFrameAncestors
   // One entry per region, spelled out: Checkov's Bicep parser reads neither lambdas nor toObject().
   // tests/infra fails if a region of regionHostNames is missing here.
   SSO_REGION_URLS: string({

@@ -111,3 +111,9 @@ def seed_demo(*, base_url: str, bootstrap_key: str, sim_authority: str, sim_ca_b
     api.call("PATCH", f"/api/organizations/{ORG}", json={"default_connection": oidc})
     key = api.call("POST", "/api/api-keys", json={"organization": ORG, "name": "demo sample app"})["key"]
     return Demo(ORG, oidc, saml, key, [u["upn"] for u in CONTOSO["users"]], verified)
+
+
+def portal_link(base_url: str, bootstrap_key: str, organization: str = ORG) -> str:
+    """A one-time setup-portal link for the org (open it within 5 minutes), as a SaaS hands one out."""
+    api = _Client(base_url, True, {"Authorization": f"Bearer {bootstrap_key}"})
+    return api.call("POST", f"/api/organizations/{organization}/portal-links", json={"intent": "sso"})["link"]

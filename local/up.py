@@ -21,7 +21,7 @@ import requests
 
 from local import dns, instance_lock, ports
 from local.azurite import ROOT, _die_with_parent, free_port, start_azurite
-from local.demo import seed_demo
+from local.demo import portal_link, seed_demo
 from local.demo_shared_app import demo_shared_app, shared_app_settings
 from local.sample_app import make_sample_app
 
@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
                               "--storage-port": azurite.port, "--dns-port": dns_port}}
         instance_lock.write_private(state_dir / INSTANCE_FILE, json.dumps(instance, indent=2))
         print("\n".join(shared_app_lines), flush=True)
-        print(_banner(args, state_dir, instance, demo), flush=True)
+        print(_banner(args, state_dir, instance, demo, portal_link(base_url, bootstrap_key, demo.organization)), flush=True)
         while all(p.poll() is None for p in processes):
             time.sleep(0.5)
         print("scripts/dev: a component exited (its error is above); stopping the others", file=sys.stderr)
@@ -199,7 +199,7 @@ def _stop_server(server) -> None:
         server.server_close()
 
 
-def _banner(args, state_dir: Path, instance: dict, demo) -> str:
+def _banner(args, state_dir: Path, instance: dict, demo, portal: str) -> str:
     dns_host, dns_port = instance["dns_resolver"].split(":")
     where = "" if state_dir == STATE_DIR.resolve() else f" --state-dir {state_dir}"
     publish = f".venv/bin/python -m local.dns{where} publish"
@@ -220,6 +220,10 @@ entra-sso is running locally.
                       {publish} <txt_record.name> <txt_record.value>
                       POST /api/organizations/demo/domains/example.com/verify
                     records: {instance["dns_records"]}
+  Setup portal:     {portal}
+                    (one-time link for the org's IT admin, open within 5 minutes; a new one:
+                     curl -X POST -H "Authorization: Bearer {instance["bootstrap_key"]}" -H "Content-Type: application/json" \\
+                       -d '{{"intent": "sso"}}' {instance["base_url"]}/api/organizations/{demo.organization}/portal-links)
   This run:         {state_dir / INSTANCE_FILE} (URLs and key as JSON); ports change with
                     {" ".join(f"{s.flag} N" for s in ports.PORTS)}
 

@@ -1,8 +1,8 @@
-"""The hourly `purge_expired` timer: removes login states, one-time codes and SAML replay entries
-past their life from the `activity` table.
+"""The hourly `purge_expired` timer: removes login states, one-time codes, SAML replay entries
+and setup-portal links and sessions past their life from the `activity` table.
 
-Only rows whose key starts with `login_` (a login state, or the code it became) or `replay_`
-(a SAML assertion id) are considered, and only when their indexed `expires_at` is past, by
+Only rows whose key starts with `login_` (a login state, or the code it became), `replay_`
+(a SAML assertion id) or `portal_` (a portal link or session) are considered, and only when their indexed `expires_at` is past, by
 GRACE: events (`ev_...`), webhook outbox rows and expiry markers have other prefixes and are
 never read here. Deletes go in transactions of at most BATCH_SIZE rows of one partition; a run
 stops after MAX_ROWS_PER_RUN rows per kind and the next run continues.
@@ -24,7 +24,8 @@ from shared.signin.consent import CONSENT_PREFIX
 from shared.signin.logins import LOGIN_PREFIX, REPLAY_PREFIX
 from shared.storage import tables
 
-PREFIXES = (LOGIN_PREFIX, REPLAY_PREFIX, CONSENT_PREFIX)  # consent_: a one-click connection's consent request, refused once expired
+PORTAL_PREFIX = "portal_"  # setup-portal links and sessions (shared/portal/sessions.py), refused once expired
+PREFIXES = (LOGIN_PREFIX, REPLAY_PREFIX, CONSENT_PREFIX, PORTAL_PREFIX)  # consent_: a one-click connection's consent request, refused once expired
 GRACE = timedelta(minutes=5)
 BATCH_SIZE = 100  # Table Storage's limit for one transaction
 PAGE_SIZE = 1000

@@ -12,7 +12,7 @@ import secrets
 import time
 from datetime import datetime, timezone
 
-from shared.platform.observability import correlation_id, log
+from shared.platform.observability import correlation_id, log, request_actor
 from shared.storage import activity, tables
 from shared.storage.record import Record
 
@@ -42,6 +42,8 @@ def event_op(event_type: str, *, connection: str | None = None, outcome: str = "
     detail = dict(detail or {})
     if correlation_id():
         detail["correlation_id"] = correlation_id()
+    if request_actor():
+        detail["actor"] = request_actor()
     now_ms = int(time.time() * 1000)
     row_key = _row_key(now_ms)
     event = Event(id=row_key[len(EVENT_PREFIX):],

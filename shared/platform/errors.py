@@ -129,6 +129,13 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "personal_account_not_allowed": ErrorSpec(400, "Personal Microsoft accounts cannot sign in here (tenant type `organizations`); sign in with a work or school account, or set tenant_type `common`."),
     "work_account_not_allowed": ErrorSpec(400, "Only personal Microsoft accounts can sign in here (tenant type `consumers`); sign in with a personal account, or set tenant_type `common`."),
     "managed_identity_refused": ErrorSpec(503, "The managed identity endpoint refused the token request; assign the user-assigned identity named by AZURE_CLIENT_ID to the function app (infra/main.bicep does)."),
+    # The setup portal (shared/portal/)
+    "portal_link_invalid": ErrorSpec(400, "This setup link is not valid (incomplete or altered); ask the application for a new setup link."),
+    "portal_link_used": ErrorSpec(400, "This setup link was already opened; a link works once. Ask the application for a new setup link."),
+    "portal_link_expired": ErrorSpec(400, "This setup link has expired (a link must be opened within 5 minutes); ask the application for a new setup link."),
+    "portal_session_invalid": ErrorSpec(401, "There is no valid setup session in this browser (it expired after an hour, or the cookie was altered); open a new setup link from the application."),
+    "portal_wrong_intent": ErrorSpec(403, "This setup session was opened for another task; open a setup link for this task from the application."),
+    "portal_form_refused": ErrorSpec(403, "The form was not sent from this setup portal (missing or wrong form token, or a cross-site request); reload the page and send it again."),
 }
 
 

@@ -15,6 +15,7 @@ logger = logging.getLogger("entra_sso")
 
 _correlation_id: contextvars.ContextVar[str] = contextvars.ContextVar("correlation_id", default="")
 _organization: contextvars.ContextVar[str | None] = contextvars.ContextVar("organization", default=None)
+_actor: contextvars.ContextVar[str | None] = contextvars.ContextVar("actor", default=None)
 
 
 def new_correlation_id() -> str:
@@ -22,6 +23,7 @@ def new_correlation_id() -> str:
     value = secrets.token_hex(8)
     _correlation_id.set(value)
     _organization.set(None)
+    _actor.set(None)
     return value
 
 
@@ -33,6 +35,16 @@ def set_request_organization(slug: str) -> None:
 
 def request_organization() -> str | None:
     return _organization.get()
+
+
+def set_request_actor(actor: str) -> None:
+    """Who makes this request's changes when it is not an API key's holder (the setup portal:
+    `portal`); events recorded while serving it carry it in `detail.actor`."""
+    _actor.set(actor)
+
+
+def request_actor() -> str | None:
+    return _actor.get()
 
 
 def correlation_id() -> str:

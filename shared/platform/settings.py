@@ -35,6 +35,7 @@ SETTING_NAMES = (
     "SSO_SHARED_APP_TENANT_ID",
     "SSO_SHARED_APP_CREDENTIAL",
     "SSO_SHARED_APP_CERTIFICATE",
+    "SSO_PORTAL_FRAME_ANCESTORS",
 )
 # Set by Azure itself, not by us: the user-assigned identity's client id (infra sets it for
 # DefaultAzureCredential too) and App Service's managed identity endpoint and its secret header.
@@ -75,6 +76,7 @@ class Settings:
     region_urls: Mapping[str, str] = field(default_factory=dict)
     graph_host: str = "https://graph.microsoft.com"
     shared_app: "SharedApp | None" = None  # the stamp's own multi-tenant app, when configured
+    portal_frame_ancestors: str = "'none'"  # the setup portal's CSP frame-ancestors: who may embed it
 
     @property
     def oidc_redirect_uri(self) -> str:
@@ -182,6 +184,19 @@ def _region_urls(name: str, value: str, problems: list[str]) -> dict[str, str]:
     return {region: _base_url(f"{name}[{region}]", url, problems) for region, url in parsed.items()}
 
 
+def _frame_ancestors(name: str, value: str, problems: list[str]) -> str:
+    """CSP frame-ancestors sources: 'none', 'self' or https origins (http only on loopback)."""
+    sources = value.split()
+    for source in sources:
+        parts = urlsplit(source)
+        origin = parts.scheme in ("https", "http") and parts.hostname and not (parts.path.strip("/") or parts.query or parts.fragment)
+        if source not in ("'none'", "'self'") and not (origin and (parts.scheme == "https" or is_loopback_host(parts.hostname))):
+            problems.append(f"{name} must be 'none', 'self' or space-separated https origins (e.g. https://app.example.com), got {source!r}")
+    if "'none'" in sources and len(sources) > 1:
+        problems.append(f"{name}: 'none' cannot be combined with other sources")
+    return " ".join(sources) or "'none'"
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Reads and validates every setting; raises SettingsError naming all problems at once."""
     source = os.environ if environ is None else environ
@@ -243,6 +258,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         region_urls=_region_urls("SSO_REGION_URLS", env["SSO_REGION_URLS"], problems) if "SSO_REGION_URLS" in env else {},
         graph_host=_base_url("SSO_GRAPH_HOST", env.get("SSO_GRAPH_HOST", Settings.graph_host), problems, allow_loopback_http=False),
         shared_app=_shared_app(env, platform, problems),
+        portal_frame_ancestors=_frame_ancestors("SSO_PORTAL_FRAME_ANCESTORS", env.get("SSO_PORTAL_FRAME_ANCESTORS", "'none'"), problems),
     )
     if problems:
         raise SettingsError("entra-sso cannot start; fix these settings:\n  - " + "\n  - ".join(problems))

@@ -9,6 +9,7 @@ import json
 from shared.platform.observability import correlation_id
 from shared.signin.outcome import DiagnosticPage
 from shared.signin.profile import EmailCheck
+from shared.web.diagnostic_flags import flags
 from shared.web.http import html_page
 
 
@@ -47,10 +48,13 @@ def diagnostic_page(outcome: DiagnosticPage) -> str:
     if email is not None:
         rows += _row("email source", True, f"{email.email} from {_source(email.source, protocol)}" if email.source else "no email address received")
     received = "".join(f"<tr><td>{html.escape(str(k))}</td><td><code>{html.escape(_json(v))}</code></td></tr>" for k, v in (outcome.received or {}).items())
+    found = flags(outcome)
+    flagged = (f'<h2>Flags</h2><ul id="flags">{"".join(f"<li>{html.escape(flag)}</li>" for flag in found)}</ul>' if found
+               else '<h2>Flags</h2><p id="flags">None: nothing to fix in Entra.</p>')
     why = f"<h2>email_verified</h2><p>{html.escape(email_explanation(email, protocol))}</p>" if email is not None else ""
     return html_page(
         "Test sign-in",
-        f"<h1>Test sign-in</h1>{verdict}<h2>Checks</h2><table><tr><th>check</th><th>result</th><th>detail</th></tr>{rows}</table>"
+        f"<h1>Test sign-in</h1>{verdict}{flagged}<h2>Checks</h2><table><tr><th>check</th><th>result</th><th>detail</th></tr>{rows}</table>"
         f"{why}<h2>Received</h2><table>{received}</table>"
         f"<p>Correlation id: <code>{html.escape(correlation_id())}</code> (this test's event carries it)</p>",
     )

@@ -59,6 +59,8 @@ def targets(stack, empty_dns) -> Targets:
     key = made_key["key"]
     ids = {"org": [org], "connection": [oidc, saml], "domain": [domain], "invitation": [invitation]}
     ids["id"] = [made_key["id"]]  # api-keys/{id}
+    link = admin.post(f"/api/organizations/{org}/portal-links", json={"intent": "sso"}).json()["link"]
+    ids.update({"token": [link.rsplit("/", 1)[1]], "name": ["portal.css"]})  # portal/{token}, portal/static/{name}
     return Targets(
         ids=ids, fields={route.template: accepted_fields(admin, route, ids) for route in http_routes() if body_methods(route)},
         keys={"global": stack.bootstrap_key, "org": key, "wrong": "sso_0123456789abcdef_" + "A" * 43, "none": None},
