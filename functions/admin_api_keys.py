@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import azure.functions as func
 
+from shared.admin.bodies import NewApiKey
 from shared.orgs import api_keys, events, organizations
-from shared.platform import validation as v
-from shared.platform.errors import SsoError
-from shared.web.http import api_handler, json_response, read_json
+from shared.web.http import api_handler, json_response, read_body
 
 bp = func.Blueprint()
 
@@ -15,13 +14,10 @@ bp = func.Blueprint()
 @api_handler
 def create_api_key(req: func.HttpRequest) -> func.HttpResponse:
     api_keys.authenticate(req).require_global()
-    body = read_json(req, {"organization", "name"})
-    if "name" not in body:
-        raise SsoError("missing_field", "`name` is required: say what the key is for.")
-    name = v.text("name", body["name"])
-    org = body.get("organization")
+    body = read_body(req, NewApiKey)
+    name, org = body.name, body.organization
     if org is not None:
-        organizations.require(v.slug("organization", org))
+        organizations.require(org)
     record, key = api_keys.create_key(name, org)
     if org is not None:
         events.record(org, "api_key.created", detail={"key_id": record.id, "name": name})

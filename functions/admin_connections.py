@@ -5,11 +5,12 @@ import azure.functions as func
 
 from shared.admin import access as admin_access
 from shared.admin import connection_admin, connection_checks
+from shared.admin.bodies import ConnectionChanges, NewConnection
 from shared.orgs import connections, organizations
 from shared.orgs.connection_status import public_view
 from shared.signin import start as sign_in
 from shared.signin.targets import Target
-from shared.web.http import api_handler, json_response, read_json
+from shared.web.http import api_handler, json_response, read_body
 
 bp = func.Blueprint()
 
@@ -20,7 +21,7 @@ def organization_connections(req: func.HttpRequest) -> func.HttpResponse:
     slug = admin_access.organization(req).doc.id
     if req.method == "GET":
         return json_response({"items": [public_view(doc) for doc in connections.list_for(slug)], "next": None})
-    view, etag = connection_admin.create(slug, read_json(req, connections.CREATE_FIELDS))
+    view, etag = connection_admin.create(slug, read_body(req, NewConnection).given())
     return json_response({**view, "etag": etag}, 201, {"ETag": etag})
 
 
@@ -33,7 +34,7 @@ def connection(req: func.HttpRequest) -> func.HttpResponse:
     if req.method == "DELETE":
         connection_admin.delete(stored)
         return func.HttpResponse(status_code=204)
-    view, etag = connection_admin.update(stored, read_json(req, connections.PATCH_FIELDS), req.headers.get("if-match"))
+    view, etag = connection_admin.update(stored, read_body(req, ConnectionChanges).given(), req.headers.get("if-match"))
     return json_response({**view, "etag": etag}, headers={"ETag": etag})
 
 

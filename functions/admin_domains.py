@@ -5,7 +5,8 @@ import azure.functions as func
 
 from shared.admin import access as admin_access
 from shared.policy import domains
-from shared.web.http import api_handler, json_response, page_limit, read_json
+from shared.policy.bodies import DomainClaimRequest
+from shared.web.http import api_handler, json_response, page_limit, read_body
 
 bp = func.Blueprint()
 
@@ -17,7 +18,7 @@ def organization_domains(req: func.HttpRequest) -> func.HttpResponse:
     if req.method == "GET":
         items, cursor = domains.list_claims(org, req.params.get("cursor"), page_limit(req))
         return json_response({"items": items, "next": cursor})
-    view, created = domains.claim(org, read_json(req, {"domain"}))
+    view, created = domains.claim(org, read_body(req, DomainClaimRequest).given())
     return json_response(view, 201 if created else 200)
 
 

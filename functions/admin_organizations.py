@@ -5,10 +5,11 @@ import azure.functions as func
 
 from shared.admin import access as admin_access
 from shared.admin import organization_admin
+from shared.admin.bodies import NewOrganization, OrganizationChanges
 from shared.admin.organization_deletion import delete_organization
 from shared.orgs import events, organizations
 from shared.orgs.api_keys import authenticate
-from shared.web.http import api_handler, json_response, page_limit, read_json
+from shared.web.http import api_handler, json_response, page_limit, read_body
 
 bp = func.Blueprint()
 
@@ -22,7 +23,7 @@ def _shown_once(webhook_secret: str | None) -> dict:
 @api_handler
 def create_organization(req: func.HttpRequest) -> func.HttpResponse:
     authenticate(req).require_global()
-    stored, webhook_secret = organization_admin.create(read_json(req, organizations.CREATE_FIELDS))
+    stored, webhook_secret = organization_admin.create(read_body(req, NewOrganization).given())
     return json_response({**organizations.public_view(stored), **_shown_once(webhook_secret)}, 201, {"ETag": stored.etag})
 
 
@@ -35,7 +36,7 @@ def organization(req: func.HttpRequest) -> func.HttpResponse:
     if req.method == "DELETE":
         delete_organization(stored)
         return func.HttpResponse(status_code=204)
-    saved, webhook_secret = organization_admin.update(stored, read_json(req, organizations.PATCH_FIELDS), req.headers.get("if-match"))
+    saved, webhook_secret = organization_admin.update(stored, read_body(req, OrganizationChanges).given(), req.headers.get("if-match"))
     return json_response({**organizations.public_view(saved), **_shown_once(webhook_secret)}, headers={"ETag": saved.etag})
 
 

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import azure.functions as func
 
+from shared.admin.bodies import OrganizationRoute
 from shared.orgs import regions
 from shared.orgs.api_keys import authenticate
-from shared.web.http import api_handler, json_response, read_json
+from shared.web.http import api_handler, json_response, read_body
 
 bp = func.Blueprint()
 
@@ -14,5 +15,5 @@ bp = func.Blueprint()
 @api_handler
 def organization_route(req: func.HttpRequest) -> func.HttpResponse:
     authenticate(req).require_global()
-    body = read_json(req, {"region"})
-    return json_response(regions.set_route(req.route_params["org"], body.get("region")).public())
+    body = read_body(req, OrganizationRoute)
+    return json_response(regions.set_route(req.route_params["org"], body.region).public())

@@ -5,7 +5,8 @@ import azure.functions as func
 
 from shared.admin import access as admin_access
 from shared.policy import invitations, sign_in_policy
-from shared.web.http import api_handler, email_query_param, json_response, page_limit, read_json
+from shared.policy.bodies import InvitationRequest
+from shared.web.http import api_handler, email_query_param, json_response, page_limit, read_body
 
 bp = func.Blueprint()
 
@@ -24,7 +25,7 @@ def organization_invitations(req: func.HttpRequest) -> func.HttpResponse:
     if req.method == "GET":
         items, cursor = invitations.list_invitations(org, req.params.get("cursor"), page_limit(req))
         return json_response({"items": items, "next": cursor})
-    view, created = invitations.create(org, read_json(req, invitations.CREATE_FIELDS))
+    view, created = invitations.create(org, read_body(req, InvitationRequest).given())
     return json_response(view, 201 if created else 200)
 
 

@@ -5,7 +5,8 @@ import azure.functions as func
 
 from shared.orgs.api_keys import authenticate
 from shared.signin import logins
-from shared.web.http import api_handler, json_response, read_json_or_form
+from shared.signin.bodies import TokenRequest
+from shared.web.http import api_handler, json_response, read_body
 
 bp = func.Blueprint()
 
@@ -14,6 +15,6 @@ bp = func.Blueprint()
 @api_handler
 def token(req: func.HttpRequest) -> func.HttpResponse:
     principal = authenticate(req)
-    body = read_json_or_form(req, {"code"})
-    profile = logins.redeem_code(body.get("code"), principal.organization)
+    body = read_body(req, TokenRequest, form=True)
+    profile = logins.redeem_code(body.code, principal.organization)
     return json_response({"profile": profile})

@@ -1,0 +1,26 @@
+"""Request bodies of the policy routes: a domain claim and an invitation (see shared/platform/request_body.py)."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from shared.platform import validation as v
+from shared.platform.request_body import RequestBody, rule
+from shared.policy.domains import clean_domain
+
+
+class DomainClaimRequest(RequestBody):
+    """`POST /api/organizations/{org}/domains`: claim a domain, then publish its TXT record."""
+
+    missing = {"domain": "`domain` is required, e.g. {\"domain\": \"contoso.com\"}."}
+
+    domain: Annotated[str, rule(lambda f, x: clean_domain(x)), Field(min_length=4, max_length=253, description="e.g. contoso.com; not a consumer domain.")]
+
+
+class InvitationRequest(RequestBody):
+    """`POST /api/organizations/{org}/invitations`."""
+
+    missing = {"email": "`email` is required: the address to admit, e.g. ada@contoso.com."}
+
+    email: Annotated[str, rule(v.email), Field(min_length=3, max_length=320)]
