@@ -12,6 +12,7 @@ from functions import (
     discover,
     health,
     oidc_callback,
+    openapi,
     saml,
     sso_start,
     timers,
@@ -22,6 +23,6 @@ app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 
 for blueprint_module in (
     health, admin_organizations, admin_connections, admin_credentials, admin_api_keys, admin_domains, admin_sign_in_policy,
-    admin_regions, discover, sso_start, oidc_callback, saml, token, timers,
+    admin_regions, discover, sso_start, oidc_callback, saml, token, timers, openapi,
 ):
     app.register_functions(blueprint_module.bp)

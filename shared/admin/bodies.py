@@ -181,3 +181,10 @@ class OrganizationRoute(RequestBody):
     missing = {"region": "`region` must be one of " + ", ".join(REGIONS) + "."}
 
     region: Annotated[Literal["us", "eu", "au"], rule(lambda f, x: v.choice(f, x, REGIONS))]
+
+
+class ListQuery(RequestBody):
+    """A page of a list: `next` of the previous page as `cursor`."""
+
+    cursor: str | None = Field(None, max_length=4096, description="The `next` of the previous page.")
+    limit: int = Field(50, ge=1, le=100, description="At most this many items (clamped to 1..100).")

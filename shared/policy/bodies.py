@@ -1,9 +1,9 @@
 """Request bodies of the policy routes: a domain claim and an invitation (see shared/platform/request_body.py)."""
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.platform import validation as v
 from shared.platform.request_body import RequestBody, rule
@@ -24,3 +24,17 @@ class InvitationRequest(RequestBody):
     missing = {"email": "`email` is required: the address to admit, e.g. ada@contoso.com."}
 
     email: Annotated[str, rule(v.email), Field(min_length=3, max_length=320)]
+
+
+class DiscoverAnswer(BaseModel):
+    """`GET /auth/sso/discover`: how this email signs in, from its domain alone."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    method: Literal["password", "sso"]
+    organization: str | None = Field(None, description="With `sso`: the organization that verified the domain.")
+    connection: str | None = Field(None, description="With `sso`: the connection to start, or null for the org's default.")
+
+
+class EmailQuery(RequestBody):
+    email: str = Field(min_length=3, max_length=320, description="The email to answer for, e.g. ada@contoso.com.")

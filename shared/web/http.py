@@ -52,6 +52,15 @@ def redirect(location: str, status: int = 302) -> func.HttpResponse:
     return func.HttpResponse(status_code=status, headers={**_SECURITY_HEADERS, "Location": location, CORRELATION_HEADER: correlation_id()})
 
 
+def no_content() -> func.HttpResponse:
+    """204, with the headers every response carries (the correlation id included)."""
+    return func.HttpResponse(status_code=204, headers={**_SECURITY_HEADERS, CORRELATION_HEADER: correlation_id()})
+
+
+def xml_response(xml: str, mimetype: str, headers: dict | None = None) -> func.HttpResponse:
+    return func.HttpResponse(xml, mimetype=mimetype, headers={**_SECURITY_HEADERS, CORRELATION_HEADER: correlation_id(), **(headers or {})})
+
+
 def html_page(title: str, body_html: str) -> str:
     return (
         "<!doctype html><html lang=en><head><meta charset=utf-8><title>" + html.escape(title) + "</title>"
@@ -283,6 +292,11 @@ def read_body(req: func.HttpRequest, model: type[Body], *, optional: bool = Fals
     else:
         data = _parsed_json(req)
     return validate_body(model, data)
+
+
+def read_form_body(req: func.HttpRequest, model: type[Body]) -> Body:
+    """An application/x-www-form-urlencoded body validated by `model`."""
+    return validate_body(model, read_form(req))
 
 
 def validate_body(model: type[Body], data: dict) -> Body:
