@@ -66,7 +66,5 @@ class OidcCallback(RequestBody):
 class SamlPost(RequestBody):
     """What Entra POSTs to the ACS (HTTP-POST binding)."""
 
-    model_config = ConfigDict(extra="allow")
-
     SAMLResponse: str = Field(description="The base64 SAML Response.")
     RelayState: str | None = Field(None, description="The login state (absent for IdP-initiated sign-ins).")

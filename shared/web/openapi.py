@@ -192,7 +192,8 @@ def build() -> dict:
         "info": {"title": "entra-sso", "version": VERSION,
                  "description": "Single sign-on with Microsoft Entra ID (OIDC and SAML) for multi-tenant SaaS: the browser's sign-in "
                                 "routes, the code exchange, and the admin API. Every error answers a stable `error` code and an "
-                                "`error_description` saying what to fix."},
+                                "`error_description` saying what to fix. A method a path does not list answers 405 "
+                                "`method_not_allowed`."},
         "servers": [{"url": "/"}],
         "tags": [{"name": tag, "description": TAGS.get(tag, "")} for tag in used],
         "paths": paths,
