@@ -25,7 +25,7 @@ _ACS_ERRORS = ("invalid_request", "unsupported_media_type", "payload_too_large",
 
 @bp.route(route="auth/sso/saml/{connection}/metadata", methods=["GET"])
 @operation("GET", "auth/sso/saml/{connection}/metadata", "A SAML connection's SP metadata (for Entra)", auth="anonymous",
-           responses={200: "application/samlmetadata+xml"}, errors=("unknown_connection", "storage_unavailable"),
+           responses={200: "application/samlmetadata+xml"}, errors=("not_found", "storage_unavailable"),
            operation_id="samlMetadata", tags=("Sign-in",))
 @browser_handler
 def saml_metadata(req: func.HttpRequest) -> func.HttpResponse:
