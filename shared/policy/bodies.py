@@ -15,7 +15,8 @@ class DomainClaimRequest(RequestBody):
 
     missing = {"domain": "`domain` is required, e.g. {\"domain\": \"contoso.com\"}."}
 
-    domain: Annotated[str, rule(lambda f, x: clean_domain(x)), Field(min_length=4, max_length=253, description="e.g. contoso.com; not a consumer domain.")]
+    domain: Annotated[str, rule(lambda f, x: clean_domain(x)), Field(min_length=4, max_length=253, description="e.g. contoso.com; not a consumer domain.",
+                                                                     json_schema_extra={"pattern": r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"})]
 
 
 class InvitationRequest(RequestBody):
@@ -23,7 +24,7 @@ class InvitationRequest(RequestBody):
 
     missing = {"email": "`email` is required: the address to admit, e.g. ada@contoso.com."}
 
-    email: Annotated[str, rule(v.email), Field(min_length=3, max_length=320)]
+    email: Annotated[str, rule(v.email), Field(min_length=3, max_length=320, json_schema_extra={"format": "email"})]
 
 
 class DiscoverAnswer(BaseModel):
@@ -37,4 +38,4 @@ class DiscoverAnswer(BaseModel):
 
 
 class EmailQuery(RequestBody):
-    email: str = Field(min_length=3, max_length=320, description="The email to answer for, e.g. ada@contoso.com.")
+    email: str = Field(min_length=3, max_length=320, description="The email to answer for, e.g. ada@contoso.com", json_schema_extra={"format": "email"})
