@@ -4,6 +4,9 @@ Handlers are wrapped by `api_handler` (JSON always) or `browser_handler` (HTML e
 unless the client asks for JSON). The wrapper gives each request a correlation id (returned in
 `X-Correlation-Id` and on error pages), turns `SsoError` into its status and stable code, and
 turns anything unexpected into a 500 with no stack trace in the response.
+
+Bodies are read by `read_body(req, Model)`: parsed by the rules below (1 MiB, content type,
+strict JSON), then validated by the body's model, every problem answered in one 400.
 """
 from __future__ import annotations
 
@@ -229,12 +232,6 @@ def read_form(req: func.HttpRequest) -> dict[str, str]:
             raise SsoError("invalid_request", f"The form field {name!r} is given more than once.")
         fields[name] = value
     return fields
-
-
-def read_json_or_form(req: func.HttpRequest, allowed: set[str] | frozenset[str]) -> dict:
-    if _content_type(req) == "application/x-www-form-urlencoded":
-        return _known_fields(read_form(req), allowed)
-    return read_json(req, allowed)
 
 
 def page_limit(req: func.HttpRequest, default: int = 50) -> int:
