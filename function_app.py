@@ -16,6 +16,7 @@ from functions import (
     method_not_allowed,
     microsoft_consent,
     oidc_callback,
+    openapi,
     portal,
     saml,
     sso_start,
@@ -27,7 +28,7 @@ app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 
 for blueprint_module in (
     health, admin_organizations, admin_connections, admin_credentials, admin_api_keys, admin_domains, admin_sign_in_policy,
-    admin_regions, discover, sso_start, oidc_callback, saml, token, timers, microsoft_consent, admin_microsoft_sign_in, portal,
+    admin_regions, discover, sso_start, oidc_callback, saml, token, timers, microsoft_consent, admin_microsoft_sign_in, portal, openapi,
 ):
     app.register_functions(blueprint_module.bp)
 

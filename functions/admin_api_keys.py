@@ -5,10 +5,11 @@ import azure.functions as func
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.admin import access as admin_access
+from shared.admin.bodies import NewApiKey
+from shared.admin.views import ApiKeyCreated
 from shared.orgs import api_keys, events, organizations
-from shared.platform import validation as v
 from shared.platform.errors import SsoError
-from shared.web.http import api_handler, json_response, page_limit, read_json
+from shared.web.http import api_handler, json_response, no_content, page_limit, read_body
 from shared.web.operations import operation
 
 bp = func.Blueprint()
@@ -35,16 +36,16 @@ class ApiKeyList(BaseModel):
 
 
 @bp.route(route="api/api-keys", methods=["POST"])
+@operation("POST", "api/api-keys", "Create an API key", auth="global_key", body=NewApiKey, responses={201: ApiKeyCreated},
+           errors=("not_found",), operation_id="createApiKey", tags=("API keys",),
+           description="An org-scoped key sees only its organization. The key is answered once.")
 @api_handler
 def create_api_key(req: func.HttpRequest) -> func.HttpResponse:
     api_keys.authenticate(req).require_global()
-    body = read_json(req, {"organization", "name"})
-    if "name" not in body:
-        raise SsoError("missing_field", "`name` is required: say what the key is for.")
-    name = v.text("name", body["name"])
-    org = body.get("organization")
+    body = read_body(req, NewApiKey)
+    name, org = body.name, body.organization
     if org is not None:
-        organizations.require(v.slug("organization", org))
+        organizations.require(org)
     record, key = api_keys.create_key(name, org)
     if org is not None:
         events.record(org, "api_key.created", detail={"key_id": record.id, "name": name})
@@ -75,4 +76,4 @@ def revoke_api_key(req: func.HttpRequest) -> func.HttpResponse:
         raise SsoError("not_found", f"No API key {key.id!r}.")
     if key.organization is not None:
         events.record(key.organization, "api_key.revoked", detail={"key_id": key.id, "name": key.name, "by": principal.key_id})
-    return func.HttpResponse(status_code=204)
+    return no_content()

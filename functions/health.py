@@ -5,12 +5,16 @@ from __future__ import annotations
 import azure.functions as func
 
 from shared.admin.health import check_dependencies
+from shared.admin.views import HealthAnswer
 from shared.web.http import api_handler, json_response
+from shared.web.operations import operation
 
 bp = func.Blueprint()
 
 
 @bp.route(route="api/health", methods=["GET"])
+@operation("GET", "api/health", "Whether storage and the secret store are reachable", auth="anonymous",
+           responses={200: HealthAnswer, 503: HealthAnswer}, operation_id="health", tags=("Service",))
 @api_handler
 def health(req: func.HttpRequest) -> func.HttpResponse:
     checks = check_dependencies()

@@ -58,7 +58,7 @@ CREATE_FIELDS = frozenset({"key_size", "expires_on"})
 ACTIVATE_FIELDS = frozenset({"thumbprint"})
 
 
-def _expiry(body: dict, today: date) -> datetime:
+def requested_expiry(body: dict, today: date) -> datetime:
     if "expires_on" not in body:
         return end_of_day(today + DEFAULT_VALIDITY)
     value = body["expires_on"]
@@ -73,7 +73,7 @@ def _expiry(body: dict, today: date) -> datetime:
     return end_of_day(day)
 
 
-def _key_size(body: dict) -> int:
+def requested_key_size(body: dict) -> int:
     size = body.get("key_size", DEFAULT_KEY_SIZE)
     if isinstance(size, bool) or size not in KEY_SIZES:
         raise v.invalid("key_size", "2048 or 3072 (RSA key bits)")
@@ -125,8 +125,8 @@ def create(stored: tables.Stored[Connection], body: dict, if_match: str | None =
     doc = stored.doc
     require_oidc(doc)
     tables.check_if_match(if_match, stored.etag)
-    key_size = _key_size(body)
-    not_after = _expiry(body, utc_now().date())
+    key_size = requested_key_size(body)
+    not_after = requested_expiry(body, utc_now().date())
     key_pem, certificate = make_certificate(doc, key_size, not_after)
     print_ = thumbprint(certificate)
     key_version = secret_store.get_secret_store().set_secret(

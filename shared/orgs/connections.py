@@ -97,7 +97,7 @@ def _attribute_mapping(field: str, value) -> dict:
     return {key: v.text(f"{field}.{key}", name, max_length=512) for key, name in value.items()}
 
 
-_VALIDATORS = {
+FIELD_RULES = {
     "display_name": lambda f, x: v.text(f, x),
     "enabled": v.boolean,
     "domains": lambda f, x: v.string_list(f, x, v.domain, max_items=100),
@@ -125,7 +125,7 @@ def clean_fields(protocol: str, body: dict) -> dict:
     unknown = sorted(set(body) - allowed - {"protocol"})
     if unknown:
         raise SsoError("unknown_field", f"Field(s) {', '.join(unknown)} do not apply to a {protocol} connection.")
-    return {field: _VALIDATORS[field](field, value) for field, value in body.items() if field != "protocol"}
+    return {field: FIELD_RULES[field](field, value) for field, value in body.items() if field != "protocol"}
 
 
 def _typed(stored: tables.Stored | None) -> tables.Stored[Connection] | None:

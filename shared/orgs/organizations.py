@@ -26,7 +26,7 @@ ENFORCEMENT_MODES = get_args(Enforcement)
 PROVISIONING_MODES = get_args(Provisioning)
 
 # field -> validator of the value; None is accepted for the nullable ones.
-_FIELDS = {
+FIELD_RULES = {
     "name": lambda f, x: v.text(f, x),
     "redirect_uris": lambda f, x: v.string_list(f, x, v.url, max_items=20, allow_empty=False),
     "allowed_sign_in_methods": lambda f, x: v.string_list(f, x, lambda g, y: v.choice(g, y, SIGN_IN_METHODS), allow_empty=False),
@@ -39,8 +39,8 @@ _FIELDS = {
     "groups_overage_unavailable": lambda f, x: v.choice(f, x, ("sign_in", "fail")),
 }
 NULLABLE = frozenset({"default_connection", "notification_webhook_url"})
-CREATE_FIELDS = frozenset({"id", *_FIELDS})
-PATCH_FIELDS = frozenset(_FIELDS)
+CREATE_FIELDS = frozenset({"id", *FIELD_RULES})
+PATCH_FIELDS = frozenset(FIELD_RULES)
 
 _cache: RecordCache[tables.Stored[Organization]] = RecordCache(CACHE_SECONDS)
 
@@ -68,7 +68,7 @@ def clean_fields(body: dict) -> dict:
     for field, value in body.items():
         if field == "id":
             continue
-        cleaned[field] = None if value is None and field in NULLABLE else _FIELDS[field](field, value)
+        cleaned[field] = None if value is None and field in NULLABLE else FIELD_RULES[field](field, value)
     return cleaned
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 INTERNAL = {"internal": True}  # json_schema_extra of a field kept on the record, never answered
 
@@ -47,6 +47,15 @@ class Record(BaseModel):
     @classmethod
     def internal_fields(cls) -> frozenset[str]:
         return frozenset(name for name, info in cls.model_fields.items() if info.json_schema_extra == INTERNAL)
+
+    @classmethod
+    def public_model(cls, name: str, /, **fields: Any) -> type[BaseModel]:
+        """A model of `public()` for the OpenAPI document: the record's fields less the INTERNAL
+        ones, plus `fields` (name=(type, default or Field)). Extra fields are allowed, as the record
+        keeps and answers fields it does not know."""
+        internal_fields = cls.internal_fields()
+        kept = {n: (info.annotation, info) for n, info in cls.model_fields.items() if n not in internal_fields and n not in fields}
+        return create_model(name, __config__=ConfigDict(extra="allow", defer_build=True), __doc__=cls.__doc__, **kept, **fields)
 
     def public(self) -> dict:
         """The record as the admin API shows it: the stored document without INTERNAL fields."""

@@ -4,6 +4,9 @@ Handlers are wrapped by `api_handler` (JSON always) or `browser_handler` (HTML e
 unless the client asks for JSON). The wrapper gives each request a correlation id (returned in
 `X-Correlation-Id` and on error pages), turns `SsoError` into its status and stable code, and
 turns anything unexpected into a 500 with no stack trace in the response.
+
+Bodies are read by `read_body(req, Model)`: parsed by the rules below (1 MiB, content type,
+strict JSON), then validated by the body's model, every problem answered in one 400.
 """
 from __future__ import annotations
 
@@ -12,15 +15,16 @@ import html
 import json
 import logging
 import math
-from typing import Callable
+from typing import Callable, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 import azure.functions as func
+from pydantic import BaseModel, ValidationError
 
 from shared.orgs import events, organizations
 from shared.orgs.regions import UnknownOrganization, location_elsewhere
 from shared.platform import validation
-from shared.platform.errors import SsoError
+from shared.platform.errors import CATALOGUE, SsoError
 from shared.platform.observability import correlation_id, log, new_correlation_id, request_organization
 from shared.web.user_messages import user_message
 
@@ -50,6 +54,15 @@ def html_response(page: str, status: int = 200, headers: dict | None = None) -> 
 
 def redirect(location: str, status: int = 302) -> func.HttpResponse:
     return func.HttpResponse(status_code=status, headers={**_SECURITY_HEADERS, "Location": location, CORRELATION_HEADER: correlation_id()})
+
+
+def no_content() -> func.HttpResponse:
+    """204, with the headers every response carries (the correlation id included)."""
+    return func.HttpResponse(status_code=204, headers={**_SECURITY_HEADERS, CORRELATION_HEADER: correlation_id()})
+
+
+def xml_response(xml: str, mimetype: str, headers: dict | None = None) -> func.HttpResponse:
+    return func.HttpResponse(xml, mimetype=mimetype, headers={**_SECURITY_HEADERS, CORRELATION_HEADER: correlation_id(), **(headers or {})})
 
 
 def html_page(title: str, body_html: str) -> str:
@@ -165,8 +178,8 @@ def _content_type(req: func.HttpRequest) -> str:
     return (req.headers.get("content-type") or "").split(";")[0].strip().lower()
 
 
-def read_json(req: func.HttpRequest, allowed: set[str] | frozenset[str]) -> dict:
-    """The JSON object body; refuses other content types, bad JSON, non-objects and unknown fields."""
+def _parsed_json(req: func.HttpRequest) -> dict:
+    """The JSON object body; refuses other content types, bad JSON and non-objects."""
     body = _body_bytes(req)
     if _content_type(req) != "application/json":
         raise SsoError("unsupported_media_type", "Send the body as JSON with 'Content-Type: application/json'.")
@@ -179,7 +192,12 @@ def read_json(req: func.HttpRequest, allowed: set[str] | frozenset[str]) -> dict
     if not isinstance(data, dict):
         raise SsoError("invalid_json", "The body must be a JSON object.")
     _check_json_values(data)
-    return _known_fields(data, allowed)
+    return data
+
+
+def read_json(req: func.HttpRequest, allowed: set[str] | frozenset[str]) -> dict:
+    """The JSON object body; refuses other content types, bad JSON, non-objects and unknown fields."""
+    return _known_fields(_parsed_json(req), allowed)
 
 
 MAX_JSON_DEPTH = 32  # our bodies nest 3 deep; deeper is an attack on every recursive consumer
@@ -244,12 +262,6 @@ def read_form(req: func.HttpRequest) -> dict[str, str]:
     return fields
 
 
-def read_json_or_form(req: func.HttpRequest, allowed: set[str] | frozenset[str]) -> dict:
-    if _content_type(req) == "application/x-www-form-urlencoded":
-        return _known_fields(read_form(req), allowed)
-    return read_json(req, allowed)
-
-
 def page_limit(req: func.HttpRequest, default: int = 50) -> int:
     """The `limit` of a list request (the list functions clamp it to their page size)."""
     try:
@@ -276,3 +288,69 @@ def query_param(req: func.HttpRequest, name: str, max_length: int = 2048) -> str
     if value is not None and len(value) > max_length:
         raise SsoError("invalid_request", f"The `{name}` parameter is longer than {max_length} characters.")
     return value
+
+
+Body = TypeVar("Body", bound=BaseModel)
+
+
+class BodyProblems(SsoError):
+    """A body refused by its model: every problem at once, each {field, code, message}. The
+    top-level `error` is the first problem's code (unknown fields first, then missing ones, then
+    the others in the model's field order)."""
+
+    def __init__(self, problems: list[dict], description: str):
+        super().__init__(problems[0]["code"], description)
+        self.problems = problems
+
+    def to_json(self) -> dict:
+        return {**super().to_json(), "problems": self.problems}
+
+
+def read_body(req: func.HttpRequest, model: type[Body], *, optional: bool = False, form: bool = False) -> Body:
+    """The body validated by `model` (a shared.platform.request_body.RequestBody), parsed by the
+    rules above (1 MiB, application/json, no NaN, depth, lone surrogates). `optional`: no body
+    at all is `{}`; `form`: an application/x-www-form-urlencoded body is accepted too."""
+    if optional and not (req.get_body() or b"").strip():
+        data: dict = {}
+    elif form and _content_type(req) == "application/x-www-form-urlencoded":
+        data = read_form(req)
+    else:
+        data = _parsed_json(req)
+    return validate_body(model, data)
+
+
+def read_form_body(req: func.HttpRequest, model: type[Body]) -> Body:
+    """An application/x-www-form-urlencoded body validated by `model`."""
+    return validate_body(model, read_form(req))
+
+
+def validate_body(model: type[Body], data: dict) -> Body:
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        raise _problems(model, err) from None
+
+
+def _problems(model: type[BaseModel], err: ValidationError) -> BodyProblems:
+    unknown: list[str] = []
+    missing: list[dict] = []
+    others: list[dict] = []
+    for error in err.errors(include_url=False):
+        field = ".".join(str(part) for part in error["loc"])
+        kind = error["type"]
+        if kind == "extra_forbidden":
+            unknown.append(field)
+        elif kind == "missing":
+            message = getattr(model, "missing", {}).get(field, f"`{field}` is required.")
+            missing.append({"field": field, "code": "missing_field", "message": message})
+        elif kind in CATALOGUE:  # a rule's SsoError (shared/platform/request_body.py)
+            others.append({"field": field, "code": kind, "message": error["ctx"]["message"]})
+        else:
+            others.append({"field": field, "code": "invalid_field", "message": f"`{field}`: {error['msg']}."})
+    unknown.sort()
+    problems = [{"field": name, "code": "unknown_field", "message": f"Remove `{name}`: this body has no such field."} for name in unknown]
+    problems += missing + others
+    sentences = [problem["message"] for problem in missing + others]
+    if unknown:  # last, so the description ends with the accepted fields (clients and the fuzz read them)
+        sentences.append(f"Unknown field(s): {', '.join(unknown)}. Accepted: {', '.join(sorted(model.model_fields))}.")
+    return BodyProblems(problems, " ".join(sentences))

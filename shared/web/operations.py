@@ -28,6 +28,17 @@ Body = Union[type[BaseModel], str, None]
 
 
 @dataclass(frozen=True)
+class Link:
+    """An OpenAPI link: after this response, `operation_id` can be called with `parameters`
+    (its parameter -> a runtime expression such as "$response.body#/id" or "$request.path.org").
+    The stateful fuzz (tests/api) follows them: create org -> read, change, delete it, ..."""
+
+    status: int
+    operation_id: str
+    parameters: dict[str, str]
+
+
+@dataclass(frozen=True)
 class Operation:
     method: str
     route: str  # as registered with the blueprint, no leading slash: "api/organizations/{org}"
@@ -40,6 +51,11 @@ class Operation:
     errors: tuple[str, ...] = ()  # stable error codes this operation can answer (shared/platform/errors.py)
     description: str = ""
     handler: str = ""  # module.function, filled in by the decorator
+    operation_id: str = ""  # unique; default: method + the handler's name
+    tags: tuple[str, ...] = ()  # default: from the route (shared/web/openapi.py)
+    links: tuple[Link, ...] = ()
+    headers: dict[int, dict[str, str]] | None = None  # status -> response header -> what it holds (X-Correlation-Id is implied)
+    body_required: bool = True  # False: no body at all is accepted too
 
 
 OPERATIONS: list[Operation] = []
@@ -47,9 +63,12 @@ OPERATIONS: list[Operation] = []
 
 def operation(method: str, route: str, summary: str, *, auth: Auth, responses: dict[int, Body],
               body: type[BaseModel] | None = None, body_media_types: tuple[str, ...] = ("application/json",),
-              query: type[BaseModel] | None = None, errors: tuple[str, ...] = (), description: str = "") -> Callable:
+              query: type[BaseModel] | None = None, errors: tuple[str, ...] = (), description: str = "",
+              operation_id: str = "", tags: tuple[str, ...] = (), links: tuple[Link, ...] = (),
+              headers: dict[int, dict[str, str]] | None = None, body_required: bool = True) -> Callable:
     def declare(fn: Callable) -> Callable:
         OPERATIONS.append(Operation(method.upper(), route.strip("/"), summary, auth, dict(responses), body, body_media_types,
-                                    query, tuple(errors), description, f"{fn.__module__}.{fn.__qualname__}"))
+                                    query, tuple(errors), description, f"{fn.__module__}.{fn.__qualname__}",
+                                    operation_id or f"{method.lower()}_{fn.__name__}", tuple(tags), tuple(links), headers, body_required))
         return fn
     return declare
