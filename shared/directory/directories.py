@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from shared.directory.records import Directory
 from shared.directory.scim.errors import ScimError
+from shared.orgs import organizations
 from shared.platform import validation as v
 from shared.platform.errors import SsoError
 from shared.platform.settings import get_settings
@@ -98,7 +99,26 @@ def create(organization: str, name: str, connection: str | None, token_expires_o
     directory = Directory(id=new_id(), organization=organization, name=name, connection=connection, token_expires_on=token_expires_on,
                           created=now, updated=now, token_hash=digest(token), token_version=1)
     tables.insert(TABLE, directory.id, ROW, directory.to_stored(), {"organization": organization})
+    _link(organization, directory.id, True)
     return directory, token
+
+
+def _link(organization: str, directory_id: str, linked: bool, attempts: int = 10) -> None:
+    """Keeps the org's `directory_ids` (what the sign-in reads to know there is a directory)."""
+    for _ in range(attempts):
+        stored = organizations.get(organization)
+        if stored is None:
+            return
+        ids = [d for d in stored.doc.directory_ids if d != directory_id] + ([directory_id] if linked else [])
+        if ids == stored.doc.directory_ids:
+            return
+        try:
+            organizations.save(stored.doc.replace(directory_ids=ids), stored.etag)
+            return
+        except SsoError as err:
+            if err.code != "conflict":
+                raise
+    raise SsoError("conflict")
 
 
 def save(directory: Directory, etag: str) -> str:
@@ -119,9 +139,11 @@ def rotate(stored: tables.Stored[Directory], token_expires_on: str, grace_hours:
     return directory, token
 
 
-def delete(directory_id: str) -> None:
+def delete(directory_id: str, organization: str | None = None) -> None:
     """Everything the directory owns is in its partition: the record goes last, so a deletion that
     fails half-way leaves a directory that can be deleted again."""
+    if organization is not None:
+        _link(organization, directory_id, False)
     while True:
         keys = [row.row_key for row in tables.query_all(TABLE, "PartitionKey eq @pk and RowKey ne @row", {"pk": directory_id, "row": ROW}, limit=tables.MAX_BATCH)]
         if not keys:
