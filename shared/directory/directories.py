@@ -87,8 +87,17 @@ def require(organization: str, directory_id: str) -> tables.Stored[Directory]:
 
 
 def list_for(organization: str) -> list[Directory]:
+    """The org's directories, by the ids its record keeps (point reads, no scan)."""
+    org = organizations.get(organization)
+    found = [get(directory_id) for directory_id in (org.doc.directory_ids if org else [])]
+    return sorted((stored.doc for stored in found if stored is not None and stored.doc.organization == organization), key=lambda d: d.created)
+
+
+def _scan_for(organization: str) -> list[str]:
+    """Every directory naming the org, by a scan of the table (org deletion only: it must also
+    find a directory whose id never reached the org record)."""
     rows = tables.query_all(TABLE, "organization eq @org and RowKey eq @row", {"org": organization, "row": ROW}, limit=MAX_PER_ORGANIZATION * 5)
-    return sorted((row.typed(Directory.from_stored).doc for row in rows), key=lambda d: d.created)
+    return [row.partition_key for row in rows]
 
 
 def create(organization: str, name: str, connection: str | None, token_expires_on: str) -> tuple[Directory, str]:
@@ -200,5 +209,5 @@ def authenticate(directory_id: str, authorization: str | None, on_found=None, al
 
 
 def delete_directories_of(organization: str) -> None:
-    for directory in list_for(organization):
-        delete(directory.id)
+    for directory_id in dict.fromkeys([d.id for d in list_for(organization)] + _scan_for(organization)):
+        delete(directory_id)
