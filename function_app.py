@@ -6,6 +6,7 @@ from functions import (
     admin_api_keys,
     admin_connections,
     admin_credentials,
+    admin_directories,
     admin_domains,
     admin_microsoft_sign_in,
     admin_organizations,
@@ -19,6 +20,7 @@ from functions import (
     openapi,
     portal,
     saml,
+    scim,
     sso_start,
     timers,
     token,
@@ -29,6 +31,7 @@ app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 for blueprint_module in (
     health, admin_organizations, admin_connections, admin_credentials, admin_api_keys, admin_domains, admin_sign_in_policy,
     admin_regions, discover, sso_start, oidc_callback, saml, token, timers, microsoft_consent, admin_microsoft_sign_in, portal, openapi,
+    scim, admin_directories,
 ):
     app.register_functions(blueprint_module.bp)
 

@@ -51,10 +51,17 @@ def collect_functions(app: func.FunctionApp) -> tuple[list[Route], dict[str, Cal
         trigger = function.get_trigger()
         if trigger.get_binding_name() == "httpTrigger":
             methods = frozenset(str(getattr(m, "value", m)).upper() for m in (trigger.methods or ["GET", "POST"]))
-            routes.append(Route(_route_pattern(trigger.route), methods, function.get_user_function()))
+            routes.append((_precedence(trigger.route), Route(_route_pattern(trigger.route), methods, function.get_user_function())))
         elif trigger.get_binding_name() == "timerTrigger":
             timers[function.get_function_name()] = function.get_user_function()
-    return routes, timers
+    # The host's route precedence: a literal segment wins over a parameter in the same place
+    # (`.../ServiceProviderConfig` before `.../{resource}`), whatever the registration order.
+    routes.sort(key=lambda ranked: ranked[0])  # stable: registration order among equals
+    return [route for _, route in routes], timers
+
+
+def _precedence(template: str) -> tuple[int, ...]:
+    return tuple(1 if segment.startswith("{") else 0 for segment in template.strip("/").split("/"))
 
 
 def make_server(host: str, port: int, app: func.FunctionApp, functions_key: str) -> ThreadingHTTPServer:

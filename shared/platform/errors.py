@@ -136,6 +136,9 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "portal_session_invalid": ErrorSpec(401, "There is no valid setup session in this browser (it expired after an hour, or the cookie was altered); open a new setup link from the application."),
     "portal_wrong_intent": ErrorSpec(403, "This setup session was opened for another task; open a setup link for this task from the application."),
     "portal_form_refused": ErrorSpec(403, "The form was not sent from this setup portal (missing or wrong form token, or a cross-site request); reload the page and send it again."),
+    # Directory sync (shared/directory/): SCIM refusals answer SCIM's own error shape (scimType); these are ours
+    "scim_token_expired": ErrorSpec(401, "The directory's Secret Token has expired; issue a new one with POST /api/organizations/{org}/directories/{directory}/token and paste it into Entra (Provisioning > Admin Credentials > Secret Token)."),
+    "user_deprovisioned": ErrorSpec(400, "This user was deactivated or removed in the organization's Entra directory (or was never provisioned to it); ask the organization's IT team to assign the user to the application in Entra and wait for provisioning."),
 }
 
 

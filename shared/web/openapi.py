@@ -52,6 +52,14 @@ TAGS = {
 }
 
 
+SCIM_MEDIA_TYPE = "application/scim+json"
+SCIM_ERROR = {"type": "object", "required": ["schemas", "status"], "properties": {
+    "schemas": {"type": "array", "items": {"const": "urn:ietf:params:scim:api:messages:2.0:Error"}},
+    "status": {"type": "string", "description": "The HTTP status, as a string."},
+    "scimType": {"type": "string", "description": "e.g. uniqueness, invalidFilter, invalidSyntax, invalidPath, invalidValue, mutability"},
+    "detail": {"type": "string", "description": "What to fix."}}}
+
+
 def is_browser_route(route: str) -> bool:
     """Browser routes (sign-in and the setup portal) answer an HTML error page unless the client
     asks for JSON only."""
@@ -150,6 +158,8 @@ def _responses(op: Operation, refs: dict) -> dict:
         answer: dict = {"description": _description(status, codes), "headers": _headers(op, status)}
         if status in op.responses:
             content = _content(op.responses[status], refs)
+        elif op.route.startswith("scim/"):  # SCIM answers its own error shape (RFC 7644 section 3.12)
+            content = {SCIM_MEDIA_TYPE: {"schema": SCIM_ERROR}}
         else:
             content = {"application/json": {"schema": refs[ErrorBody]}}
             if is_browser_route(op.route):

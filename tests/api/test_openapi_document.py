@@ -124,7 +124,9 @@ def test_request_bodies_refuse_unknown_fields_in_the_document():
     document = build()
     schemas = document["components"]["schemas"]
     for op in OPERATIONS:
-        if op.body is not None:
+        # SCIM resources (RFC 7643) are open by design: extension schemas arrive as extra keys,
+        # and the SCIM service judges them itself (tests/directory, scimType invalidValue).
+        if op.body is not None and not op.route.startswith("scim/"):
             name = op.body.__name__
             assert schemas[name].get("additionalProperties") is False, name
 

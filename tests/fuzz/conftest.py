@@ -57,11 +57,17 @@ def targets(stack, empty_dns) -> Targets:
     invitation = admin.post(f"/api/organizations/{org}/invitations", json={"email": f"ada@{domain}"}).json()["id"]
     made_key = admin.post("/api/api-keys", json={"organization": org, "name": "fuzz"}).json()
     key = made_key["key"]
-    ids = {"org": [org], "connection": [oidc, saml], "domain": [domain], "invitation": [invitation]}
-    ids["id"] = [made_key["id"]]  # api-keys/{id}
+    directory = admin.post(f"/api/organizations/{org}/directories", json={"name": "Fuzz"}).json()
+    scim = ApiClient(directory["scim_base_url"], directory["token"])
+    scim_json = {"Content-Type": "application/scim+json"}
+    user = scim.post("/Users", json={"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "fuzz@contoso.com"}, headers=scim_json).json()
+    group = scim.post("/Groups", json={"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Fuzz",
+                                       "members": [{"value": user["id"]}]}, headers=scim_json).json()
+    ids = {"org": [org], "connection": [oidc, saml], "domain": [domain], "invitation": [invitation], "directory": [directory["id"]],
+           "id": [user["id"], group["id"], made_key["id"]], "resource": ["Users", ".search", "Groups"]}
     link = admin.post(f"/api/organizations/{org}/portal-links", json={"intent": "sso"}).json()["link"]
     ids.update({"token": [link.rsplit("/", 1)[1]], "name": ["portal.css"]})  # portal/{token}, portal/static/{name}
     return Targets(
         ids=ids, fields={route.template: accepted_fields(admin, route, ids) for route in http_routes() if body_methods(route)},
-        keys={"global": stack.bootstrap_key, "org": key, "wrong": "sso_0123456789abcdef_" + "A" * 43, "none": None},
+        keys={"global": stack.bootstrap_key, "org": key, "wrong": "sso_0123456789abcdef_" + "A" * 43, "none": None, "scim": directory["token"]},
     )
