@@ -91,7 +91,10 @@ class User:
         return self.sign_in_name or self.upn
 
     def signs_in_as(self, name: str) -> bool:
-        return (name or "").lower() in (self.upn.lower(), self.preferred_username.lower())
+        return (name or "").lower() in self.names()
+
+    def names(self) -> set[str]:
+        return {self.upn.lower(), self.preferred_username.lower()}
 
     def saml_view(self) -> dict:
         """The user as `saml_idp.build_response` takes it."""
@@ -161,6 +164,7 @@ class Tenant:
     users: dict[str, User] = field(default_factory=dict)  # by oid
     saml_certs: list[pki.KeyPair] = field(default_factory=list)  # signing one first
     groups: dict[str, Group] = field(default_factory=dict)  # by id; only these are provisioned
+    names: dict[str, str] = field(default_factory=dict)  # lowercase UPN / sign-in name -> oid
 
 
 class Directory:
@@ -228,9 +232,10 @@ class Directory:
             mail_nickname=spec.get("mail_nickname") or upn.split("@")[0])
         with self.lock:
             tenant = self._tenant_or_fail(tenant_ref)
-            if user.oid in tenant.users or self.user_by_upn(tenant, upn):
+            if user.oid in tenant.users or user.names() & tenant.names.keys():
                 raise ConfigError(f"user {upn} / {user.oid} already exists in {tenant.name}")
             tenant.users[user.oid] = user
+            tenant.names.update(dict.fromkeys(user.names(), user.oid))
             return user
 
     def add_app(self, tenant_ref: str, spec: dict) -> App:
@@ -368,9 +373,9 @@ class Directory:
             return next((t for t in self.tenants.values() if ref in t.domains), None)
 
     def user_by_upn(self, tenant: Tenant, name: str) -> User | None:
-        name = (name or "").lower()
         with self.lock:
-            return next((u for u in tenant.users.values() if u.signs_in_as(name)), None)
+            oid = tenant.names.get((name or "").lower())
+            return tenant.users.get(oid) if oid else None
 
     def app_in(self, tenant: Tenant | None, client_id: str) -> App | None:
         """The app as seen from `tenant` (None: a multi-tenant authority such as organizations)."""
@@ -403,9 +408,12 @@ class Directory:
             other = self.user_by_upn(tenant, changes["upn"]) if changes.get("upn") else None
             if other is not None and other is not user:
                 raise ConfigError(f"upn {changes['upn']} is taken in {tenant.name}")
+            for name in user.names():
+                tenant.names.pop(name, None)
             for name in USER_CHANGES - {"groups", "account_enabled"}:
                 if name in changes:
                     setattr(user, name, changes[name])
+            tenant.names.update(dict.fromkeys(user.names(), user.oid))
             if "account_enabled" in changes:
                 user.account_enabled = changes["account_enabled"] is not False
             if "groups" in changes:
@@ -416,7 +424,10 @@ class Directory:
         """Deletes a user permanently (Entra's hard delete, after the recycle bin)."""
         with self.lock:
             tenant = self._tenant_or_fail(tenant_ref)
-            return tenant.users.pop(self._user_or_fail(tenant, oid).oid)
+            user = tenant.users.pop(self._user_or_fail(tenant, oid).oid)
+            for name in user.names():
+                tenant.names.pop(name, None)
+            return user
 
     def _user_or_fail(self, tenant: Tenant, oid: str) -> User:
         user = tenant.users.get(str(oid).lower())

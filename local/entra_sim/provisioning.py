@@ -180,11 +180,12 @@ class ProvisioningJob:
                 return Source({}, {}, set())
             scoped = [u for u in tenant.users.values() if self._in_scope(u)]
             users = {u.oid: shapes.user_attributes(u, self.external_id) for u in scoped}
-            groups = {}
-            for group in tenant.groups.values():
-                if self.scope == "all" or group.id in self.assigned_groups:
-                    groups[group.id] = (group.display_name,
-                                        [u.oid for u in scoped if group.id in u.groups])
+            groups = {g.id: (g.display_name, []) for g in tenant.groups.values()
+                      if self.scope == "all" or g.id in self.assigned_groups}
+            for user in scoped:
+                for gid in user.groups:
+                    if gid in groups:
+                        groups[gid][1].append(user.oid)
             return Source(users, groups, set(tenant.users))
 
     # -- a cycle ---------------------------------------------------------------------------
