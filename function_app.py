@@ -5,6 +5,7 @@ from functions import (
     admin_api_keys,
     admin_connections,
     admin_credentials,
+    admin_directories,
     admin_domains,
     admin_organizations,
     admin_regions,
@@ -13,6 +14,7 @@ from functions import (
     health,
     oidc_callback,
     saml,
+    scim,
     sso_start,
     timers,
     token,
@@ -22,6 +24,6 @@ app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 
 for blueprint_module in (
     health, admin_organizations, admin_connections, admin_credentials, admin_api_keys, admin_domains, admin_sign_in_policy,
-    admin_regions, discover, sso_start, oidc_callback, saml, token, timers,
+    admin_regions, discover, sso_start, oidc_callback, saml, token, timers, scim, admin_directories,
 ):
     app.register_functions(blueprint_module.bp)

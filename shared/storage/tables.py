@@ -32,7 +32,7 @@ from shared.platform.errors import SsoError
 from shared.platform.settings import get_settings
 from shared.platform.validation import is_storage_key
 
-TABLES = ("organizations", "connections", "apikeys", "activity", "domains")
+TABLES = ("organizations", "connections", "apikeys", "activity", "domains", "directories")
 
 
 class AlreadyExists(Exception):

@@ -1,0 +1,227 @@
+"""Admin API: an organization's directories (SCIM provisioning from Entra), their Secret Token,
+and the SaaS's view of what Entra provisioned: users, groups, the event feed. Logic:
+shared/directory/directories.py, shared/directory/views.py, shared/directory/feed.py."""
+from __future__ import annotations
+
+from typing import Literal
+
+import azure.functions as func
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from shared.admin import access as admin_access
+from shared.directory import directories, feed, users, views
+from shared.orgs import connections, events
+from shared.platform.errors import SsoError
+from shared.web.http import api_handler, json_response, page_limit, query_param, read_json
+from shared.web.operations import operation
+
+bp = func.Blueprint()
+
+_BASE = "api/organizations/{org}/directories"
+_ONE = _BASE + "/{directory}"
+
+
+class DirectoryCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+    connection: str | None = None
+    token_expires_on: str | None = Field(None, description="YYYY-MM-DD; default a year from today")
+    idp_id_attribute: Literal["externalId"] | None = Field(None, description="the SCIM attribute the admin mapped Entra's objectId to")
+
+
+class DirectoryPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(None, min_length=1, max_length=200)
+    connection: str | None = None
+    idp_id_attribute: Literal["externalId"] | None = None
+
+
+class TokenRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    token_expires_on: str | None = None
+    grace_period_hours: int = Field(0, ge=0, le=directories.MAX_GRACE_HOURS, description="how long the old token keeps working")
+
+
+class UserPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    sso_required: bool
+
+
+class DirectoryView(BaseModel):
+    id: str
+    organization: str
+    name: str
+    connection: str | None
+    status: str
+    token_expires_on: str
+    idp_id_attribute: str | None = None
+    scim_base_url: str
+    scim_base_url_compatible: str
+    scim_base_url_note: str
+    created: str
+    updated: str
+    token: str | None = Field(None, description="shown once, when created")
+
+
+class DirectoryList(BaseModel):
+    data: list[DirectoryView]
+
+
+class TokenView(BaseModel):
+    token: str
+    token_expires_on: str
+    previous_token_valid_until: str | None
+
+
+class Page(BaseModel):
+    data: list[dict]
+    next_cursor: str | None
+
+
+class DirectoryUserView(BaseModel):
+    id: str
+    directory: str
+    idp_id: str | None
+    user_name: str | None
+    emails: list[dict]
+    first_name: str | None
+    last_name: str | None
+    active: bool
+    state: str
+    sso_required: bool
+    groups: list[dict] = []
+    raw_attributes: dict
+    created: str
+    updated: str
+
+
+class EventPage(BaseModel):
+    data: list[dict]
+    after: str | None
+
+
+def _body(req: func.HttpRequest, model: type[BaseModel], optional: bool = False):
+    raw = {} if optional and not (req.get_body() or b"").strip() else read_json(req, frozenset(model.model_fields))
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ())) or "body"
+        raise SsoError("invalid_field", f"`{where}`: {first.get('msg', 'invalid value')}.") from None
+
+
+def _connection(org: str, connection_id: str | None) -> str | None:
+    if connection_id is not None:
+        connections.require(org, connection_id)
+    return connection_id
+
+
+@bp.route(route=_BASE, methods=["GET", "POST"])
+@operation("GET", _BASE, "List the organization's directories", auth="api_key", responses={200: DirectoryList}, errors=("not_found",))
+@operation("POST", _BASE, "Create a directory for provisioning from Entra (answers its Secret Token once)", auth="api_key",
+           body=DirectoryCreate, responses={201: DirectoryView}, errors=("invalid_field", "unknown_field", "invalid_json", "not_found", "invalid_request"))
+@api_handler
+def directories_collection(req: func.HttpRequest) -> func.HttpResponse:
+    org = admin_access.organization(req).doc.id
+    if req.method == "GET":
+        return json_response({"data": [directories.view(d) for d in directories.list_for(org)]})
+    body = _body(req, DirectoryCreate)
+    directory, token = directories.create(org, body.name.strip(), _connection(org, body.connection), directories.token_expiry(body.token_expires_on))
+    if body.idp_id_attribute:
+        stored = directories.require(org, directory.id)
+        directory = directory.replace(idp_id_attribute=body.idp_id_attribute)
+        directories.save(directory, stored.etag)
+    events.record(org, "directory.created", detail={"directory": directory.id, "name": directory.name})
+    return json_response({**directories.view(directory), "token": token}, 201)
+
+
+@bp.route(route=_ONE, methods=["GET", "PATCH", "DELETE"])
+@operation("GET", _ONE, "Read a directory", auth="api_key", responses={200: DirectoryView}, errors=("not_found",))
+@operation("PATCH", _ONE, "Change a directory's name, connection or object-id attribute", auth="api_key", body=DirectoryPatch,
+           responses={200: DirectoryView}, errors=("invalid_field", "unknown_field", "invalid_json", "not_found", "conflict"))
+@operation("DELETE", _ONE, "Delete a directory and everything it holds", auth="api_key", responses={204: None}, errors=("not_found",))
+@api_handler
+def directory_item(req: func.HttpRequest) -> func.HttpResponse:
+    org = admin_access.organization(req).doc.id
+    stored = directories.require(org, req.route_params["directory"])
+    if req.method == "GET":
+        return json_response(directories.view(stored.doc))
+    if req.method == "DELETE":
+        directories.delete(stored.doc.id)
+        events.record(org, "directory.deleted", detail={"directory": stored.doc.id})
+        return func.HttpResponse(status_code=204)
+    body = _body(req, DirectoryPatch)
+    changes = body.model_dump(exclude_unset=True)
+    if "connection" in changes:
+        _connection(org, changes["connection"])
+    if "name" in changes and changes["name"] is None:
+        raise SsoError("invalid_field", "`name` cannot be removed; send a new name.")
+    directory = stored.doc.replace(**changes)
+    directories.save(directory, stored.etag)
+    events.record(org, "directory.updated", detail={"directory": directory.id, "fields": sorted(changes)})
+    return json_response(directories.view(directory))
+
+
+@bp.route(route=_ONE + "/token", methods=["POST"])
+@operation("POST", _ONE + "/token", "Issue a new Secret Token (the old one stops at once, or after grace_period_hours)", auth="api_key",
+           body=TokenRequest, responses={200: TokenView}, errors=("invalid_field", "unknown_field", "invalid_json", "not_found", "conflict"))
+@api_handler
+def directory_token(req: func.HttpRequest) -> func.HttpResponse:
+    org = admin_access.organization(req).doc.id
+    stored = directories.require(org, req.route_params["directory"])
+    body = _body(req, TokenRequest, optional=True)
+    directory, token = directories.rotate(stored, directories.token_expiry(body.token_expires_on), body.grace_period_hours)
+    events.record(org, "directory.token_rotated", detail={"directory": directory.id, "grace_period_hours": body.grace_period_hours})
+    return json_response({"token": token, "token_expires_on": directory.token_expires_on, "previous_token_valid_until": directory.previous_token_valid_until})
+
+
+@bp.route(route=_ONE + "/users", methods=["GET"])
+@operation("GET", _ONE + "/users", "List the directory's users (cursor; ?group= for one group's members)", auth="api_key",
+           responses={200: Page}, errors=("not_found", "invalid_request"))
+@api_handler
+def directory_users(req: func.HttpRequest) -> func.HttpResponse:
+    org = admin_access.organization(req).doc.id
+    directory = directories.require(org, req.route_params["directory"]).doc
+    data, cursor = views.list_users(directory, query_param(req, "cursor", 4096), page_limit(req), query_param(req, "group", 64))
+    return json_response({"data": data, "next_cursor": cursor})
+
+
+@bp.route(route=_ONE + "/users/{id}", methods=["GET", "PATCH"])
+@operation("GET", _ONE + "/users/{id}", "Read a directory user", auth="api_key", responses={200: DirectoryUserView}, errors=("not_found",))
+@operation("PATCH", _ONE + "/users/{id}", "Require SSO for this user (sso_required)", auth="api_key", body=UserPatch,
+           responses={200: DirectoryUserView}, errors=("invalid_field", "unknown_field", "invalid_json", "not_found"))
+@api_handler
+def directory_user(req: func.HttpRequest) -> func.HttpResponse:
+    org = admin_access.organization(req).doc.id
+    directory = directories.require(org, req.route_params["directory"]).doc
+    user_id = req.route_params["id"]
+    if req.method == "GET":
+        stored = users.get(directory.id, user_id)
+        if stored is None:
+            raise SsoError("not_found", f"No user {user_id[:64]!r} in directory {directory.id!r}.")
+        return json_response(views.user_view(directory, stored.doc))
+    body = _body(req, UserPatch)
+    user = users.set_sso_required(directory, user_id, body.sso_required)
+    events.record(org, "directory.user_sso_required", detail={"directory": directory.id, "user": user_id, "sso_required": body.sso_required})
+    return json_response(views.user_view(directory, user))
+
+
+@bp.route(route=_ONE + "/groups", methods=["GET"])
+@operation("GET", _ONE + "/groups", "List the directory's groups (cursor)", auth="api_key", responses={200: Page}, errors=("not_found", "invalid_request"))
+@api_handler
+def directory_groups(req: func.HttpRequest) -> func.HttpResponse:
+    org = admin_access.organization(req).doc.id
+    directory = directories.require(org, req.route_params["directory"]).doc
+    data, cursor = views.list_groups(directory, query_param(req, "cursor", 4096), page_limit(req))
+    return json_response({"data": data, "next_cursor": cursor})
+
+
+@bp.route(route=_ONE + "/events", methods=["GET"])
+@operation("GET", _ONE + "/events", "The directory's event feed, oldest first, after a cursor", auth="api_key",
+           responses={200: EventPage}, errors=("not_found", "invalid_request"))
+@api_handler
+def directory_events(req: func.HttpRequest) -> func.HttpResponse:
+    org = admin_access.organization(req).doc.id
+    directory = directories.require(org, req.route_params["directory"]).doc
+    found, after = feed.list_after(directory.id, query_param(req, "after", 64), page_limit(req))
+    return json_response({"data": [e.public() for e in found], "after": after})
