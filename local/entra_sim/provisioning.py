@@ -162,9 +162,14 @@ class ProvisioningJob:
 
     def test_connection(self) -> dict:
         """Entra's Test Connection: a filter on a userName nobody has; a 200 passes."""
-        result = self._send(0, "GET", "/Users", [("filter", shapes.eq_filter("userName", str(uuid.uuid4())))])
+        result = self._probe(0, "/Users", [])
         ok = result["status"] == 200 and isinstance(result["json"], dict)
         return {"ok": ok, "status": result["status"], "detail": None if ok else result["detail"]}
+
+    def _probe(self, cycle: int, resource: str, extra: list) -> dict:
+        """A lookup of a random name: how Entra checks the endpoint and the token."""
+        attribute = "userName" if resource == "/Users" else "displayName"
+        return self._send(cycle, "GET", resource, extra + [("filter", shapes.eq_filter(attribute, str(uuid.uuid4())))])
 
     # -- the source ------------------------------------------------------------------------
 
@@ -196,6 +201,12 @@ class ProvisioningJob:
             cycle = _Cycle(len(self.cycles) + 1, "incremental" if self._initial_done else "initial")
             source = self._source()
             force = not self._initial_done
+            # Entra starts every cycle by fetching a random user and group (Microsoft's tutorial).
+            probes = [self._probe(cycle.number, "/Users", []),
+                      self._probe(cycle.number, "/Groups", [("excludedAttributes", "members")])]
+            if any(p["status"] != 200 for p in probes):
+                cycle.error("the endpoint", next(p for p in probes if p["status"] != 200))
+                return self._finish(cycle)
             self._pages(list(source.users.items()),
                         lambda item: self._sync_user(cycle, item[0], item[1], force))
             for oid in [o for o in self.users if o not in source.users]:
@@ -205,10 +216,13 @@ class ProvisioningJob:
             for gid in [g for g in self.groups if g not in source.groups]:
                 self._delete_group(cycle, gid)
             self._initial_done = True
-            summary = cycle.view()
-            summary["requests"] = sum(1 for e in self.log if e["cycle"] == cycle.number)
-            self.cycles.append(summary)
-            return summary
+            return self._finish(cycle)
+
+    def _finish(self, cycle: _Cycle) -> dict:
+        summary = cycle.view()
+        summary["requests"] = sum(1 for e in self.log if e["cycle"] == cycle.number)
+        self.cycles.append(summary)
+        return summary
 
     def _pages(self, items: list, work) -> None:
         with ThreadPoolExecutor(self.workers) as pool:
