@@ -17,7 +17,7 @@ import time
 import requests
 
 from local.azurite import ROOT, start_azurite
-from local.demo import seed_demo
+from local.demo import CONTOSO, add_directory, seed_demo
 from local.sample_app import make_sample_app
 
 STATE_DIR = ROOT / ".local"
@@ -93,6 +93,9 @@ def main(argv: list[str] | None = None) -> int:
         demo = seed_demo(base_url=base_url, bootstrap_key=bootstrap_key, sim_authority=sim["authority"],
                          sim_ca_bundle=sim["ca_bundle"], app_redirect_uri=f"http://127.0.0.1:{args.app_port}/callback")
         make_sample_app(args.app_port, base_url, demo)
+        _step("provisioning the simulator's Contoso users and groups into a directory of the demo org (SCIM)")
+        directory = add_directory(base_url=base_url, bootstrap_key=bootstrap_key, sim_authority=sim["authority"],
+                                  sim_ca_bundle=sim["ca_bundle"], connection=demo.oidc_connection)
 
         print(f"""
 entra-sso is running locally.
@@ -102,6 +105,9 @@ entra-sso is running locally.
   Service:          {base_url}   (admin API: Authorization: Bearer {bootstrap_key})
   Entra simulator:  {sim["authority"]}   (CA: {sim["ca_bundle"]})
   Organization:     {demo.organization}  OIDC {demo.oidc_connection}  SAML {demo.saml_connection}
+  Directory sync:   {directory.id} filled by the simulator ({directory.summary}); it re-syncs every 10 s. Watch:
+                    curl -H "Authorization: Bearer {bootstrap_key}" {directory.events_url}
+                    (change a user: PATCH {sim["authority"]}/_sim/tenants/{CONTOSO["id"]}/users/<oid> {{"account_enabled": false}})
 
 Press Ctrl-C to stop.""", flush=True)
         while all(p.poll() is None for p in processes):
