@@ -55,7 +55,7 @@ def tenant_spec(users: int, groups: int, members: int, seed: int = 13) -> dict:
 def _start_host(env: dict) -> subprocess.Popen:
     port = env["SSO_PUBLIC_BASE_URL"].rsplit(":", 1)[1]
     host = subprocess.Popen([sys.executable, "-m", "local.devhost", "--port", port], cwd=ROOT, env={**os.environ, **env},
-                            stdout=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # the client counts what failed
     for _ in range(200):
         try:
             _session(True).get(f"{env['SSO_PUBLIC_BASE_URL']}/api/health", timeout=1)
@@ -108,13 +108,13 @@ def count_round_trips(env: dict, users: int, groups: int, members: int, test_con
     host in this process and the storage SDK's transport wrapped."""
     from azure.core.pipeline.transport import RequestsTransport
 
-    os.environ.update(env)
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    os.environ.update({**env, "SSO_PUBLIC_BASE_URL": base_url})  # the Tenant URL must name this host
     import function_app
     from local.devhost import make_server
     from local.entra_sim import start_simulator
 
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
     server = make_server("127.0.0.1", port, function_app.app, env["SSO_BOOTSTRAP_API_KEY"])
     threading.Thread(target=server.serve_forever, daemon=True).start()
     directory = _directory(base_url, env["SSO_BOOTSTRAP_API_KEY"], "bench-trips")
