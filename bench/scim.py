@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import logging
 import os
 import random
 import secrets
@@ -111,6 +112,7 @@ def count_round_trips(env: dict, users: int, groups: int, members: int, test_con
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     os.environ.update({**env, "SSO_PUBLIC_BASE_URL": base_url})  # the Tenant URL must name this host
+    logging.getLogger("entra_sso").setLevel(logging.ERROR)  # refusals are counted by the client, not printed
     import function_app
     from local.devhost import make_server
     from local.entra_sim import start_simulator
