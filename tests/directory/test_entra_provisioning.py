@@ -9,6 +9,8 @@ import uuid
 
 import pytest
 
+from local.demo import CONTOSO as DEMO_CONTOSO
+from local.demo import add_directory
 from local.entra_sim.scim_shapes import scim_user_name
 from tests.conftest import SECRET_WATCH, ApiClient
 from tests.flows.helpers import CONTOSO, Browser, create_oidc_connection, oidc_sign_in, query, register_oidc_app
@@ -232,3 +234,19 @@ def test_a_deactivation_in_entra_blocks_that_user_s_next_sign_in(stack, admin, n
     sim.unassign_from_provisioning(job, users=[leaver["oid"]])  # out of scope: Entra disables the user in the app
     assert sim.run_provisioning_cycle(job)["counts"]["users_disabled"] == 1
     assert _sign_in(stack, admin, org, upn)["error"] == "user_deprovisioned"
+
+
+def test_the_demo_org_s_directory_is_filled_from_contoso_and_keeps_syncing(stack, admin, new_org):
+    org = new_org()
+    connection = create_oidc_connection(admin, org, register_oidc_app(stack))
+    demo = add_directory(base_url=stack.base_url, bootstrap_key=stack.bootstrap_key, sim_authority=stack.simulator.authority,
+                         sim_ca_bundle=stack.simulator.ca_bundle, connection=connection["id"], slug=org, interval_seconds=3600)
+    try:
+        assert stack.simulator.provisioning_status(demo.job)["state"] == "active"
+        users, groups = directory_state(admin, org, demo.id)
+        assert {scim_user_name(u["upn"]) for u in DEMO_CONTOSO["users"]} <= set(users)
+        assert {g["display_name"] for g in DEMO_CONTOSO["groups"]} == set(groups)
+        assert demo.events_url.endswith(f"/api/organizations/{org}/directories/{demo.id}/events")
+        assert any(e["type"] == "user.created" for e in read_feed(admin, demo.events_url.removeprefix(stack.base_url)))
+    finally:
+        stack.simulator.stop_provisioning(demo.job)
