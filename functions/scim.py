@@ -124,3 +124,15 @@ def scim_resource_types(req: func.HttpRequest) -> func.HttpResponse:
 @scim_handler
 def scim_resource_type(req: func.HttpRequest) -> func.HttpResponse:
     return _answer(req, found := directory(req), service.discovery_answer(found, "ResourceTypes", req.route_params.get("id")))
+
+
+@bp.route(route=_BASE + "/{resource}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+@operation("POST", _BASE + "/{resource}", "POST /.search across resource types: not supported (501); any other path: 404",
+           auth="scim_token", body=None, body_media_types=_MEDIA, responses={501: MEDIA_TYPE, 404: MEDIA_TYPE}, errors=("unauthorized", "not_found"))
+@operation("GET", _BASE + "/{resource}", "No such SCIM endpoint: 404 in SCIM's error shape", auth="scim_token",
+           responses={404: MEDIA_TYPE}, errors=("unauthorized", "not_found"))
+@scim_handler
+def scim_unknown(req: func.HttpRequest) -> func.HttpResponse:
+    """Registered last: the dev host matches in order, and Azure prefers literal segments."""
+    directory(req)
+    service.unknown_endpoint(req.method, req.route_params.get("resource", ""))

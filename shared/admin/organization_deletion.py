@@ -1,5 +1,5 @@
 """Deleting an organization deletes what it owns: its connections (and their secrets), its
-webhook signing secret, its API keys, its domain claims and ownership of verified domains, its
+webhook signing secret, its API keys, its directories (users, groups, feeds), its domain claims and ownership of verified domains, its
 invitations, and its activity (login states, codes, events).
 
 The first step is the marker of its activity partition (shared/storage/activity.py): from that moment
@@ -10,6 +10,7 @@ partition after it is emptied. The org record goes last, so a deletion that fail
 from __future__ import annotations
 
 from shared.admin import connection_admin
+from shared.directory import directories
 from shared.orgs import api_keys, connections, organizations, webhook_secret
 from shared.orgs.records import Organization
 from shared.policy import domains
@@ -26,6 +27,7 @@ def delete_organization(stored: tables.Stored[Organization]) -> None:
         if connection is not None:
             connection_admin.delete(connection)
     api_keys.delete_keys_of(org.id)
+    directories.delete_directories_of(org.id)  # their users, groups and feeds with them
     webhook_secret.delete(org)
     for domain in org.verified_domains:
         domains.release_ownership(org, domain)

@@ -38,6 +38,7 @@ def _prefix_rows(directory_id: str, prefix: str, limit: int) -> list[tables.Stor
 
 
 member_ids = memberships.member_ids
+members = memberships.members
 of_user = memberships.of_user
 
 
@@ -70,11 +71,11 @@ def _check_users(directory_id: str, user_ids: list[str]) -> None:
             raise invalid_value(f"Member {user_id[:64]!r} is not a user of this directory; provision the user first.")
 
 
-def _membership_ops(directory_id: str, group: DirectoryGroup, adds: list[str], removes: list[str]) -> list[tuple[list[tables.Op], DirectoryEvent]]:
+def _membership_ops(directory_id: str, group: DirectoryGroup, adds: dict[str, str | None], removes: list[str]) -> list[tuple[list[tables.Op], DirectoryEvent]]:
     changes = []
-    for user_id in adds:
+    for user_id, display in adds.items():
         op, event = feed.event_op(directory_id, "group.user_added", {"group": view_data(group), "user": {"id": user_id}})
-        changes.append(([tables.Op("create", keys.member(group.id, user_id), {"id": user_id}),
+        changes.append(([tables.Op("create", keys.member(group.id, user_id), {"id": user_id, "display": display}),
                          tables.Op("create", keys.user_group(user_id, group.id), {"id": group.id}), op], event))
     for user_id in removes:
         op, event = feed.event_op(directory_id, "group.user_removed", {"group": view_data(group), "user": {"id": user_id}})
@@ -88,15 +89,15 @@ def _apply_members(directory_id: str, group: DirectoryGroup, change: scim_patch.
         return []
     current = set(member_ids(directory_id, group.id))
     if change.replace is not None:
-        wanted = set(change.replace)
-        adds, removes = sorted(wanted - current), sorted(current - wanted)
+        adds = {u: d for u, d in change.replace.items() if u not in current}
+        removes = sorted(current - set(change.replace))
     else:
         removing = set(change.remove)
-        adds = sorted({u for u in change.add if u not in current and u not in removing})
+        adds = {u: d for u, d in change.add.items() if u not in current and u not in removing}
         removes = sorted(u for u in removing if u in current)
     if len(current) + len(adds) > MAX_MEMBERS:
         raise ScimError(400, f"A group has at most {MAX_MEMBERS} members.", "invalidValue")
-    _check_users(directory_id, adds)
+    _check_users(directory_id, list(adds))
     events = []
     pending = _membership_ops(directory_id, group, adds, removes)
     for start in range(0, len(pending), _PER_BATCH):
@@ -109,10 +110,10 @@ def _apply_members(directory_id: str, group: DirectoryGroup, change: scim_patch.
     return events
 
 
-def create(directory: Directory, scim: dict, members: list[str]) -> tuple[tables.Stored[DirectoryGroup], list[DirectoryEvent]]:
+def create(directory: Directory, scim: dict, members: dict[str, str | None]) -> tuple[tables.Stored[DirectoryGroup], list[DirectoryEvent]]:
     now = iso()
     group = DirectoryGroup(id=uuid.uuid4().hex, scim=scim, created=now, updated=now)
-    _check_users(directory.id, members)
+    _check_users(directory.id, list(members))
     op, event = feed.event_op(directory.id, "group.created", view_data(group))
     ops = [tables.Op("create", keys.group(group.id), group.to_stored()), *index.changes({}, index.group_rows(group.id, scim)), op]
     try:
@@ -123,7 +124,7 @@ def create(directory: Directory, scim: dict, members: list[str]) -> tuple[tables
     return require(directory.id, group.id), events
 
 
-def update(directory: Directory, group_id: str, body, if_match: str | None, replace_with: tuple[dict, list[str]] | None = None):
+def update(directory: Directory, group_id: str, body, if_match: str | None, replace_with: tuple[dict, dict[str, str | None]] | None = None):
     """A PATCH (`body`) or a PUT (`replace_with` = the new SCIM JSON and members)."""
     for _ in range(users.RETRIES):
         stored = require(directory.id, group_id)

@@ -47,7 +47,8 @@ def _group_body(directory: Directory, stored, params=None, with_members: bool = 
     group = stored.doc
     members = None
     if with_members and not _excludes_members(params):
-        members = [{"value": user_id, "type": "User", "$ref": f"{_base(directory)}/Users/{user_id}"} for user_id in groups.member_ids(directory.id, group.id)]
+        members = [{"value": user_id, "type": "User", "$ref": f"{_base(directory)}/Users/{user_id}", **({"display": display} if display else {})}
+                   for user_id, display in groups.members(directory.id, group.id)]
     return resources.answer("Group", group.scim, group.id, stored.etag, f"{_base(directory)}/Groups/{group.id}", group.created, group.updated,
                             members=members, params=params)
 
@@ -88,11 +89,11 @@ def get_resource(directory: Directory, endpoint: str, resource_id: str, params: 
     return Answer(200, _body(directory, kind, stored, response_params), stored.etag)
 
 
-def _members_of(scim_payload: dict) -> list[str]:
+def _members_of(scim_payload: dict) -> dict[str, str | None]:
     members = scim_payload.get("members") or []
     if not isinstance(members, list):
         raise invalid_value("`members` must be a list of {\"value\": id}.")
-    return member_ids(members) if members else []
+    return member_ids(members) if members else {}
 
 
 def create(directory: Directory, endpoint: str, payload: Any) -> Answer:
@@ -142,3 +143,9 @@ def discovery_answer(directory: Directory, what: str, item: str | None) -> Answe
         if entry["id"] == item:
             return Answer(200, entry)
     raise ScimError(404, f"No {what[:-1]} {item[:100]!r}.")
+
+
+def unknown_endpoint(method: str, resource: str) -> None:
+    if resource == ".search" and method == "POST":
+        raise ScimError(501, "Searching several resource types at once (POST /.search) is not supported; use GET /Users or /Groups with a filter.")
+    raise ScimError(404, f"No SCIM endpoint {resource[:100]!r}: use /Users, /Groups, /ServiceProviderConfig, /Schemas or /ResourceTypes.")

@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
-from shared.lifecycle import webhooks
+from shared.lifecycle import directory_expiry, webhooks
 from shared.orgs import connections, events, organizations
 from shared.orgs.records import Connection, Organization
 from shared.platform.certificates import certificate_facts
@@ -153,6 +153,8 @@ def check_organization(org: Organization, now: datetime | None = None) -> dict:
             crossed = threshold(credential.expires_at, now)
             if crossed and _fire(org, connection, credential, crossed, now):
                 counts["warnings"] += 1
+    for key, value in directory_expiry.check(org, now, threshold).items():  # directory Secret Tokens, likewise
+        counts[key] += value
     counts.update(webhooks.deliver_pending(org, now=now))
     return counts
 

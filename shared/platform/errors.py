@@ -114,6 +114,9 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "saml_unsolicited_response": ErrorSpec(400, "IdP-initiated sign-in (from My Apps) is off for this connection; start the sign-in from the application, or set allow_idp_initiated on the connection."),
     "saml_name_id_missing": ErrorSpec(400, "The assertion has no NameID; set the enterprise app's Unique User Identifier (Name ID) in Entra to an attribute every user has, e.g. user.userprincipalname."),
     "saml_status_error": ErrorSpec(400, "Entra refused the sign-in; look up the AADSTS code in Microsoft's error code reference and fix the enterprise app's SAML configuration."),
+    # Directory sync (shared/directory/): SCIM refusals answer SCIM's own error shape (scimType); these are ours
+    "scim_token_expired": ErrorSpec(401, "The directory's Secret Token has expired; issue a new one with POST /api/organizations/{org}/directories/{directory}/token and paste it into Entra (Provisioning > Admin Credentials > Secret Token)."),
+    "user_deprovisioned": ErrorSpec(400, "This user was deactivated or removed in the organization's Entra directory (or was never provisioned to it); ask the organization's IT team to assign the user to the application in Entra and wait for provisioning."),
 }
 
 

@@ -1,6 +1,7 @@
 """A directory of a fresh organization, and a SCIM client holding its Secret Token."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import pytest
@@ -22,10 +23,9 @@ class ScimClient(ApiClient):
         self.flag = flag
 
     def request(self, method, url, **kwargs):
-        if "json" in kwargs:
-            import json
-
-            kwargs["data"] = json.dumps(kwargs.pop("json"))
+        body = kwargs.pop("json", None)
+        if body is not None:
+            kwargs["data"] = json.dumps(body)
             kwargs.setdefault("headers", {}).setdefault("Content-Type", SCIM)
         if self.flag:
             url += ("&" if "?" in url else "?") + "aadOptscim062020"

@@ -56,8 +56,15 @@ def targets(stack, empty_dns) -> Targets:
     assert admin.post(f"/api/organizations/{org}/domains", json={"domain": domain}).status_code == 201
     invitation = admin.post(f"/api/organizations/{org}/invitations", json={"email": f"ada@{domain}"}).json()["id"]
     key = admin.post("/api/api-keys", json={"organization": org, "name": "fuzz"}).json()["key"]
-    ids = {"org": [org], "connection": [oidc, saml], "domain": [domain], "invitation": [invitation]}
+    directory = admin.post(f"/api/organizations/{org}/directories", json={"name": "Fuzz"}).json()
+    scim = ApiClient(directory["scim_base_url"], directory["token"])
+    scim_json = {"Content-Type": "application/scim+json"}
+    user = scim.post("/Users", json={"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "fuzz@contoso.com"}, headers=scim_json).json()
+    group = scim.post("/Groups", json={"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Fuzz",
+                                       "members": [{"value": user["id"]}]}, headers=scim_json).json()
+    ids = {"org": [org], "connection": [oidc, saml], "domain": [domain], "invitation": [invitation], "directory": [directory["id"]],
+           "id": [user["id"], group["id"]], "resource": ["Users", ".search", "Groups"]}
     return Targets(
         ids=ids, fields={route.template: accepted_fields(admin, route, ids) for route in http_routes() if body_methods(route)},
-        keys={"global": stack.bootstrap_key, "org": key, "wrong": "sso_0123456789abcdef_" + "A" * 43, "none": None},
+        keys={"global": stack.bootstrap_key, "org": key, "wrong": "sso_0123456789abcdef_" + "A" * 43, "none": None, "scim": directory["token"]},
     )

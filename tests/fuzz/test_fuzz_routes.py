@@ -26,9 +26,11 @@ SEED = int(os.environ.get("FUZZ_SEED", "20261201"))  # fixed: the suite sends th
 ROUTES = http_routes()
 FIELDS = sorted(connections.CREATE_FIELDS | organizations.CREATE_FIELDS | invitations.CREATE_FIELDS | credential_rotation.SECRET_FIELDS
                 | certificate_credentials.CREATE_FIELDS | certificate_credentials.ACTIVATE_FIELDS
-                | {"domain", "code", "region", "organization", "name"})
+                | {"domain", "code", "region", "organization", "name"}
+                | {"schemas", "userName", "externalId", "active", "emails", "members", "displayName", "Operations", "token_expires_on",
+                   "grace_period_hours", "sso_required", "idp_id_attribute"})
 QUERY_NAMES = ["state", "code", "cursor", "limit", "email", "connection", "organization", "redirect_uri", "login_hint", "prompt",
-               "error", "error_description", "session_state"]
+               "error", "error_description", "session_state", "filter", "startIndex", "count", "attributes", "excludedAttributes", "after", "group"]
 # What broke before, and its neighbours: key characters Table Storage forbids, XML markup, cursors of
 # the wrong shape, lone surrogates, NUL, huge and non-finite numbers, over-long values.
 NASTY = ["a/b.c", "a.b/c.d", "o.\x00.c", "a\\b.c", "a#b.c", "a?b.c", "a\x00b.c", "a\x7fb.c.d", "\ud800", "x.\udfff.y", "Ingi", "e30=", "W10=", "bnVsbA==",
@@ -95,7 +97,8 @@ def requests_for(draw, route: Route, targets):
         value = draw(st.sampled_from(real) | text) if real else draw(text)
         values[name] = value if value in real else _segment(value)
     headers = {"Accept": draw(st.sampled_from(["application/json", "text/html", "*/*", ""]))}
-    key = targets.keys[draw(st.sampled_from(["global", "org", "global", "org", "wrong", "none"]))]
+    callers = ["scim", "scim", "scim", "wrong", "none"] if route.template.startswith("scim/") else ["global", "org", "global", "org", "wrong", "none"]
+    key = targets.keys[draw(st.sampled_from(callers))]
     if key:
         headers["Authorization"] = f"Bearer {key}"
     if draw(st.booleans()):

@@ -16,6 +16,7 @@ from shared.directory.scim.errors import ScimError
 MAX_FILTER_LENGTH = 1024
 _CORE = {"User": "urn:ietf:params:scim:schemas:core:2.0:User", "Group": "urn:ietf:params:scim:schemas:core:2.0:Group"}
 # The attributes a filter may test, per resource type, as the index names them.
+_NOT_STRINGS = {"NUMBER", "TRUE", "FALSE", "NULL"}
 FILTERABLE = {"User": {"id": "id", "username": "userName", "externalid": "externalId", "emails.value": "emails"},
               "Group": {"id": "id", "displayname": "displayName", "externalid": "externalId"}}
 
@@ -35,11 +36,14 @@ def parse(text: str, resource_type: str) -> Lookup:
     if len(text) > MAX_FILTER_LENGTH:
         raise invalid_filter(f"The filter is longer than {MAX_FILTER_LENGTH} characters.")
     try:
-        tree = SCIMParser().parse(SCIMLexer().tokenize(text))
-    except Exception:  # the parser raises its own error types, and others on odd tokens
-        tree = None
+        tokens = list(SCIMLexer().tokenize(text))
+        tree = SCIMParser().parse(iter(tokens))
+    except Exception:  # the lexer and parser raise their own error types, and others on odd tokens
+        tokens, tree = [], None
     if not isinstance(tree, ast.Filter):
         raise invalid_filter(f"The filter {text[:100]!r} does not parse as a SCIM filter (RFC 7644 section 3.4.2.2).")
+    if any(token.type in _NOT_STRINGS for token in tokens):  # the tree keeps 5 and "5" alike; the tokens do not
+        raise invalid_filter("Compare with a string in double quotes, e.g. userName eq \"ada@contoso.com\".")
     return _lookup(tree, resource_type)
 
 

@@ -27,9 +27,9 @@ _MEMBER_FILTER = re.compile(r'^members\[\s*value\s+eq\s+"([^"]{1,200})"\s*\]$', 
 
 @dataclass
 class MemberChange:
-    add: list[str] = field(default_factory=list)
+    add: dict[str, str | None] = field(default_factory=dict)  # member id -> its display name, if sent
     remove: list[str] = field(default_factory=list)
-    replace: list[str] | None = None  # the whole member list
+    replace: dict[str, str | None] | None = None  # the whole member list
 
 
 def _operations(body: Any) -> list[dict]:
@@ -67,16 +67,18 @@ def _expand(op: dict) -> list[dict]:
     return [op]
 
 
-def member_ids(value: Any) -> list[str]:
+def member_ids(value: Any) -> dict[str, str | None]:
+    """Members as sent ([{"value": id, "display"?}]): id -> display, in order."""
     items = value if isinstance(value, list) else [value]
     if len(items) > MAX_MEMBERS:
         raise ScimError(413, f"At most {MAX_MEMBERS} members per request; send the rest in another PATCH.")
-    ids = []
+    ids: dict[str, str | None] = {}
     for item in items:
         member = item.get("value") if isinstance(item, dict) else None
+        display = item.get("display") if isinstance(item, dict) else None
         if not isinstance(member, str) or not member or len(member) > 200:
-            raise invalid_value('Each member must be {"value": "<id of a user or group in this directory>"}.')
-        ids.append(member)
+            raise invalid_value('Each member must be {"value": "<id of a user in this directory>"}.')
+        ids[member] = display[:256] if isinstance(display, str) else None
     return ids
 
 
@@ -91,7 +93,7 @@ def split_members(ops: list[dict], change: MemberChange) -> list[dict]:
             if op["op"] == "replace":
                 change.replace = member_ids(members)
             else:
-                change.add += member_ids(members)
+                change.add.update(member_ids(members))
             if value:
                 rest.append({**op, "value": value})
             continue
@@ -101,13 +103,13 @@ def split_members(ops: list[dict], change: MemberChange) -> list[dict]:
         elif isinstance(path, str) and path.strip().lower() == "members":
             if op["op"] == "remove":
                 if value is None:
-                    change.replace = []
+                    change.replace = {}
                 else:
-                    change.remove += member_ids(value)
+                    change.remove += list(member_ids(value))
             elif op["op"] == "replace":
                 change.replace = member_ids(value if value is not None else [])
             else:
-                change.add += member_ids(value)
+                change.add.update(member_ids(value))
         elif isinstance(path, str) and path.strip().lower().startswith("members"):
             raise ScimError(400, f"Unsupported members path {path[:100]!r}: use members or members[value eq \"id\"].", "invalidPath")
         else:
