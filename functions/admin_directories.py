@@ -22,7 +22,7 @@ _ONE = _BASE + "/{directory}"
 
 
 class DirectoryCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     name: str = Field(min_length=1, max_length=200)
     connection: str | None = None
     token_expires_on: str | None = Field(None, description="YYYY-MM-DD; default a year from today")
@@ -30,20 +30,20 @@ class DirectoryCreate(BaseModel):
 
 
 class DirectoryPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     name: str | None = Field(None, min_length=1, max_length=200)
     connection: str | None = None
     idp_id_attribute: Literal["externalId"] | None = None
 
 
 class TokenRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     token_expires_on: str | None = None
     grace_period_hours: int = Field(0, ge=0, le=directories.MAX_GRACE_HOURS, description="how long the old token keeps working")
 
 
 class UserPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     sso_required: bool
 
 
@@ -147,7 +147,7 @@ def directory_item(req: func.HttpRequest) -> func.HttpResponse:
     if req.method == "GET":
         return json_response(directories.view(stored.doc))
     if req.method == "DELETE":
-        directories.delete(stored.doc.id)
+        directories.delete(stored.doc.id, org)
         events.record(org, "directory.deleted", detail={"directory": stored.doc.id})
         return func.HttpResponse(status_code=204)
     body = _body(req, DirectoryPatch)

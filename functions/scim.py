@@ -9,7 +9,7 @@ from shared.directory import service
 from shared.directory.scim.resources import USER_MODEL
 from shared.lifecycle import directory_webhooks
 from shared.web.operations import operation
-from shared.web.scim_http import MEDIA_TYPE, directory, read_body, scim_handler, scim_response
+from shared.web.scim_http import MEDIA_TYPE, directory, directory_and_row, read_body, scim_handler, scim_response
 
 bp = func.Blueprint()
 
@@ -24,9 +24,15 @@ def _answer(req: func.HttpRequest, found, answer: service.Answer) -> func.HttpRe
 
 
 def _collection(req: func.HttpRequest, endpoint: str) -> func.HttpResponse:
-    found = directory(req)
     if req.method == "GET":
-        return _answer(req, found, service.list_resources(found, endpoint, dict(req.params)))
+        params = dict(req.params)
+        index_key = service.index_row_of(endpoint, params)
+        if index_key is None:
+            found, index_row = directory(req), service.NOT_READ
+        else:  # one round trip for the directory and the filter's index row (Entra's lookups)
+            found, index_row = directory_and_row(req, index_key)
+        return _answer(req, found, service.list_resources(found, endpoint, params, index_row))
+    found = directory(req)
     return _answer(req, found, service.create(found, endpoint, read_body(req)))
 
 

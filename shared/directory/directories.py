@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from shared.directory.records import Directory
 from shared.directory.scim.errors import ScimError
+from shared.orgs import organizations
 from shared.platform import validation as v
 from shared.platform.errors import SsoError
 from shared.platform.settings import get_settings
@@ -86,8 +87,17 @@ def require(organization: str, directory_id: str) -> tables.Stored[Directory]:
 
 
 def list_for(organization: str) -> list[Directory]:
+    """The org's directories, by the ids its record keeps (point reads, no scan)."""
+    org = organizations.get(organization)
+    found = [get(directory_id) for directory_id in (org.doc.directory_ids if org else [])]
+    return sorted((stored.doc for stored in found if stored is not None and stored.doc.organization == organization), key=lambda d: d.created)
+
+
+def _scan_for(organization: str) -> list[str]:
+    """Every directory naming the org, by a scan of the table (org deletion only: it must also
+    find a directory whose id never reached the org record)."""
     rows = tables.query_all(TABLE, "organization eq @org and RowKey eq @row", {"org": organization, "row": ROW}, limit=MAX_PER_ORGANIZATION * 5)
-    return sorted((row.typed(Directory.from_stored).doc for row in rows), key=lambda d: d.created)
+    return [row.partition_key for row in rows]
 
 
 def create(organization: str, name: str, connection: str | None, token_expires_on: str) -> tuple[Directory, str]:
@@ -98,7 +108,26 @@ def create(organization: str, name: str, connection: str | None, token_expires_o
     directory = Directory(id=new_id(), organization=organization, name=name, connection=connection, token_expires_on=token_expires_on,
                           created=now, updated=now, token_hash=digest(token), token_version=1)
     tables.insert(TABLE, directory.id, ROW, directory.to_stored(), {"organization": organization})
+    _link(organization, directory.id, True)
     return directory, token
+
+
+def _link(organization: str, directory_id: str, linked: bool, attempts: int = 10) -> None:
+    """Keeps the org's `directory_ids` (what the sign-in reads to know there is a directory)."""
+    for _ in range(attempts):
+        stored = organizations.get(organization)
+        if stored is None:
+            return
+        ids = [d for d in stored.doc.directory_ids if d != directory_id] + ([directory_id] if linked else [])
+        if ids == stored.doc.directory_ids:
+            return
+        try:
+            organizations.save(stored.doc.replace(directory_ids=ids), stored.etag)
+            return
+        except SsoError as err:
+            if err.code != "conflict":
+                raise
+    raise SsoError("conflict")
 
 
 def save(directory: Directory, etag: str) -> str:
@@ -119,9 +148,11 @@ def rotate(stored: tables.Stored[Directory], token_expires_on: str, grace_hours:
     return directory, token
 
 
-def delete(directory_id: str) -> None:
+def delete(directory_id: str, organization: str | None = None) -> None:
     """Everything the directory owns is in its partition: the record goes last, so a deletion that
     fails half-way leaves a directory that can be deleted again."""
+    if organization is not None:
+        _link(organization, directory_id, False)
     while True:
         keys = [row.row_key for row in tables.query_all(TABLE, "PartitionKey eq @pk and RowKey ne @row", {"pk": directory_id, "row": ROW}, limit=tables.MAX_BATCH)]
         if not keys:
@@ -133,15 +164,31 @@ def delete(directory_id: str) -> None:
     tables.delete(TABLE, directory_id, ROW)
 
 
-def authenticate(directory_id: str, authorization: str | None, on_found=None) -> Directory:
+def _with_row(directory_id: str, row_key: str) -> tuple[tables.Stored | None, tables.Stored | None]:
+    """The directory record and one more row of its partition, in one round trip."""
+    # spaces around the parentheses: the SDK substitutes @names between spaces
+    rows = tables.query_all(TABLE, "PartitionKey eq @pk and ( RowKey eq @directory or RowKey eq @row )",
+                            {"pk": directory_id, "directory": ROW, "row": row_key}, limit=2)
+    found = {row.row_key: row for row in rows}
+    directory = found.get(ROW)
+    return (directory.typed(Directory.from_stored) if directory else None), found.get(row_key)
+
+
+def authenticate(directory_id: str, authorization: str | None, on_found=None, also: str | None = None):
     """The directory whose token the request carries, or a 401 in SCIM's shape. An unknown
-    directory and a wrong token answer the same, so the URL is no oracle."""
+    directory and a wrong token answer the same, so the URL is no oracle. With `also` (a row key
+    of the partition, e.g. the index row a filter needs) answers (directory, that row or None),
+    read together: Entra's Test Connection costs one round trip."""
     scheme, _, presented = (authorization or "").partition(" ")
     presented = presented.strip()
     refused = ScimError(401, "Send the directory's Secret Token as 'Authorization: Bearer <token>' (Entra: Provisioning > Admin Credentials).")
     if scheme.lower() != "bearer" or not presented or len(presented) > 256:
         raise refused
-    stored = get(directory_id)
+    extra = None
+    if also is not None and is_id(directory_id):
+        stored, extra = _with_row(directory_id, also)
+    else:
+        stored = get(directory_id)
     if stored is None:
         raise refused
     directory = stored.doc
@@ -153,14 +200,14 @@ def authenticate(directory_id: str, authorization: str | None, on_found=None) ->
         if end_of_day(date.fromisoformat(directory.token_expires_on)) <= now:
             raise ScimError(401, f"The Secret Token expired on {directory.token_expires_on}; issue a new one "
                                  "(POST /api/organizations/{org}/directories/{directory}/token) and paste it into Entra.")
-        return directory
+        return (directory, extra) if also is not None else directory
     previous = directory.previous_token_hash
     if previous and directory.previous_token_valid_until and parse_iso(directory.previous_token_valid_until) > now \
             and hmac.compare_digest(presented_hash, previous):
-        return directory
+        return (directory, extra) if also is not None else directory
     raise refused
 
 
 def delete_directories_of(organization: str) -> None:
-    for directory in list_for(organization):
-        delete(directory.id)
+    for directory_id in dict.fromkeys([d.id for d in list_for(organization)] + _scan_for(organization)):
+        delete(directory_id)

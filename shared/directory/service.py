@@ -67,14 +67,32 @@ def _body(directory: Directory, kind: str, stored, params=None) -> dict:
     return _user_body(directory, stored, params) if kind == "User" else _group_body(directory, stored, params)
 
 
-def list_resources(directory: Directory, endpoint: str, params: dict) -> Answer:
+NOT_READ = object()  # no index row was read ahead
+
+
+def index_row_of(endpoint: str, params: dict) -> str | None:
+    """The unique index row a filter needs (userName or externalId eq), to read with the
+    directory; None for anything else (an unparsable filter is refused later, as usual)."""
+    text = params.get("filter")
+    if endpoint != "Users" or not text:
+        return None
+    try:
+        lookup = filters.parse(text, "User")
+    except ScimError:
+        return None
+    return users.index_key(lookup)
+
+
+def list_resources(directory: Directory, endpoint: str, params: dict, index_row=NOT_READ) -> Answer:
     kind = KINDS[endpoint]
     response_params = resources.response_parameters(kind, params.get("attributes"), params.get("excludedAttributes"))
     start = _int_param(params, "startIndex", 1, 1)
     count = min(_int_param(params, "count", discovery.MAX_RESULTS, 0), discovery.MAX_RESULTS)
     store = users if kind == "User" else groups
     text = params.get("filter")
-    if text:
+    if text and index_row is not NOT_READ:
+        found = users.from_index_row(directory.id, index_row)
+    elif text:
         found = store.find(directory.id, filters.parse(text, kind))
     else:
         found = store.page(directory.id)

@@ -42,6 +42,21 @@ def by_external_id(directory_id: str, external_id: str) -> tables.Stored[Directo
     return get(directory_id, row.doc["id"]) if row else None
 
 
+def index_key(lookup: Lookup) -> str | None:
+    """The unique index row of a userName or externalId lookup (None for other lookups)."""
+    if lookup.attribute == "userName":
+        return keys.user_name(lookup.value)
+    if lookup.attribute == "externalId":
+        return keys.user_external_id(lookup.value)
+    return None
+
+
+def from_index_row(directory_id: str, row: tables.Stored | None) -> list[tables.Stored[DirectoryUser]]:
+    """The user an index row (read already, or absent) names."""
+    user = get(directory_id, row.doc["id"]) if row is not None else None
+    return [user] if user is not None else []
+
+
 def find(directory_id: str, lookup: Lookup) -> list[tables.Stored[DirectoryUser]]:
     """The users a filter selects, from the index (never a scan)."""
     if lookup.attribute == "id":

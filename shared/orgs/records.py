@@ -12,8 +12,8 @@ from typing import Literal
 from shared.storage.record import Record, internal
 
 SignInMethod = Literal["password", "sso"]
-Enforcement = Literal["none", "verified_domains", "listed_users"]
-Provisioning = Literal["jit", "invite_only"]
+Enforcement = Literal["none", "verified_domains", "listed_users", "directory_users"]
+Provisioning = Literal["jit", "invite_only", "directory"]
 Protocol = Literal["oidc", "saml"]
 CredentialType = Literal["secret", "certificate"]
 
@@ -37,6 +37,8 @@ class Organization(Record):
     notification_webhook_secret_version: str | None = internal()
     # Its activity partition is guarded by the marker (shared/storage/activity.py, GUARD_FIELD).
     activity_guarded: bool = internal(False)
+    # Its directories (shared/directory/), so a sign-in of an org without one reads nothing more.
+    directory_ids: list[str] = internal([])
 
 
 class SpSigning(Record):

@@ -24,14 +24,16 @@ SSO-for-everyone without a break-glass account is refused even while a connectio
 client secret that expires, or an Entra outage, would otherwise leave nobody able to sign in to
 fix it. Because every such policy has a break-glass email, disabling or deleting a connection
 can never lock the org out, so connection changes need no check of their own. `listed_users`
-forces only the listed emails; everyone else keeps password.
+forces only the listed emails; everyone else keeps password. `directory_users` forces the org's
+active directory users (shared/policy/directory_admission.py), and a directory user with
+`sso_required` is forced whatever the mode.
 """
 from __future__ import annotations
 
 from shared.orgs import connections
 from shared.orgs.records import Connection, Organization
 from shared.platform.errors import SsoError
-from shared.policy import invitations
+from shared.policy import directory_admission, invitations
 from shared.policy.domains import connection_for, email_domain
 
 LOCK_OUT_FIELDS = frozenset({"allowed_sign_in_methods", "sso_enforcement", "break_glass_emails"})
@@ -76,6 +78,7 @@ def policy_for(org: Organization, email: str, org_connections: list[Connection] 
             "password" not in methods
             or (mode == "verified_domains" and on_verified_domain)
             or (mode == "listed_users" and email in {e.lower() for e in org.sso_required_emails})
+            or directory_admission.sso_required(org, email)
         )
     password_allowed = break_glass or ("password" in methods and not sso_required)
     connection = None

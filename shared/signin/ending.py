@@ -18,12 +18,13 @@ health (connection_health.py): the `error` status the admin API shows.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from shared.orgs import connection_health, events
 from shared.platform.errors import SsoError
 from shared.platform.observability import log_sign_in
+from shared.policy import directory_admission
 from shared.policy.domains import domain_owner
 from shared.policy.sign_in_policy import admit
 from shared.signin import logins
@@ -62,6 +63,7 @@ def end(login: tables.Stored | None, *, organization: str, connection_id: str, p
         verified = verify(target, evidence)
         evidence.email = verified.email
         admit(target.organization, target.connection, verified.profile)
+        verified = replace(verified, profile=directory_admission.admit(target.organization, target.connection, verified.profile))
         extra = [*verified.extra_ops, *email_domain_events(organization, connection_id, verified.email)]
         if login is None:
             return _unsolicited(target, verified.profile, extra)

@@ -41,8 +41,13 @@ def scim_response(body: dict | None, status: int = 200, etag: str | None = None,
 
 def directory(req: func.HttpRequest) -> Directory:
     """The directory of `{directory}` whose Secret Token the request carries (else 401)."""
-    found = directories.authenticate(req.route_params.get("directory", ""), req.headers.get("authorization"), on_found=_directory.set)
-    return found
+    return directories.authenticate(req.route_params.get("directory", ""), req.headers.get("authorization"), on_found=_directory.set)
+
+
+def directory_and_row(req: func.HttpRequest, row_key: str):
+    """The directory (as `directory`) and one row of its partition, read in the same round trip."""
+    return directories.authenticate(req.route_params.get("directory", ""), req.headers.get("authorization"), on_found=_directory.set,
+                                    also=row_key)
 
 
 def read_body(req: func.HttpRequest):
