@@ -117,3 +117,32 @@ def portal_link(base_url: str, bootstrap_key: str, organization: str = ORG) -> s
     """A one-time setup-portal link for the org (open it within 5 minutes), as a SaaS hands one out."""
     api = _Client(base_url, True, {"Authorization": f"Bearer {bootstrap_key}"})
     return api.call("POST", f"/api/organizations/{organization}/portal-links", json={"intent": "sso"})["link"]
+
+
+@dataclass(frozen=True)
+class DemoDirectory:
+    id: str
+    job: str
+    events_url: str
+    counts: dict
+
+    @property
+    def summary(self) -> str:
+        return ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in sorted(self.counts.items())) or "nothing to do"
+
+
+def add_directory(*, base_url: str, bootstrap_key: str, sim_authority: str, sim_ca_bundle: str, connection: str,
+                  slug: str = ORG, interval_seconds: float = 10) -> DemoDirectory:
+    """A directory for the org, filled by the simulator's provisioning of Contoso as an Entra admin
+    sets it up: Tenant URL + Secret Token, Test Connection, Start provisioning (cycles every
+    `interval_seconds`, so a change made in the simulator shows up in the directory soon after)."""
+    api, sim = clients(base_url, bootstrap_key, sim_authority, sim_ca_bundle)
+    directory = api.call("POST", f"/api/organizations/{slug}/directories", json={"name": "Contoso (Entra ID)", "connection": connection})
+    job = sim.call("POST", f"/_sim/tenants/{CONTOSO['id']}/provisioning/jobs", json={
+        "tenant_url": directory["scim_base_url"] + "?aadOptscim062020", "secret_token": directory["token"]})
+    tested = sim.call("POST", f"/_sim/provisioning/jobs/{job['id']}/test-connection")
+    if not tested["ok"]:
+        raise RuntimeError(f"Test Connection to {directory['scim_base_url']} failed: {tested}")
+    first = sim.call("POST", f"/_sim/provisioning/jobs/{job['id']}/cycles")
+    sim.call("POST", f"/_sim/provisioning/jobs/{job['id']}/start", json={"interval_seconds": interval_seconds})
+    return DemoDirectory(directory["id"], job["id"], f"{base_url}/api/organizations/{slug}/directories/{directory['id']}/events", first["counts"])

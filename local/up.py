@@ -21,7 +21,7 @@ import requests
 
 from local import dns, instance_lock, ports
 from local.azurite import ROOT, _die_with_parent, free_port, start_azurite
-from local.demo import portal_link, seed_demo
+from local.demo import CONTOSO, add_directory, portal_link, seed_demo
 from local.demo_shared_app import demo_shared_app, shared_app_settings
 from local.sample_app import make_sample_app
 
@@ -149,6 +149,15 @@ def main(argv: list[str] | None = None) -> int:
                              publish_txt=lambda name, value: dns.publish(records, name, value))
             servers.append(make_sample_app(args.app_port, base_url, demo))
 
+        with _step("provisioning the simulator's Contoso users and groups into a directory of the demo org (SCIM)"):
+            directory = add_directory(base_url=base_url, bootstrap_key=bootstrap_key, sim_authority=sim["authority"],
+                                      sim_ca_bundle=sim["ca_bundle"], connection=demo.oidc_connection)
+        directory_lines = (
+            f"  Directory sync:   {directory.id} filled by the simulator ({directory.summary}); it re-syncs every 10 s. Watch:\n"
+            f"                    curl -H \"Authorization: Bearer {bootstrap_key}\" {directory.events_url}\n"
+            f"                    (change a user: PATCH {sim['authority']}/_sim/tenants/{CONTOSO['id']}/users/<oid> "
+            "{\"account_enabled\": false})")
+
         with _step("the shared app: a one-click connection and a personal-account sign-in"):  # issue 15
             shared_app_lines = demo_shared_app(base_url=base_url, bootstrap_key=bootstrap_key, sim_authority=sim["authority"],
                                                sim_ca_bundle=sim["ca_bundle"], app_redirect_uri=f"{app_url}callback")
@@ -163,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
                               "--storage-port": azurite.port, "--dns-port": dns_port}}
         instance_lock.write_private(state_dir / INSTANCE_FILE, json.dumps(instance, indent=2))
         print("\n".join(shared_app_lines), flush=True)
+        print(directory_lines, flush=True)
         print(_banner(args, state_dir, instance, demo, portal_link(base_url, bootstrap_key, demo.organization)), flush=True)
         while all(p.poll() is None for p in processes):
             time.sleep(0.5)

@@ -31,6 +31,9 @@ CONSENT_ADMIN_ROLES = {
 }
 MEMBER_ROLE = "b79fbf4d-3ef9-4689-8143-76b194e85509"  # every member's `wids` lists the User role
 
+USER_CHANGES = {"upn", "name", "given_name", "family_name", "email", "mail_nickname",
+                "account_enabled", "groups"}
+
 
 class ConfigError(ValueError):
     """A tenant, user or app definition that is malformed or clashes with an existing one."""
@@ -97,13 +100,18 @@ class User:
     home_tenant_id: str | None = None  # guests: the tenant that vouches for them (`idp` claim)
     sign_in_name: str | None = None  # guests sign in with their home address, not the #EXT# UPN
     roles: list[str] = field(default_factory=list)  # directory role template ids (`wids`)
+    account_enabled: bool = True  # false: "Block sign in", which provisioning sends as active false
+    mail_nickname: str | None = None  # Entra's alias; the default source of SCIM externalId
 
     @property
     def preferred_username(self) -> str:
         return self.sign_in_name or self.upn
 
     def signs_in_as(self, name: str) -> bool:
-        return (name or "").lower() in (self.upn.lower(), self.preferred_username.lower())
+        return (name or "").lower() in self.names()
+
+    def names(self) -> set[str]:
+        return {self.upn.lower(), self.preferred_username.lower()}
 
     def saml_view(self) -> dict:
         """The user as `saml_idp.build_response` takes it."""
@@ -168,6 +176,14 @@ class SamlApp:
 
 
 @dataclass
+class Group:
+    """A security group as provisioning reads it; its members are the users listing its id."""
+
+    id: str
+    display_name: str
+
+
+@dataclass
 class Tenant:
     id: str
     name: str
@@ -175,6 +191,8 @@ class Tenant:
     region_scope: str = "NA"
     users: dict[str, User] = field(default_factory=dict)  # by oid
     saml_certs: list[pki.KeyPair] = field(default_factory=list)  # signing one first
+    groups: dict[str, Group] = field(default_factory=dict)  # by id; only these are provisioned
+    names: dict[str, str] = field(default_factory=dict)  # lowercase UPN / sign-in name -> oid
 
 
 class Directory:
@@ -197,6 +215,8 @@ class Directory:
                         self.add_app(tenant.id, app)
                     for app in spec.get("saml_apps", []):
                         self.add_saml_app(tenant.id, app)
+                    for group in spec.get("groups", []):
+                        self.add_group(tenant.id, group)
                 except ConfigError:  # all of the tenant or none of it
                     self._remove_tenant(tenant.id)
                     raise
@@ -236,12 +256,15 @@ class Directory:
             email=spec.get("email"), email_domain_owner_verified=bool(spec.get("xms_edov")),
             groups=groups, user_type=spec.get("user_type", "Member"),
             home_tenant_id=spec.get("home_tenant_id"), sign_in_name=spec.get("sign_in_name"),
-            roles=[_guid(r, "role template id") for r in spec.get("roles", [])])
+            roles=[_guid(r, "role template id") for r in spec.get("roles", [])],
+            account_enabled=spec.get("account_enabled", True) is not False,
+            mail_nickname=spec.get("mail_nickname") or upn.split("@")[0])
         with self.lock:
             tenant = self._tenant_or_fail(tenant_ref)
-            if user.oid in tenant.users or self.user_by_upn(tenant, upn):
+            if user.oid in tenant.users or user.names() & tenant.names.keys():
                 raise ConfigError(f"user {upn} / {user.oid} already exists in {tenant.name}")
             tenant.users[user.oid] = user
+            tenant.names.update(dict.fromkeys(user.names(), user.oid))
             return user
 
     def add_app(self, tenant_ref: str, spec: dict) -> App:
@@ -383,9 +406,9 @@ class Directory:
             return next((t for t in self.tenants.values() if ref in t.domains), None)
 
     def user_by_upn(self, tenant: Tenant, name: str) -> User | None:
-        name = (name or "").lower()
         with self.lock:
-            return next((u for u in tenant.users.values() if u.signs_in_as(name)), None)
+            oid = tenant.names.get((name or "").lower())
+            return tenant.users.get(oid) if oid else None
 
     def app_in(self, tenant: Tenant | None, client_id: str) -> App | None:
         """The app as seen from `tenant` (None: a multi-tenant authority such as organizations)."""
@@ -401,3 +424,94 @@ class Directory:
         with self.lock:
             return next((a for a in self.saml_apps.values()
                          if a.tenant_id == tenant.id and a.identifier == identifier), None)
+
+    # -- users and groups as an admin changes them (what provisioning then sends) ------------
+
+    def update_user(self, tenant_ref: str, oid: str, changes: dict) -> User:
+        """Changes a user's profile as an admin would: `upn`, `name`, `given_name`,
+        `family_name`, `email`, `mail_nickname`, `account_enabled` (false: blocked), `groups`
+        (replaced: the group ids the user is a direct member of)."""
+        unknown = set(changes) - USER_CHANGES
+        if unknown:
+            raise ConfigError(f"unknown user field(s) {sorted(unknown)}; allowed {sorted(USER_CHANGES)}")
+        groups = [_guid(g, "group id") for g in changes.get("groups", [])]
+        with self.lock:
+            tenant = self._tenant_or_fail(tenant_ref)
+            user = self._user_or_fail(tenant, oid)
+            other = self.user_by_upn(tenant, changes["upn"]) if changes.get("upn") else None
+            if other is not None and other is not user:
+                raise ConfigError(f"upn {changes['upn']} is taken in {tenant.name}")
+            for name in user.names():
+                tenant.names.pop(name, None)
+            for name in USER_CHANGES - {"groups", "account_enabled"}:
+                if name in changes:
+                    setattr(user, name, changes[name])
+            tenant.names.update(dict.fromkeys(user.names(), user.oid))
+            if "account_enabled" in changes:
+                user.account_enabled = changes["account_enabled"] is not False
+            if "groups" in changes:
+                user.groups = groups
+            return user
+
+    def delete_user(self, tenant_ref: str, oid: str) -> User:
+        """Deletes a user permanently (Entra's hard delete, after the recycle bin)."""
+        with self.lock:
+            tenant = self._tenant_or_fail(tenant_ref)
+            user = tenant.users.pop(self._user_or_fail(tenant, oid).oid)
+            for name in user.names():
+                tenant.names.pop(name, None)
+            return user
+
+    def _user_or_fail(self, tenant: Tenant, oid: str) -> User:
+        user = tenant.users.get(str(oid).lower())
+        if user is None:
+            raise ConfigError(f"no user {oid} in {tenant.name}")
+        return user
+
+    def add_group(self, tenant_ref: str, spec: dict) -> Group:
+        """A group (`id` default random, `display_name`) with optional `members` (user oids)."""
+        group = Group(id=_guid(spec.get("id") or uuid.uuid4(), "group id"),
+                      display_name=_require(spec, "display_name", "a group"))
+        with self.lock:
+            tenant = self._tenant_or_fail(tenant_ref)
+            if group.id in tenant.groups:
+                raise ConfigError(f"group {group.id} already exists in {tenant.name}")
+            members = [self._user_or_fail(tenant, oid) for oid in spec.get("members", [])]
+            tenant.groups[group.id] = group
+            for user in members:
+                if group.id not in user.groups:
+                    user.groups.append(group.id)
+            return group
+
+    def update_group(self, tenant_ref: str, group_id: str, changes: dict) -> Group:
+        """`display_name` (a rename), `add_members` / `remove_members` (user oids)."""
+        unknown = set(changes) - {"display_name", "add_members", "remove_members"}
+        if unknown:
+            raise ConfigError(f"unknown group field(s) {sorted(unknown)}")
+        with self.lock:
+            tenant = self._tenant_or_fail(tenant_ref)
+            group = self._group_or_fail(tenant, group_id)
+            if changes.get("display_name"):
+                group.display_name = changes["display_name"]
+            for oid in changes.get("add_members", []):
+                user = self._user_or_fail(tenant, oid)
+                if group.id not in user.groups:
+                    user.groups.append(group.id)
+            for oid in changes.get("remove_members", []):
+                user = self._user_or_fail(tenant, oid)
+                user.groups = [g for g in user.groups if g != group.id]
+            return group
+
+    def delete_group(self, tenant_ref: str, group_id: str) -> Group:
+        with self.lock:
+            tenant = self._tenant_or_fail(tenant_ref)
+            group = tenant.groups.pop(self._group_or_fail(tenant, group_id).id)
+            for user in tenant.users.values():
+                user.groups = [g for g in user.groups if g != group.id]
+            return group
+
+    def _group_or_fail(self, tenant: Tenant, group_id: str) -> Group:
+        group = tenant.groups.get(str(group_id).lower())
+        if group is None:
+            raise ConfigError(f"no group {group_id} in {tenant.name}")
+        return group

@@ -13,6 +13,8 @@ from .faults import Faults
 from .grants import AssertionIds, AuthCodes
 from .graph import Graph
 from .oidc_routes import OidcEndpoints
+from .provisioning import ProvisioningJob
+from .provisioning_api import ProvisioningApi
 from .saml_routes import SamlEndpoints
 from .shared_app import register_shared_app
 from .signing_keys import SigningKeys
@@ -27,7 +29,8 @@ def user_view(user: User) -> dict:
     return {"oid": user.oid, "upn": user.upn, "name": user.name,
             "preferred_username": user.preferred_username, "email": user.email,
             "xms_edov": user.email_domain_owner_verified, "user_type": user.user_type,
-            "group_count": len(user.groups)}
+            "group_count": len(user.groups), "account_enabled": user.account_enabled,
+            "mail_nickname": user.mail_nickname}
 
 
 def app_view(app: App) -> dict:
@@ -70,6 +73,8 @@ class Simulator:
         self.graph.register(router)
         router.add("POST", r"/_sim/shared-app",  # the SaaS's own app and identity (shared_app.py)
                    lambda r: web.json_response(register_shared_app(self, r.json().get("base_url", ""))))
+        self.provisioning_jobs: dict[str, ProvisioningJob] = {}
+        ProvisioningApi(self).register(router)
         self._server = web.serve(router, port=port, certfile=certfile, keyfile=keyfile)
         self.port = self._server.server_address[1]
         self.authority = f"https://127.0.0.1:{self.port}"
@@ -90,6 +95,8 @@ class Simulator:
             self.browser_origin = f"http://localhost:{self._browser_server.server_address[1]}"
 
     def stop(self) -> None:
+        for job in list(self.provisioning_jobs.values()):
+            job.stop()
         for server in (self._server, getattr(self, "_browser_server", None)):
             if server is not None:
                 server.shutdown()
@@ -111,6 +118,7 @@ class Simulator:
             saml_apps = [a for a in self.directory.saml_apps.values() if a.tenant_id == tenant.id]
             users = list(tenant.users.values())
             saml_certs = list(tenant.saml_certs)
+            groups = list(tenant.groups.values())
         base = f"{self.authority}/{tenant.id}"
         return {"id": tenant.id, "name": tenant.name, "domains": list(tenant.domains),
                 "issuer": f"{base}/v2.0",
@@ -120,6 +128,9 @@ class Simulator:
                 "saml_certificates": [self._saml_cert_view(pair, i == 0)
                                       for i, pair in enumerate(saml_certs)],
                 "users": [user_view(u) for u in users], "apps": [app_view(a) for a in apps],
+                "groups": [{"id": g.id, "display_name": g.display_name,
+                            "members": [u.oid for u in users if g.id in u.groups]}
+                           for g in groups],
                 "saml_apps": [self.saml_app_view(a) for a in saml_apps]}
 
     def saml_app_view(self, app: SamlApp) -> dict:
@@ -209,6 +220,89 @@ class Simulator:
     def fail_graph(self, status: int | str = 503, times: int = 1) -> None:
         """The next `times` Graph requests answer `status`, or "garbage": a 200 that is not Graph's."""
         self.graph.fail(status, times)
+    # -- users and groups changed at runtime (what provisioning then sends) -------------------
+
+    def update_user(self, tenant: str, oid: str, changes: dict) -> dict:
+        """`upn`, `name`, `given_name`, `family_name`, `email`, `mail_nickname`,
+        `account_enabled`, `groups` (replaced)."""
+        return user_view(self.directory.update_user(tenant, oid, changes))
+
+    def delete_user(self, tenant: str, oid: str) -> dict:
+        """Deletes the user permanently (provisioning then sends DELETE)."""
+        return user_view(self.directory.delete_user(tenant, oid))
+
+    def add_group(self, tenant: str, spec: dict) -> dict:
+        group = self.directory.add_group(tenant, spec)
+        return {"id": group.id, "display_name": group.display_name}
+
+    def update_group(self, tenant: str, group_id: str, changes: dict) -> dict:
+        """`display_name`, `add_members`, `remove_members` (user oids)."""
+        group = self.directory.update_group(tenant, group_id, changes)
+        return {"id": group.id, "display_name": group.display_name}
+
+    def delete_group(self, tenant: str, group_id: str) -> dict:
+        group = self.directory.delete_group(tenant, group_id)
+        return {"id": group.id, "display_name": group.display_name}
+
+    # -- provisioning (Enterprise application -> Provisioning -> Automatic) ---------------------
+
+    def create_provisioning_job(self, tenant: str, spec: dict) -> dict:
+        """A provisioning job for a non-gallery enterprise app: `tenant_url`, `secret_token`
+        (required), `external_id` ("mailNickname", Entra's default, or "objectId"), `scope`
+        ("all", or "assigned" with `assigned_users` / `assigned_groups`), `workers` (parallel
+        requests, default 1), `ca_bundle` (to trust an https Tenant URL)."""
+        job = ProvisioningJob(self.directory, self._tenant(tenant).id, spec)
+        self.provisioning_jobs[job.id] = job
+        return job.view()
+
+    def provisioning_job(self, job_id: str) -> ProvisioningJob:
+        job = self.provisioning_jobs.get(job_id)
+        if job is None:
+            raise web.BadRequest(f"no provisioning job {job_id!r}")
+        return job
+
+    def provisioning_status(self, job_id: str) -> dict:
+        return self.provisioning_job(job_id).view()
+
+    def test_provisioning_connection(self, job_id: str) -> dict:
+        """Entra's Test Connection: `{"ok", "status", "detail"}`."""
+        return self.provisioning_job(job_id).test_connection()
+
+    def run_provisioning_cycle(self, job_id: str) -> dict:
+        """One cycle now (initial first, then incremental); its summary."""
+        return self.provisioning_job(job_id).run_cycle()
+
+    def start_provisioning(self, job_id: str, interval_seconds: float = 2400) -> dict:
+        """Cycles back to back, `interval_seconds` apart (Entra: about 40 minutes)."""
+        job = self.provisioning_job(job_id)
+        job.start(float(interval_seconds))
+        return job.view()
+
+    def stop_provisioning(self, job_id: str) -> dict:
+        job = self.provisioning_job(job_id)
+        job.stop()
+        return job.view()
+
+    def restart_provisioning(self, job_id: str) -> dict:
+        """The next cycle is an initial one again (links to target objects are kept)."""
+        job = self.provisioning_job(job_id)
+        job.restart()
+        return job.view()
+
+    def assign_to_provisioning(self, job_id: str, users=(), groups=()) -> dict:
+        job = self.provisioning_job(job_id)
+        job.assign(users, groups)
+        return job.view()
+
+    def unassign_from_provisioning(self, job_id: str, users=(), groups=()) -> dict:
+        """Out of scope: the next cycle disables those users (active false) in the target."""
+        job = self.provisioning_job(job_id)
+        job.unassign(users, groups)
+        return job.view()
+
+    def provisioning_requests(self, job_id: str, cycle: int | None = None) -> list[dict]:
+        """Every request the job sent: method, path, query, body, status, seconds."""
+        return self.provisioning_job(job_id).requests_sent(cycle)
 
     # -- faults ------------------------------------------------------------------------------
 

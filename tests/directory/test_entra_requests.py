@@ -194,3 +194,17 @@ def test_deleting_a_user_removes_its_memberships(directory):
     assert _members(directory, group["id"]) == set()
     assert directory.scim.delete(f"/Groups/{group['id']}").status_code == 204
     assert directory.scim.get(f"/Groups/{group['id']}").status_code == 404
+
+
+def test_group_create_with_entras_microsoft_group_schema(directory):
+    """Entra lists its ADSCIM Group schema beside the core one on every group it creates."""
+    member = _user(directory)
+    body = {"schemas": [GROUP_SCHEMA, "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"],
+            "displayName": "Sales", "externalId": str(uuid.uuid4()), "members": [{"value": member["id"]}]}
+    response = directory.scim.post("/Groups", json=body)
+    assert response.status_code == 201, response.text
+    assert response.json()["schemas"] == [GROUP_SCHEMA]
+    assert _members(directory, response.json()["id"]) == {member["id"]}
+    other = directory.scim.post("/Groups", json={**body, "displayName": "Other", "externalId": str(uuid.uuid4()),
+                                                 "schemas": [GROUP_SCHEMA, "urn:example:not-a-schema"]})
+    assert other.status_code == 400 and other.json()["scimType"] == "invalidValue"

@@ -17,7 +17,10 @@ ENTERPRISE_SCHEMA = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
 USER_MODEL = User[EnterpriseUser]
 MODELS = {"User": USER_MODEL, "Group": Group}
-KNOWN_SCHEMAS = {"User": {USER_SCHEMA, ENTERPRISE_SCHEMA}, "Group": {GROUP_SCHEMA}}
+# Entra's provisioning service lists this Microsoft schema beside the core Group schema on every
+# group it creates (no attributes of its own): accepted, and dropped before validation.
+ENTRA_GROUP_SCHEMA = "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"
+KNOWN_SCHEMAS = {"User": {USER_SCHEMA, ENTERPRISE_SCHEMA}, "Group": {GROUP_SCHEMA, ENTRA_GROUP_SCHEMA}}
 MAX_RESOURCE_CHARS = 30_000  # one stored property holds at most 64 KiB (32K characters)
 _SERVER_OWNED = ("id", "meta", "members")
 
@@ -41,6 +44,8 @@ def check_schemas(kind: str, payload: Any) -> dict:
     unknown = [s for s in schemas if s not in KNOWN_SCHEMAS[kind]]
     if unknown:
         raise invalid_value(f"Unknown schema {unknown[0][:100]!r}: a {kind} accepts {', '.join(sorted(KNOWN_SCHEMAS[kind]))}.")
+    if ENTRA_GROUP_SCHEMA in schemas:
+        payload = {**payload, "schemas": [s for s in schemas if s != ENTRA_GROUP_SCHEMA]}
     return payload
 
 
