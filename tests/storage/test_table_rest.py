@@ -270,7 +270,7 @@ class _Credential:
         now = int(time.time())
         claims = {"aud": self.audience, "iss": "https://sts.windows.net/ab1f708d-50f6-404c-a006-d71b2ac7a606/",
                   "iat": now - 60, "nbf": now - 60, "exp": now + self.lifetime, "oid": "managed-identity", "tid": "ab1f708d-50f6-404c-a006-d71b2ac7a606"}
-        return AccessToken(jwt.encode(claims, "not-entra", algorithm="HS256"), now + self.lifetime)
+        return AccessToken(jwt.encode(claims, "not-entra-" + "k" * 32, algorithm="HS256"), now + self.lifetime)
 
 
 @pytest.fixture(scope="module")
