@@ -24,6 +24,7 @@ from functions import (
     sso_start,
     timers,
     token,
+    warmup,
 )
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
@@ -31,7 +32,7 @@ app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 for blueprint_module in (
     health, admin_organizations, admin_connections, admin_credentials, admin_api_keys, admin_domains, admin_sign_in_policy,
     admin_regions, discover, sso_start, oidc_callback, saml, token, timers, microsoft_consent, admin_microsoft_sign_in, portal, openapi,
-    scim, admin_directories,
+    scim, admin_directories, warmup,
 ):
     app.register_functions(blueprint_module.bp)
 

@@ -51,13 +51,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_azurite(port: int | None = None, timeout: float = 30.0) -> Azurite:
+def start_azurite(port: int | None = None, timeout: float = 90.0, extra_args: tuple[str, ...] = ()) -> Azurite:
+    """`extra_args`: more of Azurite's options (e.g. --oauth basic with --cert/--key, for HTTPS).
+    `timeout`: generous, as node starts slowly on a machine shared by many test runs."""
     if not AZURITE_BIN.exists():
         raise RuntimeError(f"Azurite is not installed: run `npm ci` in {ROOT} (scripts/test does it for you).")
     port = port or free_port()
     process = subprocess.Popen(
         [str(AZURITE_BIN), "--inMemoryPersistence", "--silent", "--disableTelemetry", "--skipApiVersionCheck",
-         "--tableHost", "127.0.0.1", "--tablePort", str(port)],
+         "--tableHost", "127.0.0.1", "--tablePort", str(port), *extra_args],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT, env={**os.environ}, preexec_fn=_die_with_parent,
     )
     deadline = time.monotonic() + timeout

@@ -21,6 +21,7 @@ from typing import Callable
 from urllib.parse import parse_qsl, urlsplit
 
 import azure.functions as func
+from azure.functions.warmup import WarmUpContext
 
 MAX_REQUEST_BYTES = 8 * 1024 * 1024  # the Functions host's own cap is far above our 1 MiB rule
 _TIMER_ROUTE = re.compile(r"^/admin/functions/([A-Za-z0-9_]+)$")
@@ -45,8 +46,8 @@ def _route_pattern(template: str) -> re.Pattern:
     return re.compile(f"^/{regex}$")
 
 
-def collect_functions(app: func.FunctionApp) -> tuple[list[Route], dict[str, Callable]]:
-    routes, timers = [], {}
+def collect_functions(app: func.FunctionApp) -> tuple[list[Route], dict[str, Callable], list[Callable]]:
+    routes, timers, warmups = [], {}, []
     for function in app.get_functions():
         trigger = function.get_trigger()
         if trigger.get_binding_name() == "httpTrigger":
@@ -54,18 +55,24 @@ def collect_functions(app: func.FunctionApp) -> tuple[list[Route], dict[str, Cal
             routes.append((_precedence(trigger.route), Route(_route_pattern(trigger.route), methods, function.get_user_function())))
         elif trigger.get_binding_name() == "timerTrigger":
             timers[function.get_function_name()] = function.get_user_function()
+        elif trigger.get_binding_name() == "warmupTrigger":
+            warmups.append(function.get_user_function())
     # The host's route precedence: a literal segment wins over a parameter in the same place
     # (`.../ServiceProviderConfig` before `.../{resource}`), whatever the registration order.
     routes.sort(key=lambda ranked: ranked[0])  # stable: registration order among equals
-    return [route for _, route in routes], timers
+    return [route for _, route in routes], timers, warmups
 
 
 def _precedence(template: str) -> tuple[int, ...]:
     return tuple(1 if segment.startswith("{") else 0 for segment in template.strip("/").split("/"))
 
 
-def make_server(host: str, port: int, app: func.FunctionApp, functions_key: str) -> ThreadingHTTPServer:
-    routes, timers = collect_functions(app)
+def make_server(host: str, port: int, app: func.FunctionApp, functions_key: str, warm_up: bool = False) -> ThreadingHTTPServer:
+    """With `warm_up`, runs each warmup trigger first, as the Functions host does when an
+    instance starts, before it sends the instance traffic."""
+    routes, timers, warmups = collect_functions(app)
+    for warmup in warmups if warm_up else ():
+        warmup(WarmUpContext())
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as clients of the real host get
@@ -157,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     import function_app
 
-    server = make_server(args.host, args.port, function_app.app, settings.bootstrap_api_key)
+    server = make_server(args.host, args.port, function_app.app, settings.bootstrap_api_key, warm_up=True)
     print(f"dev host serving function_app on http://{args.host}:{server.server_address[1]}", flush=True)
     try:
         server.serve_forever()

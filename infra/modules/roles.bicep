@@ -29,7 +29,7 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
 }
 
 // Our records, and the host's diagnostic events table. Account scope because the app creates its
-// tables on first use (creating a table is an account-level operation) and the set of tables
+// tables itself (at warm-up; creating a table is an account-level operation) and the set of tables
 // grows with the code; the role reaches tables only, not blobs, queues or files.
 resource tableData 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(storage.id, principalId, roleIds.storageTableDataContributor)

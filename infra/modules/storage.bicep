@@ -1,7 +1,8 @@
 // The stamp's storage account: our records (Table Storage), the Functions host's own blobs
 // (AzureWebJobsStorage: keys, timer locks) and the Flex Consumption deployment package.
 // Entra-only: shared keys are off, so there is no account key or connection string to leak.
-// The app creates its tables on first use (shared/storage/tables.py), so none are declared here.
+// The app creates its tables when an instance starts (warm-up) or when an operation finds one
+// missing (shared/storage/tables.py), so none are declared here.
 // Reachable only through private endpoints in the stamp's VNet (blob: the host's storage and the
 // deployment package, which Flex Consumption also fetches through the app's VNet integration;
 // table: our records); no queue or file endpoint, as nothing uses them.

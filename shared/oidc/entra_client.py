@@ -175,6 +175,12 @@ class AppCache:
 _apps = AppCache()
 
 
+def warm(registration: AppRegistration) -> None:
+    """Builds (and caches) the connection's MSAL app, which fetches the tenant's discovery: an
+    instance's warm-up, so its first sign-in does not pay for it."""
+    _apps.get(registration)
+
+
 def _msal_scopes(scopes: Sequence[str] | str) -> list[str]:
     """The connection's scopes (list or space-separated) minus those MSAL refuses and adds itself."""
     if isinstance(scopes, str):

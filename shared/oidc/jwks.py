@@ -74,16 +74,28 @@ class JwksCache:
             with key_set.lock:
                 now = self._clock()
                 if self._needs_fetch(key_set, kid, now):  # another thread may have fetched meanwhile
-                    key_set.attempted_at = now
-                    status, body = self._fetch(jwks_uri)
-                    if status != 200:
-                        raise SsoError("authority_unreachable", f"Entra answered HTTP {status} for the tenant's signing keys; retry shortly.")
-                    key_set.keys = _rs256_keys(body)
-                    key_set.fetched_at = now
+                    self._refresh(key_set, jwks_uri, now)
         found = key_set.keys.get(kid)
         if found is None:
             raise SsoError("id_token_unknown_key")
         return found
+
+    def _refresh(self, key_set: _KeySet, jwks_uri: str, now: float) -> None:
+        """Fetches the key set (call holding key_set.lock)."""
+        key_set.attempted_at = now
+        status, body = self._fetch(jwks_uri)
+        if status != 200:
+            raise SsoError("authority_unreachable", f"Entra answered HTTP {status} for the tenant's signing keys; retry shortly.")
+        key_set.keys = _rs256_keys(body)
+        key_set.fetched_at = now
+
+    def prefetch(self, jwks_uri: str) -> None:
+        """Fetches the key set unless it is fresh (an instance's warm-up: no kid asked for yet)."""
+        key_set = self._key_set(jwks_uri)
+        with key_set.lock:
+            now = self._clock()
+            if key_set.fetched_at is None or now - key_set.fetched_at >= self._ttl:
+                self._refresh(key_set, jwks_uri, now)
 
 
 _default = JwksCache()
@@ -91,3 +103,7 @@ _default = JwksCache()
 
 def signing_key(jwks_uri: str, kid: str) -> PyJWK:
     return _default.key(jwks_uri, kid)
+
+
+def prefetch(jwks_uri: str) -> None:
+    _default.prefetch(jwks_uri)

@@ -5,9 +5,15 @@ stay lists and objects), plus a few top-level properties that queries filter on 
 `organization`). Failures reaching storage become `storage_unavailable` (503); nothing here
 half-writes: multi-entity changes go through `transact` (one partition, all or nothing).
 
-Tables are created on first use. A table that vanishes later (a new account behind the same
-settings, an emulator restarted in memory) is created again by the first operation that finds
-it missing, which then runs once more; GET /api/health does the same for every table.
+Tables are created when an instance starts (`ensure_tables`, from the warm-up in
+shared/web/warmup.py), not on the first request. A table missing later (never created, a new
+account behind the same settings, an emulator restarted in memory) is created by the first
+operation that finds it missing, which then runs once more; GET /api/health does the same for
+every table.
+
+The entity operations (get, insert, replace, upsert, delete, transact) go through the lean
+client in table_rest.py: they are every sign-in's round trips, and the SDK's pipeline was most
+of a sign-in's CPU. Queries and table management stay on the SDK.
 """
 from __future__ import annotations
 
@@ -19,7 +25,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Generic, Iterator, TypeVar
 
-from azure.core import MatchConditions
 from azure.core.exceptions import (
     AzureError,
     HttpResponseError,
@@ -31,6 +36,7 @@ from azure.core.exceptions import (
 from shared.platform.errors import SsoError
 from shared.platform.settings import get_settings
 from shared.platform.validation import is_storage_key
+from shared.storage import table_rest
 
 TABLES = ("organizations", "connections", "apikeys", "activity", "domains", "directories")
 
@@ -62,17 +68,31 @@ class Stored(Generic[D]):
         return Stored(model(self.doc), self.etag, self.partition_key, self.row_key)
 
 
-def _table_missing(exc: HttpResponseError) -> bool:
+def _table_missing(exc: Exception) -> bool:
     """The table itself is gone (not the entity): Table Storage's `TableNotFound`."""
+    if isinstance(exc, table_rest.TableError):
+        return exc.code == "TableNotFound"
+    if not isinstance(exc, HttpResponseError):
+        return False
     code = getattr(exc, "error_code", None) or (exc.response.headers.get("x-ms-error-code") if exc.response is not None else None)
     return exc.status_code == 404 and code == "TableNotFound"
 
 
 @contextmanager
 def storage_errors() -> Iterator[None]:
-    """Maps SDK exceptions to our semantics; anything unexpected from storage is a 503."""
+    """Maps SDK and table_rest exceptions to our semantics; anything unexpected from storage is a 503."""
     try:
         yield
+    except table_rest.TableError as exc:
+        if _table_missing(exc):  # still missing after _on_table created it again
+            raise SsoError("storage_unavailable") from exc
+        if exc.status == 409:
+            raise AlreadyExists() from exc
+        if exc.status in (404, 412):
+            raise EtagMismatch() from exc
+        raise SsoError("storage_unavailable") from exc
+    except table_rest.Unreachable as exc:
+        raise SsoError("storage_unavailable") from exc
     except HttpResponseError as exc:
         if _table_missing(exc):  # still missing after _on_table created it again
             raise SsoError("storage_unavailable") from exc
@@ -86,6 +106,40 @@ def storage_errors() -> Iterator[None]:
 
 
 _create_lock = threading.Lock()
+
+
+@functools.lru_cache(maxsize=1)
+def _credential():
+    """The managed identity (one per process, shared by the SDK and table_rest)."""
+    from azure.identity import DefaultAzureCredential
+
+    return DefaultAzureCredential()
+
+
+def _connection_string_parts(connection_string: str) -> dict[str, str]:
+    parts = {}
+    for item in connection_string.split(";"):
+        name, _, value = item.partition("=")
+        if name.strip():
+            parts[name.strip().lower()] = value.strip()
+    return parts
+
+
+@functools.lru_cache(maxsize=None)
+def _rest() -> table_rest.TableRest:
+    settings = get_settings()
+    if settings.storage_connection_string:
+        parts = _connection_string_parts(settings.storage_connection_string)
+        endpoint = parts.get("tableendpoint") or (
+            f"{parts.get('defaultendpointsprotocol', 'https')}://{parts['accountname']}.table.{parts.get('endpointsuffix', 'core.windows.net')}")
+        return table_rest.TableRest(endpoint, table_rest.SharedKey(parts["accountname"], parts["accountkey"]))
+    import ssl
+
+    import certifi
+
+    # The SDK's trust for storage: certifi's roots (storage is Azure's, never the stamp's own CA).
+    return table_rest.TableRest(settings.storage_table_endpoint, table_rest.BearerToken(_credential()),
+                                context=ssl.create_default_context(cafile=certifi.where()))
 
 
 @functools.lru_cache(maxsize=None)
@@ -104,9 +158,7 @@ def _service():
                    transport=RequestsTransport(session=session, session_owner=False))
     if settings.storage_connection_string:
         return TableServiceClient.from_connection_string(settings.storage_connection_string, **options)
-    from azure.identity import DefaultAzureCredential
-
-    return TableServiceClient(endpoint=settings.storage_table_endpoint, credential=DefaultAzureCredential(), **options)
+    return TableServiceClient(endpoint=settings.storage_table_endpoint, credential=_credential(), **options)
 
 
 def _create(name: str) -> None:
@@ -118,14 +170,18 @@ def _create(name: str) -> None:
 def _client(name: str):
     if name not in TABLES:
         raise ValueError(f"unknown table {name}")
-    _create(name)
     return _service().get_table_client(name)
 
 
+def _rest_for(name: str) -> table_rest.TableRest:
+    if name not in TABLES:
+        raise ValueError(f"unknown table {name}")
+    return _rest()
+
 
 def _on_table(table: str, action: Callable[[Any], T]) -> T:
-    """`action(client)`; when the table has vanished since it was created, creates it again and
-    runs `action` once more (call inside storage_errors: a table still missing is a 503)."""
+    """`action(client)`; when the table is missing (never created, or vanished since), creates it
+    and runs `action` once more (call inside storage_errors: a table still missing is a 503)."""
     try:
         return action(_client(table))
     except HttpResponseError as exc:
@@ -133,6 +189,17 @@ def _on_table(table: str, action: Callable[[Any], T]) -> T:
             raise
     _create(table)
     return action(_client(table))
+
+
+def _on_rest_table(table: str, action: Callable[[table_rest.TableRest], T]) -> T:
+    """`_on_table` for an operation of table_rest."""
+    try:
+        return action(_rest_for(table))
+    except table_rest.TableError as exc:
+        if not _table_missing(exc):
+            raise
+    _create(table)
+    return action(_rest_for(table))
 
 
 def ensure_tables() -> None:
@@ -148,6 +215,9 @@ def reset_clients() -> None:
     """Forget clients (tests that point the process at another storage account)."""
     _client.cache_clear()
     _service.cache_clear()
+    if _rest.cache_info().currsize:
+        _rest().close()
+    _rest.cache_clear()
 
 
 def _entity(partition_key: str, row_key: str, doc: dict, indexed: dict | None) -> dict:
@@ -166,47 +236,37 @@ def check_if_match(if_match: str | None, current_etag: str) -> None:
 
 def get(table: str, partition_key: str, row_key: str) -> Stored | None:
     with storage_errors():
-        try:
-            return _stored(_on_table(table, lambda client: client.get_entity(partition_key, row_key)))
-        except ResourceNotFoundError as exc:
-            if _table_missing(exc):
-                raise
-            return None
+        found = _on_rest_table(table, lambda rest: rest.get(table, partition_key, row_key))
+    if found is None:
+        return None
+    entity, etag = found
+    return Stored(json.loads(entity["doc"]), etag, entity["PartitionKey"], entity["RowKey"])
 
 
 def insert(table: str, partition_key: str, row_key: str, doc: dict, indexed: dict | None = None) -> str:
     """Creates the entity or raises AlreadyExists; returns the new etag."""
     with storage_errors():
-        return _on_table(table, lambda client: client.create_entity(_entity(partition_key, row_key, doc, indexed)))["etag"]
+        return _on_rest_table(table, lambda rest: rest.insert(table, _entity(partition_key, row_key, doc, indexed)))
 
 
 def replace(table: str, partition_key: str, row_key: str, doc: dict, etag: str, indexed: dict | None = None) -> str:
     """Replaces the entity only if it still has `etag`; else EtagMismatch. Returns the new etag."""
-    from azure.data.tables import UpdateMode
-
     with storage_errors():
-        return _on_table(table, lambda client: client.update_entity(
-            _entity(partition_key, row_key, doc, indexed), mode=UpdateMode.REPLACE, etag=etag, match_condition=MatchConditions.IfNotModified
-        ))["etag"]
+        return _on_rest_table(table, lambda rest: rest.update(table, _entity(partition_key, row_key, doc, indexed), etag))
 
 
 def upsert(table: str, partition_key: str, row_key: str, doc: dict, indexed: dict | None = None) -> str:
     """Creates or replaces the entity whatever it holds (last writer wins); returns the new etag."""
-    from azure.data.tables import UpdateMode
-
     with storage_errors():
-        return _on_table(table, lambda client: client.upsert_entity(_entity(partition_key, row_key, doc, indexed), mode=UpdateMode.REPLACE))["etag"]
+        return _on_rest_table(table, lambda rest: rest.upsert(table, _entity(partition_key, row_key, doc, indexed)))
 
 
 def delete(table: str, partition_key: str, row_key: str, etag: str | None = None) -> None:
     """Deletes (only if unchanged when `etag` is given: EtagMismatch otherwise). NOT a guard:
-    the SDK reports success when the entity (or its table) does not exist, so two concurrent
+    a delete reports success when the entity (or its table) does not exist, so two concurrent
     deletes both succeed; single use is a conditional `replace` or an `insert`."""
     with storage_errors():
-        if etag is None:
-            _client(table).delete_entity(partition_key, row_key)
-        else:
-            _client(table).delete_entity(partition_key, row_key, etag=etag, match_condition=MatchConditions.IfNotModified)
+        _rest_for(table).delete(table, partition_key, row_key, etag)
 
 
 @dataclass(frozen=True)
@@ -222,29 +282,25 @@ class Op:
 
 def transact(table: str, partition_key: str, ops: list[Op]) -> None:
     """All-or-nothing in one round trip. A failing create raises AlreadyExists, a failing etag EtagMismatch."""
-    from azure.data.tables import TableTransactionError, UpdateMode
-
     batch = []
     for op in ops:
-        if op.kind == "create":
-            batch.append(("create", _entity(partition_key, op.row_key, op.doc, op.indexed)))
-        elif op.kind == "update":
-            batch.append(("update", _entity(partition_key, op.row_key, op.doc, op.indexed), {"mode": UpdateMode.REPLACE, "etag": op.etag, "match_condition": MatchConditions.IfNotModified}))
+        if op.kind in ("create", "update"):
+            batch.append(table_rest.BatchOp(op.kind, _entity(partition_key, op.row_key, op.doc, op.indexed), op.etag))
         elif op.kind == "delete":
-            # In a batch a delete of a missing row fails the batch (unlike delete_entity alone);
-            # with `etag` it also fails when the row changed.
-            conditions = {"etag": op.etag, "match_condition": MatchConditions.IfNotModified} if op.etag else {}
-            batch.append(("delete", {"PartitionKey": partition_key, "RowKey": op.row_key}, *([conditions] if conditions else [])))
+            # In a batch a delete of a missing row fails the batch (unlike delete alone); with
+            # `etag` it also fails when the row changed.
+            batch.append(table_rest.BatchOp("delete", {"PartitionKey": partition_key, "RowKey": op.row_key}, op.etag))
         else:
             raise ValueError(op.kind)
     with storage_errors():
         try:
-            _on_table(table, lambda client: client.submit_transaction(batch))
-        except TableTransactionError as exc:
-            code = getattr(exc, "error_code", None) or ""
-            if "EntityAlreadyExists" in str(code):
+            _on_rest_table(table, lambda rest: rest.batch(table, batch))
+        except table_rest.TableError as exc:
+            if _table_missing(exc):
+                raise
+            if exc.code == "EntityAlreadyExists":
                 raise AlreadyExists() from exc
-            if "UpdateConditionNotSatisfied" in str(code) or "ResourceNotFound" in str(code):
+            if exc.code in ("UpdateConditionNotSatisfied", "ResourceNotFound"):
                 raise EtagMismatch() from exc
             raise SsoError("storage_unavailable") from exc
 
