@@ -38,7 +38,8 @@ def warm_instance() -> dict[str, int | bool]:
                 entra_client.warm(registration(connection))
                 jwks.prefetch(provider_metadata(connection.entra_tenant_id).jwks_uri)
                 warmed += 1
-            except SsoError:
+            except Exception as exc:  # best effort: any failure (a secret gone, Entra down) waits for the request that needs it
+                log(logging.WARNING, "instance_warm_up_skipped", connection=connection.id, error=getattr(exc, "code", type(exc).__name__))
                 failed += 1
     result = {**checks, "connections_warmed": warmed, "connections_failed": failed}
     log(logging.INFO, "instance_warm_up", **result)

@@ -87,3 +87,19 @@ def test_the_dev_host_runs_warmup_triggers_before_serving():
     server = make_server("127.0.0.1", 0, app, "key", warm_up=True)
     server.server_close()
     assert len(ran) == 1
+
+
+def test_a_connection_that_cannot_be_warmed_never_stops_the_start(stack, admin, new_org, monkeypatch):
+    """A second instance may see connections whose secrets it cannot read (another store, a
+    secret deleted under it): warm-up skips them; the request that needs one reports it."""
+    from shared.secret_store.store import SecretNotFound
+
+    oidc_setup(stack, admin, new_org)
+    monkeypatch.setattr("shared.admin.warmup.WARM_CONNECTIONS", 10_000)
+
+    def gone(connection):
+        raise SecretNotFound("conn_x/client-secret", "v1")
+
+    monkeypatch.setattr("shared.admin.warmup.registration", gone)
+    result = warm_instance()
+    assert result["connections_failed"] >= 1 and result["connections_warmed"] == 0
