@@ -167,12 +167,16 @@ def portal_pending_certificate(req: func.HttpRequest, visit) -> func.HttpRespons
     return views.pending_certificate(visit, req.route_params["connection"])
 
 
-@bp.route(route="portal/directory-sync", methods=["GET"])
-@operation("GET", "portal/directory-sync", "Directory sync (SCIM) setup", auth="portal_session", responses=HTML, errors=SESSION_ERRORS)
+@bp.route(route="portal/directory-sync", methods=["GET", "POST"])
+@operation("GET", "portal/directory-sync", "Directory sync (SCIM) setup: the Tenant URL, the steps in Entra, recent requests",
+           auth="portal_session", responses=HTML, errors=SESSION_ERRORS)
+@operation("POST", "portal/directory-sync", "Create a directory, or issue a new Secret Token (shown once)", auth="portal_session",
+           body=forms.DirectoryForm, body_media_types=FORM, responses={**HTML, 404: "text/html"},
+           errors=(*SESSION_ERRORS, "not_found", "missing_field", "invalid_field"))
 @browser_handler
 @portal_page("directory_sync")
 def portal_directory_sync(req: func.HttpRequest, visit) -> func.HttpResponse:
-    return views.directory_sync(visit)
+    return views.change_directory_sync(visit) if req.method == "POST" else views.directory_sync(visit)
 
 
 @bp.route(route="portal/static/{name}", methods=["GET"])

@@ -65,6 +65,12 @@ class CredentialForm(CsrfForm):
     expires_on: str = ""
 
 
+class DirectoryForm(CsrfForm):
+    action: Literal["create", "new_token"]
+    name: str = ""
+    directory: str = ""
+
+
 def parse(model: type[_Strict], fields: dict):
     """`fields` read by `model`, or a 400 naming what is wrong (never the values sent)."""
     try:

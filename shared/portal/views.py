@@ -8,8 +8,9 @@ from urllib.parse import urlsplit
 import azure.functions as func
 
 from shared.admin import connection_admin, connection_test, organization_admin
+from shared.directory import directories
 from shared.lifecycle import certificate_credentials, credential_rotation
-from shared.orgs import connections, organizations
+from shared.orgs import connections, events, organizations
 from shared.orgs.connection_status import public_view
 from shared.platform.errors import SsoError
 from shared.platform.observability import set_request_actor
@@ -237,5 +238,34 @@ def pending_certificate(visit: Visit, connection_id: str) -> func.HttpResponse:
 
 # Directory sync ----------------------------------------------------------------------------------
 
-def directory_sync(visit: Visit) -> func.HttpResponse:
-    return page(visit, "directory_sync.html", "Directory sync", "/portal/directory-sync")
+def directory_sync(visit: Visit, error: SsoError | None = None, message: str = "", status: int = 200,
+                   token: dict | None = None) -> func.HttpResponse:
+    """The org's directories with the Tenant URL to paste, and what Entra's requests did lately
+    (refused ones included); a new Secret Token is shown once, by the answer that made it."""
+    listed = [directories.view(d) for d in directories.list_for(visit.organization)]
+    recent, _ = events.list_events(visit.organization, None, 100)
+    activity = [e.public() for e in recent if e.type.startswith("directory.")][:20]
+    return page(visit, "directory_sync.html", "Directory sync", "/portal/directory-sync", status, directories=listed, activity=activity,
+                error=error, message=message, token=token)
+
+
+def change_directory_sync(visit: Visit) -> func.HttpResponse:
+    form = forms.parse(forms.DirectoryForm, visit.form)
+    try:
+        if form.action == "create":
+            if not form.name.strip():
+                raise SsoError("missing_field", "Give the directory a name, e.g. the Entra tenant's name.")
+            directory, secret = directories.create(visit.organization, form.name.strip()[:200], None, directories.token_expiry(None))
+            events.record(visit.organization, "directory.created", detail={"directory": directory.id, "name": directory.name})
+            message = "Directory created: paste the Tenant URL and the Secret Token below into Entra now (the token is shown only once)."
+        else:
+            stored = directories.require(visit.organization, form.directory)
+            directory, secret = directories.rotate(stored, directories.token_expiry(None), 0)
+            events.record(visit.organization, "directory.token_rotated", detail={"directory": directory.id, "grace_period_hours": 0})
+            message = "New Secret Token issued: the old one no longer works. Paste this one into Entra now (it is shown only once)."
+    except SsoError as err:
+        if err.status >= 500:
+            raise
+        return directory_sync(visit, error=err, status=err.status)
+    return directory_sync(visit, message=message, token={"directory": directory.id, "value": secret,
+                                                          "expires_on": directory.token_expires_on})

@@ -156,6 +156,49 @@ def test_another_orgs_connection_is_absent_on_every_page(stack, admin, new_org):
     assert not any(e["type"].startswith("connection.certificate") for e in _events(admin, other))
 
 
-def test_directory_sync_says_it_is_coming(stack, admin, new_org):
-    page = portal_session(stack, admin, new_org(), "directory_sync").get("/portal/directory-sync")
-    assert page.status_code == 200 and "Directory sync setup is coming" in page.text
+def _scim_users(url: str, token: str) -> int:
+    return requests.get(f"{url}/Users", params={"filter": 'userName eq "nobody@example.com"'},
+                        headers={"Authorization": f"Bearer {token}"}, timeout=30).status_code
+
+
+def test_directory_sync_creates_a_directory_and_shows_its_token_once(stack, admin, new_org):
+    org = new_org()
+    client = portal_session(stack, admin, org, "directory_sync")
+    empty = client.get("/portal/directory-sync")
+    assert empty.status_code == 200 and 'id="no-activity"' in empty.text
+    created = client.submit("/portal/directory-sync", {"action": "create", "name": "Contoso"})
+    assert created.status_code == 200, created.text
+    token = re.search(r'<code class="copy" id="new-token"[^>]*>([^<]+)</code>', created.text).group(1)
+    SECRET_WATCH.remember(token)
+    [directory] = admin.get(f"/api/organizations/{org}/directories").json()["items"]
+    assert directory["scim_base_url_compatible"] in created.text
+    assert _scim_users(directory["scim_base_url"], token) == 200  # the token shown is the directory's
+    again = client.get("/portal/directory-sync").text
+    assert token not in again and 'id="new-token"' not in again  # shown once
+    assert "directory.created" in again  # recent activity
+    made = next(e for e in admin.get(f"/api/organizations/{org}/events").json()["items"] if e["type"] == "directory.created")
+    assert made["detail"]["actor"] == "portal"
+
+
+def test_directory_sync_new_token_stops_the_old_one(stack, admin, new_org):
+    org = new_org()
+    client = portal_session(stack, admin, org, "directory_sync")
+    first = client.submit("/portal/directory-sync", {"action": "create", "name": "Contoso"}).text
+    old = re.search(r'id="new-token"[^>]*>([^<]+)</code>', first).group(1)
+    SECRET_WATCH.remember(old)
+    [directory] = admin.get(f"/api/organizations/{org}/directories").json()["items"]
+    rotated = client.submit("/portal/directory-sync", {"action": "new_token", "directory": directory["id"]})
+    new = re.search(r'id="new-token"[^>]*>([^<]+)</code>', rotated.text).group(1)
+    SECRET_WATCH.remember(new)
+    assert new != old
+    assert _scim_users(directory["scim_base_url"], old) == 401 and _scim_users(directory["scim_base_url"], new) == 200
+
+
+def test_directory_sync_reaches_only_the_links_org(stack, admin, new_org):
+    mine, other = new_org(), new_org()
+    theirs = admin.post(f"/api/organizations/{other}/directories", json={"name": "Theirs"}).json()
+    SECRET_WATCH.remember(theirs["token"])
+    client = portal_session(stack, admin, mine, "directory_sync")
+    refused = client.submit("/portal/directory-sync", {"action": "new_token", "directory": theirs["id"]})
+    assert refused.status_code == 404
+    assert _scim_users(theirs["scim_base_url"], theirs["token"]) == 200  # their token still works
