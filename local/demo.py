@@ -14,6 +14,7 @@ import requests
 
 DEMO_TENANTS = json.loads((Path(__file__).resolve().parent / "entra_sim" / "demo_tenants.json").read_text())
 CONTOSO = DEMO_TENANTS["tenants"][0]
+FABRIKAM = DEMO_TENANTS["tenants"][1]  # the second tenant a newcomer connects through the setup portal
 ORG = "demo"
 
 
@@ -111,6 +112,31 @@ def seed_demo(*, base_url: str, bootstrap_key: str, sim_authority: str, sim_ca_b
     api.call("PATCH", f"/api/organizations/{ORG}", json={"default_connection": oidc})
     key = api.call("POST", "/api/api-keys", json={"organization": ORG, "name": "demo sample app"})["key"]
     return Demo(ORG, oidc, saml, key, [u["upn"] for u in CONTOSO["users"]], verified)
+
+
+@dataclass(frozen=True)
+class SecondTenant:
+    """An app registration in the simulator's Fabrikam tenant, made as its Entra admin would (App
+    registrations, a client secret, the optional claims): what a newcomer pastes into the portal."""
+    tenant_id: str
+    client_id: str
+    client_secret: str
+    saml_metadata_url: str
+    saml_app_command: str
+
+
+def second_tenant_app(*, base_url: str, bootstrap_key: str, sim_authority: str, sim_ca_bundle: str) -> SecondTenant:
+    _, sim = clients(base_url, bootstrap_key, sim_authority, sim_ca_bundle)
+    tenant = FABRIKAM["id"]
+    client_id, secret = str(uuid.uuid4()), "fabrikam-" + secrets.token_urlsafe(24)
+    sim.call("POST", f"/_sim/tenants/{tenant}/apps", json={
+        "client_id": client_id, "name": "entra-sso (portal demo)", "redirect_uris": [f"{base_url}/auth/sso/microsoft/callback"],
+        "secrets": [{"value": secret, "expires_on": "2099-12-31"}], "optional_claims": ["email", "xms_edov"],
+    })
+    # Entra's "Enterprise applications > New application > Set up single sign-on > SAML", as the simulator's call
+    command = (f"curl --cacert {sim_ca_bundle} -X POST -H 'Content-Type: application/json' {sim_authority}/_sim/tenants/{tenant}/saml-apps "
+               "-d '{\"name\": \"entra-sso (portal demo)\", \"identifier\": \"<Identifier (Entity ID)>\", \"reply_url\": \"<Reply URL>\"}'")
+    return SecondTenant(tenant, client_id, secret, f"{sim_authority}/{tenant}/federationmetadata/2007-06/federationmetadata.xml", command)
 
 
 def portal_link(base_url: str, bootstrap_key: str, organization: str = ORG) -> str:

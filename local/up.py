@@ -21,7 +21,7 @@ import requests
 
 from local import dns, instance_lock, ports
 from local.azurite import ROOT, _die_with_parent, free_port, start_azurite
-from local.demo import CONTOSO, add_directory, portal_link, seed_demo
+from local.demo import CONTOSO, add_directory, portal_link, second_tenant_app, seed_demo
 from local.demo_shared_app import demo_shared_app, shared_app_settings
 from local.sample_app import make_sample_app
 
@@ -158,6 +158,18 @@ def main(argv: list[str] | None = None) -> int:
             f"                    (change a user: PATCH {sim['authority']}/_sim/tenants/{CONTOSO['id']}/users/<oid> "
             "{\"account_enabled\": false})")
 
+        with _step("registering an app in the simulator's second tenant (Fabrikam), to connect through the setup portal"):
+            fabrikam = second_tenant_app(base_url=base_url, bootstrap_key=bootstrap_key, sim_authority=sim["authority"],
+                                         sim_ca_bundle=sim["ca_bundle"])
+        portal_lines = (
+            "  Try the portal:   open the setup portal link below and connect the simulator's second tenant, Fabrikam\n"
+            f"                    OIDC: Tenant ID {fabrikam.tenant_id}  Client ID {fabrikam.client_id}\n"
+            f"                          client secret {fabrikam.client_secret} (expires 2099-12-31)\n"
+            f"                    SAML: App Federation Metadata URL {fabrikam.saml_metadata_url}; Entra's enterprise app, with\n"
+            "                          the Identifier and Reply URL the portal shows:\n"
+            f"                          {fabrikam.saml_app_command}\n"
+            "                    then sign in as jane.doe@fabrikam.com (the portal's Test sign-in)")
+
         with _step("the shared app: a one-click connection and a personal-account sign-in"):  # issue 15
             shared_app_lines = demo_shared_app(base_url=base_url, bootstrap_key=bootstrap_key, sim_authority=sim["authority"],
                                                sim_ca_bundle=sim["ca_bundle"], app_redirect_uri=f"{app_url}callback")
@@ -173,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         instance_lock.write_private(state_dir / INSTANCE_FILE, json.dumps(instance, indent=2))
         print("\n".join(shared_app_lines), flush=True)
         print(directory_lines, flush=True)
+        print(portal_lines, flush=True)
         print(_banner(args, state_dir, instance, demo, portal_link(base_url, bootstrap_key, demo.organization)), flush=True)
         while all(p.poll() is None for p in processes):
             time.sleep(0.5)

@@ -129,3 +129,20 @@ def test_a_test_sign_in_of_the_orgs_connection_goes_to_entra(stack, admin, new_o
     client = portal_session(stack, admin, org)
     response = client.submit(f"/portal/connections/{mine['id']}/test", {}, page_path="/portal/sso")
     assert response.status_code == 303 and response.headers["Location"].startswith(stack.simulator.authority)
+
+
+def test_the_second_tenant_scripts_dev_prints_connects_through_the_portal(stack, admin, new_org):
+    """scripts/dev registers an app in the simulator's Fabrikam and prints its values for the
+    portal (local/demo.py second_tenant_app): those values connect it, with every check ok."""
+    from local.demo import FABRIKAM, second_tenant_app
+
+    fabrikam = second_tenant_app(base_url=stack.base_url, bootstrap_key=stack.bootstrap_key, sim_authority=stack.simulator.authority,
+                                 sim_ca_bundle=stack.simulator.ca_bundle)
+    SECRET_WATCH.remember(fabrikam.client_secret)
+    org = new_org()
+    app = {"tenant": fabrikam.tenant_id, "client_id": fabrikam.client_id, "secret": fabrikam.client_secret}
+    response = portal_session(stack, admin, org).submit("/portal/sso/oidc", _form(app, display_name="Fabrikam"))
+    assert response.status_code == 200, response.text
+    assert all(_check(response.text, name) == "ok" for name in ("tenant", "credential", "redirect_uri"))
+    [connection] = _connections(admin, org)
+    assert connection["entra_tenant_id"] == FABRIKAM["id"] == fabrikam.tenant_id
