@@ -18,3 +18,30 @@ def test_twenty_simultaneous_exchanges_of_one_code_give_one_profile(stack, admin
     assert all(r.json()["error"] == "invalid_grant" for r in responses if r is not winner)
     # and once the race is over, the code stays spent
     assert setup.backend.post("/api/sso/token", json={"code": code}).json()["error"] == "invalid_grant"
+
+
+def test_the_spend_is_guarded_even_when_every_racer_has_read_the_unspent_code(stack, admin, new_org, monkeypatch):
+    """The worst interleaving, forced: every exchange reads the code before any of them spends it
+    (a barrier after the read, in the dev host's own threads). Only the etag-guarded spend can
+    still give one winner; a read-then-write without it gives twenty."""
+    import threading
+
+    from shared.signin import logins
+    from tests.concurrency.racing import RACERS
+
+    setup = oidc_setup(stack, admin, new_org)
+    callback = oidc_sign_in(Browser(stack.simulator.ca_bundle), stack, connection=setup.connection["id"])
+    code = query(callback.headers["Location"])["code"]
+    all_read = threading.Barrier(RACERS, timeout=60)
+    real_read = logins._read
+
+    def read_then_wait(*args):
+        stored = real_read(*args)
+        all_read.wait()
+        return stored
+
+    monkeypatch.setattr(logins, "_read", read_then_wait)
+    responses = race(stack, lambda i, s: s.post("/api/sso/token", json={"code": code}), key=setup.backend.headers["Authorization"][7:])
+    winner = one_winner(responses, lambda r: r.status_code == 200)
+    assert winner.json()["profile"]["organization"] == setup.org
+    assert all(r.json()["error"] == "invalid_grant" for r in responses if r is not winner)
