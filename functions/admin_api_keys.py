@@ -16,13 +16,15 @@ bp = func.Blueprint()
 
 
 class PageQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
     cursor: str | None = Field(None, description="The `next` of the previous page; absent for the first.")
     limit: int = Field(50, ge=1, le=100, description="Items per page (at most 100).")
 
 
 class ApiKeyListed(BaseModel):
     """A key as listed: never the key itself, nor any character of its secret part."""
+
+    model_config = ConfigDict(defer_build=True)  # its schema is built on first use, not at cold start
     id: str
     name: str
     prefix: str = Field(description="How the key begins (`sso_<id>_`), to recognise it where it is configured.")
@@ -31,6 +33,7 @@ class ApiKeyListed(BaseModel):
 
 
 class ApiKeyList(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # its schema is built on first use, not at cold start
     items: list[ApiKeyListed]
     next: str | None
 

@@ -22,7 +22,7 @@ _ONE = _BASE + "/{directory}"
 
 
 class DirectoryCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", strict=True)
     name: str = Field(min_length=1, max_length=200)
     connection: str | None = None
     token_expires_on: str | None = Field(None, description="YYYY-MM-DD; default a year from today")
@@ -30,24 +30,25 @@ class DirectoryCreate(BaseModel):
 
 
 class DirectoryPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", strict=True)
     name: str | None = Field(None, min_length=1, max_length=200)
     connection: str | None = None
     idp_id_attribute: Literal["externalId"] | None = None
 
 
 class DirectoryTokenRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", strict=True)
     token_expires_on: str | None = None
     grace_period_hours: int = Field(0, ge=0, le=directories.MAX_GRACE_HOURS, description="how long the old token keeps working")
 
 
 class UserPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", strict=True)
     sso_required: bool
 
 
 class DirectoryView(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # its schema is built on first use, not at cold start
     id: str
     organization: str
     name: str
@@ -64,22 +65,26 @@ class DirectoryView(BaseModel):
 
 
 class DirectoryList(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # its schema is built on first use, not at cold start
     items: list[DirectoryView]
     next: str | None = Field(description="Always null: an organization's directories fit in one page.")
 
 
 class TokenView(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # its schema is built on first use, not at cold start
     token: str
     token_expires_on: str
     previous_token_valid_until: str | None
 
 
 class Page(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # its schema is built on first use, not at cold start
     items: list[dict]
     next: str | None = Field(description="The cursor of the next page, or null.")
 
 
 class DirectoryUserView(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # its schema is built on first use, not at cold start
     id: str
     directory: str
     idp_id: str | None
@@ -97,6 +102,7 @@ class DirectoryUserView(BaseModel):
 
 
 class EventPage(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # its schema is built on first use, not at cold start
     items: list[dict]
     next: str | None = Field(description="Send it back as `after` for what happened since; the feed is oldest first.")
 

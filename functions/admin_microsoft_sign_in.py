@@ -17,7 +17,7 @@ ROUTE = "api/microsoft-sign-in"
 
 
 class MicrosoftSignInBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
     enabled: bool
     tenant_type: Literal["common", "organizations", "consumers"] | str  # or one Directory (tenant) ID
     redirect_uris: list[str]

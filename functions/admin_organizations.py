@@ -74,14 +74,14 @@ def organization_events(req: func.HttpRequest) -> func.HttpResponse:
 
 
 class OrganizationPageQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
     cursor: str | None = Field(None, description="The `next` of the previous page; absent for the first.")
     limit: int = Field(50, ge=1, le=100, description="Items per page (at most 100).")
 
 
 class OrganizationListed(BaseModel):
     """An organization as GET /api/organizations/{org} answers it."""
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(defer_build=True, extra="allow")
     id: str
     name: str
     redirect_uris: list[str]
@@ -100,6 +100,7 @@ class OrganizationListed(BaseModel):
 
 
 class OrganizationList(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # its schema is built on first use, not at cold start
     items: list[OrganizationListed]
     next: str | None
 

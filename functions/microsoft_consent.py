@@ -14,7 +14,7 @@ bp = func.Blueprint()
 
 class ConsentAnswer(BaseModel):
     """What Entra appends to the consent redirect URI."""
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(defer_build=True, extra="allow")
     state: str | None = None
     admin_consent: str | None = None
     tenant: str | None = None

@@ -3,15 +3,49 @@
 from __future__ import annotations
 
 import azure.functions as func
-from scim2_models import Group, PatchOp
 
-from shared.directory import service
-from shared.directory.scim.resources import USER_MODEL
 from shared.lifecycle import directory_webhooks
 from shared.web.operations import operation
 from shared.web.scim_http import MEDIA_TYPE, directory, directory_and_row, read_body, scim_handler, scim_response
 
 bp = func.Blueprint()
+
+
+class _Service:
+    """shared/directory/service.py, imported on first use: it loads the SCIM stack (scim2-models),
+    which would otherwise cost every cold start, SCIM or not."""
+
+    def __getattr__(self, name: str):
+        from shared.directory import service  # on first use: the SCIM stack stays off the cold start
+
+        return getattr(service, name)
+
+
+service = _Service()
+
+
+def _user():
+    from shared.directory.scim.resources import USER_MODEL  # on first use (the OpenAPI document): scim2-models
+
+    return USER_MODEL
+
+
+def _group():
+    from scim2_models import Group  # on first use (the OpenAPI document)
+
+    return Group
+
+
+def _user_patch():
+    from scim2_models import PatchOp  # on first use (the OpenAPI document)
+
+    return PatchOp[_user()]
+
+
+def _group_patch():
+    from scim2_models import PatchOp  # on first use (the OpenAPI document)
+
+    return PatchOp[_group()]
 
 _BASE = "scim/v2/{directory}"
 _MEDIA = (MEDIA_TYPE, "application/json")
@@ -52,7 +86,7 @@ def _item(req: func.HttpRequest, endpoint: str) -> func.HttpResponse:
 
 @bp.route(route=_BASE + "/Users", methods=["GET", "POST"])
 @operation("GET", _BASE + "/Users", "List or filter the directory's users (SCIM)", auth="scim_token", responses={200: MEDIA_TYPE}, errors=_ERRORS)
-@operation("POST", _BASE + "/Users", "Create a user (SCIM)", auth="scim_token", body=USER_MODEL, body_media_types=_MEDIA,
+@operation("POST", _BASE + "/Users", "Create a user (SCIM)", auth="scim_token", body=_user, body_media_types=_MEDIA,
            responses={201: MEDIA_TYPE}, errors=_ERRORS)
 @scim_handler
 def scim_users(req: func.HttpRequest) -> func.HttpResponse:
@@ -61,9 +95,9 @@ def scim_users(req: func.HttpRequest) -> func.HttpResponse:
 
 @bp.route(route=_BASE + "/Users/{id}", methods=["GET", "PUT", "PATCH", "DELETE"])
 @operation("GET", _BASE + "/Users/{id}", "Read a user (SCIM)", auth="scim_token", responses={200: MEDIA_TYPE}, errors=_ERRORS)
-@operation("PUT", _BASE + "/Users/{id}", "Replace a user (SCIM)", auth="scim_token", body=USER_MODEL, body_media_types=_MEDIA,
+@operation("PUT", _BASE + "/Users/{id}", "Replace a user (SCIM)", auth="scim_token", body=_user, body_media_types=_MEDIA,
            responses={200: MEDIA_TYPE}, errors=_ERRORS)
-@operation("PATCH", _BASE + "/Users/{id}", "Patch a user (SCIM)", auth="scim_token", body=PatchOp[USER_MODEL], body_media_types=_MEDIA,
+@operation("PATCH", _BASE + "/Users/{id}", "Patch a user (SCIM)", auth="scim_token", body=_user_patch, body_media_types=_MEDIA,
            responses={200: MEDIA_TYPE}, errors=_ERRORS)
 @operation("DELETE", _BASE + "/Users/{id}", "Delete a user (SCIM)", auth="scim_token", responses={204: None}, errors=_ERRORS)
 @scim_handler
@@ -73,7 +107,7 @@ def scim_user(req: func.HttpRequest) -> func.HttpResponse:
 
 @bp.route(route=_BASE + "/Groups", methods=["GET", "POST"])
 @operation("GET", _BASE + "/Groups", "List or filter the directory's groups (SCIM)", auth="scim_token", responses={200: MEDIA_TYPE}, errors=_ERRORS)
-@operation("POST", _BASE + "/Groups", "Create a group (SCIM)", auth="scim_token", body=Group, body_media_types=_MEDIA,
+@operation("POST", _BASE + "/Groups", "Create a group (SCIM)", auth="scim_token", body=_group, body_media_types=_MEDIA,
            responses={201: MEDIA_TYPE}, errors=_ERRORS)
 @scim_handler
 def scim_groups(req: func.HttpRequest) -> func.HttpResponse:
@@ -82,9 +116,9 @@ def scim_groups(req: func.HttpRequest) -> func.HttpResponse:
 
 @bp.route(route=_BASE + "/Groups/{id}", methods=["GET", "PUT", "PATCH", "DELETE"])
 @operation("GET", _BASE + "/Groups/{id}", "Read a group (SCIM)", auth="scim_token", responses={200: MEDIA_TYPE}, errors=_ERRORS)
-@operation("PUT", _BASE + "/Groups/{id}", "Replace a group (SCIM)", auth="scim_token", body=Group, body_media_types=_MEDIA,
+@operation("PUT", _BASE + "/Groups/{id}", "Replace a group (SCIM)", auth="scim_token", body=_group, body_media_types=_MEDIA,
            responses={200: MEDIA_TYPE}, errors=_ERRORS)
-@operation("PATCH", _BASE + "/Groups/{id}", "Patch a group (SCIM)", auth="scim_token", body=PatchOp[Group], body_media_types=_MEDIA,
+@operation("PATCH", _BASE + "/Groups/{id}", "Patch a group (SCIM)", auth="scim_token", body=_group_patch, body_media_types=_MEDIA,
            responses={200: MEDIA_TYPE}, errors=_ERRORS)
 @operation("DELETE", _BASE + "/Groups/{id}", "Delete a group (SCIM)", auth="scim_token", responses={204: None}, errors=_ERRORS)
 @scim_handler

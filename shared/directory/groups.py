@@ -4,15 +4,18 @@ a group of any size is read by one prefix query and a user's groups by another."
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from shared.directory import feed, index, keys, memberships, users
 from shared.directory.directories import TABLE
 from shared.directory.records import Directory, DirectoryEvent, DirectoryGroup
-from shared.directory.scim import patch as scim_patch
 from shared.directory.scim.errors import ScimError, invalid_value, not_found, uniqueness
-from shared.directory.scim.filters import Lookup
 from shared.platform.timestamps import iso
 from shared.storage import tables
+
+if TYPE_CHECKING:  # the SCIM stack is imported where a SCIM request needs it, off the cold start
+    from shared.directory.scim import patch as scim_patch
+    from shared.directory.scim.filters import Lookup
 
 MAX_MEMBERS = memberships.MAX_MEMBERS
 MAX_LIST = 10_000
@@ -111,6 +114,8 @@ def _apply_members(directory_id: str, group: DirectoryGroup, change: scim_patch.
 
 
 def create(directory: Directory, scim: dict, members: dict[str, str | None]) -> tuple[tables.Stored[DirectoryGroup], list[DirectoryEvent]]:
+    from shared.directory.scim import patch as scim_patch  # on first use: scim2-models stays off the cold start
+
     now = iso()
     group = DirectoryGroup(id=uuid.uuid4().hex, scim=scim, created=now, updated=now)
     _check_users(directory.id, list(members))
@@ -126,6 +131,8 @@ def create(directory: Directory, scim: dict, members: dict[str, str | None]) -> 
 
 def update(directory: Directory, group_id: str, body, if_match: str | None, replace_with: tuple[dict, dict[str, str | None]] | None = None):
     """A PATCH (`body`) or a PUT (`replace_with` = the new SCIM JSON and members)."""
+    from shared.directory.scim import patch as scim_patch  # on first use: scim2-models stays off the cold start
+
     for _ in range(users.RETRIES):
         stored = require(directory.id, group_id)
         if if_match and if_match != "*" and if_match != stored.etag:

@@ -3,16 +3,18 @@ the user row, its index rows and its feed event (so two creates of one userName 
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from shared.directory import feed, index, keys, memberships
 from shared.directory.directories import TABLE
 from shared.directory.records import Directory, DirectoryEvent, DirectoryUser
-from shared.directory.scim import patch as scim_patch
 from shared.directory.scim.errors import ScimError, not_found, uniqueness
-from shared.directory.scim.filters import Lookup
 from shared.platform.errors import SsoError
 from shared.platform.timestamps import iso
 from shared.storage import tables
+
+if TYPE_CHECKING:  # the SCIM stack is imported where a SCIM request needs it, off the cold start
+    from shared.directory.scim.filters import Lookup
 
 MAX_LIST = 10_000  # an unfiltered list counts at most this many (Entra always filters)
 RETRIES = 5
@@ -135,6 +137,8 @@ def update(directory: Directory, user_id: str, change, if_match: str | None) -> 
 
 
 def patch(directory: Directory, user_id: str, body, if_match: str | None):
+    from shared.directory.scim import patch as scim_patch  # on first use: scim2-models stays off the cold start
+
     return update(directory, user_id, lambda scim: scim_patch.apply("User", scim, body)[0], if_match)
 
 

@@ -13,7 +13,7 @@ Intent = Literal["sso", "domain_verification", "directory_sync", "credentials"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
 
 class PortalLinkRequest(_Strict):

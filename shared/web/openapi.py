@@ -19,7 +19,7 @@ from pydantic.json_schema import models_json_schema
 
 from shared.platform.errors import CATALOGUE
 from shared.web.error_body import ErrorBody
-from shared.web.operations import OPERATIONS, Operation
+from shared.web.operations import OPERATIONS, Operation, body_model
 
 VERSION = "1.0.0"
 CORRELATION = "The request's correlation id: quote it to support; events recorded for the request keep it."
@@ -81,7 +81,7 @@ def error_codes(op: Operation) -> list[str]:
 def _models() -> list[type[BaseModel]]:
     found: list[type[BaseModel]] = [ErrorBody]
     for op in OPERATIONS:
-        found += [m for m in (op.body, op.query) if m is not None]
+        found += [m for m in (body_model(op), op.query) if m is not None]
         found += [body for body in op.responses.values() if isinstance(body, type)]
     return list(dict.fromkeys(found))
 
@@ -185,7 +185,7 @@ def _operation(op: Operation, refs: dict, schemas: dict) -> dict:
     if params:
         doc["parameters"] = params
     if op.body is not None:
-        doc["requestBody"] = {"required": op.body_required, "content": {media: {"schema": refs[op.body]} for media in op.body_media_types}}
+        doc["requestBody"] = {"required": op.body_required, "content": {media: {"schema": refs[body_model(op)]} for media in op.body_media_types}}
     doc["responses"] = _responses(op, refs)
     doc["x-handler"] = op.handler
     return doc

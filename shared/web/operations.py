@@ -45,7 +45,9 @@ class Operation:
     summary: str
     auth: Auth
     responses: dict[int, Body]
-    body: type[BaseModel] | None = None  # the request body (JSON unless body_media_types says)
+    # the request body (JSON unless body_media_types says); or a function answering it, called only when the
+    # document is built, so a heavy model library (scim2-models) stays off the cold start
+    body: type[BaseModel] | Callable[[], type[BaseModel]] | None = None
     body_media_types: tuple[str, ...] = ("application/json",)
     query: type[BaseModel] | None = None  # query parameters, one model field each
     errors: tuple[str, ...] = ()  # stable error codes this operation can answer (shared/platform/errors.py)
@@ -58,11 +60,18 @@ class Operation:
     body_required: bool = True  # False: no body at all is accepted too
 
 
+def body_model(op: Operation) -> type[BaseModel] | None:
+    """The request body's model, resolving a lazily given one."""
+    if op.body is None or isinstance(op.body, type):
+        return op.body
+    return op.body()
+
+
 OPERATIONS: list[Operation] = []
 
 
 def operation(method: str, route: str, summary: str, *, auth: Auth, responses: dict[int, Body],
-              body: type[BaseModel] | None = None, body_media_types: tuple[str, ...] = ("application/json",),
+              body: type[BaseModel] | Callable[[], type[BaseModel]] | None = None, body_media_types: tuple[str, ...] = ("application/json",),
               query: type[BaseModel] | None = None, errors: tuple[str, ...] = (), description: str = "",
               operation_id: str = "", tags: tuple[str, ...] = (), links: tuple[Link, ...] = (),
               headers: dict[int, dict[str, str]] | None = None, body_required: bool = True) -> Callable:
