@@ -133,12 +133,8 @@ def directories_collection(req: func.HttpRequest) -> func.HttpResponse:
     if req.method == "GET":
         return json_response({"items": [directories.view(d) for d in directories.list_for(org)], "next": None})
     body = _body(req, DirectoryCreate)
-    directory, token = directories.create(org, body.name.strip(), _connection(org, body.connection), directories.token_expiry(body.token_expires_on))
-    if body.idp_id_attribute:
-        stored = directories.require(org, directory.id)
-        directory = directory.replace(idp_id_attribute=body.idp_id_attribute)
-        directories.save(directory, stored.etag)
-    events.record(org, "directory.created", detail={"directory": directory.id, "name": directory.name})
+    directory, token = directories.create(org, body.name.strip(), _connection(org, body.connection), directories.token_expiry(body.token_expires_on),
+                                          body.idp_id_attribute)
     return json_response({**directories.view(directory), "token": token}, 201)
 
 
@@ -178,7 +174,6 @@ def directory_token(req: func.HttpRequest) -> func.HttpResponse:
     stored = directories.require(org, req.route_params["directory"])
     body = _body(req, DirectoryTokenRequest, optional=True)
     directory, token = directories.rotate(stored, directories.token_expiry(body.token_expires_on), body.grace_period_hours)
-    events.record(org, "directory.token_rotated", detail={"directory": directory.id, "grace_period_hours": body.grace_period_hours})
     return json_response({"token": token, "token_expires_on": directory.token_expires_on, "previous_token_valid_until": directory.previous_token_valid_until})
 
 

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from shared.directory.records import Directory
 from shared.directory.scim.errors import ScimError
-from shared.orgs import organizations
+from shared.orgs import events, organizations
 from shared.platform import validation as v
 from shared.platform.errors import SsoError
 from shared.platform.settings import get_settings
@@ -100,15 +100,19 @@ def _scan_for(organization: str) -> list[str]:
     return [row.partition_key for row in rows]
 
 
-def create(organization: str, name: str, connection: str | None, token_expires_on: str) -> tuple[Directory, str]:
+def create(organization: str, name: str, connection: str | None, token_expires_on: str,
+           idp_id_attribute: str | None = None) -> tuple[Directory, str]:
+    """A new directory and its first token (shown once), recorded as an org event."""
     if len(list_for(organization)) >= MAX_PER_ORGANIZATION:
         raise SsoError("invalid_request", f"An organization has at most {MAX_PER_ORGANIZATION} directories; delete one first.")
     token = new_token()
     now = iso()
     directory = Directory(id=new_id(), organization=organization, name=name, connection=connection, token_expires_on=token_expires_on,
-                          created=now, updated=now, token_hash=digest(token), token_version=1)
+                          created=now, updated=now, token_hash=digest(token), token_version=1,
+                          **({"idp_id_attribute": idp_id_attribute} if idp_id_attribute else {}))
     tables.insert(TABLE, directory.id, ROW, directory.to_stored(), {"organization": organization})
     _link(organization, directory.id, True)
+    events.record(organization, "directory.created", detail={"directory": directory.id, "name": directory.name})
     return directory, token
 
 
@@ -145,6 +149,7 @@ def rotate(stored: tables.Stored[Directory], token_expires_on: str, grace_hours:
     directory = old.replace(token_hash=digest(token), token_expires_on=token_expires_on, token_version=old.token_version + 1,
                             previous_token_hash=old.token_hash if grace_until else None, previous_token_valid_until=grace_until)
     save(directory, stored.etag)
+    events.record(directory.organization, "directory.token_rotated", detail={"directory": directory.id, "grace_period_hours": grace_hours})
     return directory, token
 
 

@@ -256,12 +256,10 @@ def change_directory_sync(visit: Visit) -> func.HttpResponse:
             if not form.name.strip():
                 raise SsoError("missing_field", "Give the directory a name, e.g. the Entra tenant's name.")
             directory, secret = directories.create(visit.organization, form.name.strip()[:200], None, directories.token_expiry(None))
-            events.record(visit.organization, "directory.created", detail={"directory": directory.id, "name": directory.name})
             message = "Directory created: paste the Tenant URL and the Secret Token below into Entra now (the token is shown only once)."
         else:
             stored = directories.require(visit.organization, form.directory)
             directory, secret = directories.rotate(stored, directories.token_expiry(None), 0)
-            events.record(visit.organization, "directory.token_rotated", detail={"directory": directory.id, "grace_period_hours": 0})
             message = "New Secret Token issued: the old one no longer works. Paste this one into Entra now (it is shown only once)."
     except SsoError as err:
         if err.status >= 500:
