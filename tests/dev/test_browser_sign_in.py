@@ -3,27 +3,18 @@ trusts nothing extra and ignores no certificate error: over OIDC and over SAML, 
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
-CHROMIUM = shutil.which("chromium")
-pytestmark = [pytest.mark.browser, pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (scripts/test installs it as root)")]
+from tests.chromium import CHROMIUM, MISSING, launched
+
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(CHROMIUM is None, reason=MISSING)]
 
 
 @pytest.fixture(scope="module")
 def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        # No --ignore-certificate-errors and no CA added: what a fresh browser profile trusts.
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"],
-        )
+    with launched() as browser:  # no --ignore-certificate-errors and no CA added: what a fresh profile trusts
         yield browser
-        browser.close()
 
 
 @pytest.fixture

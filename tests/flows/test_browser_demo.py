@@ -2,16 +2,14 @@
 "Sign in with Microsoft", the simulator's account picker, and the profile shown by the app."""
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from local.azurite import free_port
 from local.demo import seed_demo
 from local.sample_app import make_sample_app
+from tests.chromium import CHROMIUM, MISSING, launched
 
-CHROMIUM = shutil.which("chromium")
-pytestmark = [pytest.mark.browser, pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (scripts/test installs it as root)")]
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(CHROMIUM is None, reason=MISSING)]
 
 
 @pytest.fixture(scope="module")
@@ -29,17 +27,9 @@ def demo_app(stack):
 
 @pytest.fixture(scope="module")
 def page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--ignore-certificate-errors"],
-        )
+    with launched("--ignore-certificate-errors") as browser:
         context = browser.new_context(ignore_https_errors=True)  # the simulator's CA is made at start-up
         yield context.new_page()
-        browser.close()
 
 
 @pytest.mark.parametrize("protocol", ["oidc", "saml"])

@@ -3,29 +3,21 @@ screenshots each step leaves under test-artifacts/portal/ (git-ignored)."""
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = shutil.which("chromium")
+from tests.chromium import CHROMIUM, MISSING, launched
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "portal"
 
 
 @pytest.fixture(scope="module")
 def chromium():
     if CHROMIUM is None:
-        pytest.skip("Debian's chromium is not installed (scripts/test installs it as root)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"],
-        )
+        pytest.skip(MISSING)
+    with launched() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
