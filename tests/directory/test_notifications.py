@@ -3,67 +3,43 @@ threshold, with an event and the org's signed webhook; the directory's changes r
 and the same webhook."""
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, timedelta, timezone
 
-import pytest
-
 from tests.directory.conftest import GROUP_SCHEMA, patch_body, user_body
-from tests.lifecycle.helpers import events_of
-from tests.lifecycle.receiver import check_signature, start_receiver
-
-
-@pytest.fixture
-def receiver():
-    started = start_receiver()
-    yield started
-    started.stop()
-
-
-def _org_with_webhook(admin, url: str) -> tuple[str, str]:
-    slug = "org-" + secrets.token_hex(5)
-    created = admin.post("/api/organizations", json={"id": slug, "name": slug, "redirect_uris": ["https://app.example.com/callback"],
-                                                     "notification_webhook_url": url})
-    assert created.status_code == 201, created.text
-    return slug, created.json()["notification_webhook_secret"]
-
-
-def _org_doc(slug: str):
-    from shared.orgs import organizations
-
-    return organizations.get(slug).doc
+from tests.lifecycle.helpers import events_of, org_doc, org_with_webhook
+from tests.lifecycle.receiver import check_signature, receiver  # noqa: F401 (the fixture)
 
 
 def test_token_expiry_warns_once_per_threshold(admin, new_directory, receiver):
     from shared.lifecycle import expiry_checks
 
-    org, webhook_secret = _org_with_webhook(admin, receiver.url)
+    org, webhook_secret = org_with_webhook(admin, receiver.url)
     in_twenty = (datetime.now(timezone.utc).date() + timedelta(days=20)).isoformat()
     directory = new_directory(org=org, token_expires_on=in_twenty)
     now = datetime.now(timezone.utc)
-    counts = expiry_checks.check_organization(_org_doc(org), now)
+    counts = expiry_checks.check_organization(org_doc(org), now)
     assert counts["warnings"] == 1 and counts["delivered"] == 1, counts
     [event] = events_of(admin, org, "credential.expiring")
     assert (event["detail"]["credential"], event["detail"]["directory"], event["detail"]["threshold"]) == ("scim_token", directory.id, "30")
     [delivery] = receiver.deliveries
     assert check_signature(webhook_secret, delivery.headers["entra-sso-signature"], delivery.body)
     assert delivery.payload["data"]["directory"] == directory.id
-    assert expiry_checks.check_organization(_org_doc(org), now)["warnings"] == 0  # once
+    assert expiry_checks.check_organization(org_doc(org), now)["warnings"] == 0  # once
     for days_later, expected in ((14, "7"), (20, "1"), (21, "expired")):
         later = now + timedelta(days=days_later)
-        assert expiry_checks.check_organization(_org_doc(org), later)["warnings"] == 1
-        assert expiry_checks.check_organization(_org_doc(org), later)["warnings"] == 0
+        assert expiry_checks.check_organization(org_doc(org), later)["warnings"] == 1
+        assert expiry_checks.check_organization(org_doc(org), later)["warnings"] == 0
         assert receiver.deliveries[-1].payload["data"]["threshold"] == expected
     assert events_of(admin, org, "credential.expired")[0]["error"] == "scim_token_expired"
     # a new token starts afresh
     admin.post(f"/api/organizations/{org}/directories/{directory.id}/token", json={"token_expires_on": in_twenty})
-    assert expiry_checks.check_organization(_org_doc(org), now)["warnings"] == 1
+    assert expiry_checks.check_organization(org_doc(org), now)["warnings"] == 1
 
 
 def test_changes_reach_the_feed_in_order_and_the_webhook(admin, new_directory, receiver):
     from shared.lifecycle import webhooks
 
-    org, webhook_secret = _org_with_webhook(admin, receiver.url)
+    org, webhook_secret = org_with_webhook(admin, receiver.url)
     directory = new_directory(org=org)
     user = directory.scim.post("/Users", json=user_body("ada@contoso.com")).json()
     group = directory.scim.post("/Groups", json={"schemas": [GROUP_SCHEMA], "displayName": "G"}).json()
@@ -88,6 +64,6 @@ def test_changes_reach_the_feed_in_order_and_the_webhook(admin, new_directory, r
     assert seen[2]["data"]["user"]["id"] == user["id"] and seen[2]["data"]["group"]["id"] == group["id"]
     assert admin.get(feed_url, params={"after": "nonsense"}).status_code == 400
     # the same events, signed, to the org's webhook
-    webhooks.deliver_pending(_org_doc(org))
+    webhooks.deliver_pending(org_doc(org))
     assert [d.payload["type"] for d in receiver.deliveries] == expected
     assert all(check_signature(webhook_secret, d.headers["entra-sso-signature"], d.body) for d in receiver.deliveries)

@@ -59,3 +59,18 @@ def record(connection_id: str) -> dict:
 def events_of(admin, org: str, event_type: str | None = None) -> list[dict]:
     items = admin.get(f"/api/organizations/{org}/events", params={"limit": 100}).json()["items"]
     return [e for e in items if event_type is None or e["type"] == event_type]
+
+
+def org_with_webhook(admin, url: str) -> tuple[str, str]:
+    """An org whose notification webhook is `url`, and the signing secret answered once."""
+    slug = "org-" + secrets.token_hex(5)
+    created = admin.post("/api/organizations", json={"id": slug, "name": slug, "redirect_uris": ["https://app.example.com/callback"],
+                                                     "notification_webhook_url": url})
+    assert created.status_code == 201, created.text
+    return slug, created.json()["notification_webhook_secret"]
+
+
+def org_doc(slug: str):
+    from shared.orgs import organizations
+
+    return organizations.get(slug).doc

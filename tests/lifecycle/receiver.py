@@ -10,6 +10,8 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import pytest
+
 
 def check_signature(secret: str, header: str, body: bytes, tolerance: int = 300) -> bool:
     """Independent of shared/lifecycle/webhooks.py: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">."""
@@ -69,3 +71,11 @@ def start_receiver() -> Receiver:
     receiver = Receiver(server)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return receiver
+
+
+@pytest.fixture
+def receiver():
+    """A webhook receiver on loopback for one test."""
+    started = start_receiver()
+    yield started
+    started.stop()

@@ -8,34 +8,12 @@ import socket
 import time
 from datetime import date, datetime, timedelta, timezone
 
-import pytest
 from cryptography.hazmat.primitives import hashes
 
 from local.entra_sim import pki
 from tests.flows.helpers import create_oidc_connection, register_oidc_app
-from tests.lifecycle.helpers import events_of
-from tests.lifecycle.receiver import check_signature, start_receiver
-
-
-@pytest.fixture
-def receiver():
-    started = start_receiver()
-    yield started
-    started.stop()
-
-
-def _org_with_webhook(admin, url: str) -> tuple[str, str]:
-    slug = "org-" + secrets.token_hex(5)
-    created = admin.post("/api/organizations", json={"id": slug, "name": slug, "redirect_uris": ["https://app.example.com/callback"],
-                                                     "notification_webhook_url": url})
-    assert created.status_code == 201, created.text
-    return slug, created.json()["notification_webhook_secret"]
-
-
-def _org_doc(slug: str):
-    from shared.orgs import organizations
-
-    return organizations.get(slug).doc
+from tests.lifecycle.helpers import events_of, org_doc, org_with_webhook
+from tests.lifecycle.receiver import check_signature, receiver  # noqa: F401 (the fixture)
 
 
 def _secret_expiring(stack, admin, org: str, days: int) -> dict:
@@ -62,7 +40,7 @@ def _saml(org: str, *pems: str):
 def test_each_threshold_fires_once_with_a_signed_webhook(stack, admin, receiver, caplog):
     from shared.lifecycle import expiry_checks
 
-    org, webhook_secret = _org_with_webhook(admin, receiver.url)
+    org, webhook_secret = org_with_webhook(admin, receiver.url)
     connection = _secret_expiring(stack, admin, org, days=20)
     now = datetime.now(timezone.utc)
 
@@ -70,7 +48,7 @@ def test_each_threshold_fires_once_with_a_signed_webhook(stack, admin, receiver,
     assert status["status"] == "secret_expiring" and status["status_reasons"][0]["days_left"] == 20
 
     with caplog.at_level(logging.WARNING, logger="entra_sso"):
-        counts = expiry_checks.check_organization(_org_doc(org), now)
+        counts = expiry_checks.check_organization(org_doc(org), now)
     assert counts["warnings"] == 1 and counts["delivered"] == 1, counts
     assert any("credential_expiring" in r.getMessage() and connection["id"] in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
 
@@ -89,14 +67,14 @@ def test_each_threshold_fires_once_with_a_signed_webhook(stack, admin, receiver,
 
     # The same day again, and a week later (still within 30): nothing new.
     for later in (now, now + timedelta(days=7)):
-        assert expiry_checks.check_organization(_org_doc(org), later)["warnings"] == 0
+        assert expiry_checks.check_organization(org_doc(org), later)["warnings"] == 0
     assert len(receiver.deliveries) == 1 and len(events_of(admin, org, "credential.expiring")) == 1
 
     # Then 7 days, 1 day, expired: each once, in turn.
     for days_on, expected in ((14, "7"), (19, "1"), (21, "expired")):
         later = now + timedelta(days=days_on)
-        assert expiry_checks.check_organization(_org_doc(org), later)["warnings"] == 1
-        assert expiry_checks.check_organization(_org_doc(org), later)["warnings"] == 0
+        assert expiry_checks.check_organization(org_doc(org), later)["warnings"] == 1
+        assert expiry_checks.check_organization(org_doc(org), later)["warnings"] == 0
         assert receiver.deliveries[-1].payload["data"]["threshold"] == expected
     assert len(receiver.deliveries) == 4
     assert all(check_signature(webhook_secret, d.headers["entra-sso-signature"], d.body) for d in receiver.deliveries)
@@ -110,9 +88,9 @@ def test_a_credential_first_seen_late_warns_once_at_the_tightest_threshold(stack
 
     org = new_org()
     _secret_expiring(stack, admin, org, days=5)
-    assert expiry_checks.check_organization(_org_doc(org))["warnings"] == 1
+    assert expiry_checks.check_organization(org_doc(org))["warnings"] == 1
     assert [e["detail"]["threshold"] for e in events_of(admin, org, "credential.expiring")] == ["7"]
-    assert expiry_checks.check_organization(_org_doc(org))["delivered"] == 0  # no webhook URL: events only
+    assert expiry_checks.check_organization(org_doc(org))["delivered"] == 0  # no webhook URL: events only
 
 
 def test_a_new_secret_starts_its_own_thresholds(stack, admin, new_org):
@@ -121,10 +99,10 @@ def test_a_new_secret_starts_its_own_thresholds(stack, admin, new_org):
 
     org = new_org()
     connection = _secret_expiring(stack, admin, org, days=10)
-    assert expiry_checks.check_organization(_org_doc(org))["warnings"] == 1
+    assert expiry_checks.check_organization(org_doc(org))["warnings"] == 1
     stored = connections.get(connection["id"])  # as a rotation does: another version, another date
     connections.save(stored.doc.replace(client_secret_version="f" * 32, client_secret_expires_on=(date.today() + timedelta(days=25)).isoformat()), stored.etag)
-    assert expiry_checks.check_organization(_org_doc(org))["warnings"] == 1
+    assert expiry_checks.check_organization(org_doc(org))["warnings"] == 1
     assert [e["detail"]["threshold"] for e in events_of(admin, org, "credential.expiring")] == ["30", "30"]
 
 
@@ -140,7 +118,7 @@ def test_saml_signing_certificates_and_certificate_credentials_are_checked(admin
                               client_secret_expires_on="2099-01-01",
                               certificate_credential={"thumbprint": "00", "certificate_pem": credential_cert.cert_pem.decode(), "key_version": "k1",
                                                       "expires_on": credential_cert.cert.not_valid_after_utc.date().isoformat()})
-    counts = expiry_checks.check_organization(_org_doc(org))
+    counts = expiry_checks.check_organization(org_doc(org))
     assert counts["warnings"] == 2 and counts["credentials"] == 3, counts
     by_connection = {e["connection"]: e["detail"] for e in events_of(admin, org, "credential.expiring")}
     idp = by_connection[saml.id]
@@ -150,30 +128,30 @@ def test_saml_signing_certificates_and_certificate_credentials_are_checked(admin
     assert (by_connection[oidc.id]["credential"], by_connection[oidc.id]["threshold"]) == ("certificate_credential", "60")
     view = admin.get(f"/api/organizations/{org}/connections/{oidc.id}").json()
     assert view["credential_type"] == "certificate" and view["status"] == "active"  # 45 days: past the status's 30-day window
-    assert expiry_checks.check_organization(_org_doc(org))["warnings"] == 0
+    assert expiry_checks.check_organization(org_doc(org))["warnings"] == 0
 
 
 def test_failed_webhooks_retry_with_backoff(stack, admin, receiver):
     from shared.lifecycle import expiry_checks, webhooks
 
-    org, webhook_secret = _org_with_webhook(admin, receiver.url)
+    org, webhook_secret = org_with_webhook(admin, receiver.url)
     _secret_expiring(stack, admin, org, days=6)  # crosses 7 now, and no other threshold for the next 4 days
     receiver.statuses = [500, 503]
     now = datetime.now(timezone.utc)
 
-    first = expiry_checks.check_organization(_org_doc(org), now)
+    first = expiry_checks.check_organization(org_doc(org), now)
     assert (first["warnings"], first["failed"], first["delivered"]) == (1, 1, 0)
     [row] = webhooks.pending(org)
     assert row.doc.attempts == 1 and row.doc.last_error == "HTTP 500"
 
-    assert expiry_checks.check_organization(_org_doc(org), now + timedelta(hours=2))["failed"] == 0, "not before its backoff"
+    assert expiry_checks.check_organization(org_doc(org), now + timedelta(hours=2))["failed"] == 0, "not before its backoff"
     assert len(receiver.deliveries) == 1
 
-    second = expiry_checks.check_organization(_org_doc(org), now + timedelta(days=1))
+    second = expiry_checks.check_organization(org_doc(org), now + timedelta(days=1))
     assert second["failed"] == 1 and webhooks.pending(org)[0].doc.attempts == 2
-    assert expiry_checks.check_organization(_org_doc(org), now + timedelta(days=2))["failed"] == 0, "the second wait is longer"
+    assert expiry_checks.check_organization(org_doc(org), now + timedelta(days=2))["failed"] == 0, "the second wait is longer"
 
-    third = expiry_checks.check_organization(_org_doc(org), now + timedelta(days=3))
+    third = expiry_checks.check_organization(org_doc(org), now + timedelta(days=3))
     assert third["delivered"] == 1 and webhooks.pending(org) == []
     ids = {d.payload["id"] for d in receiver.deliveries}
     assert len(receiver.deliveries) == 3 and len(ids) == 1, "one notification, retried under one id"
@@ -184,14 +162,14 @@ def test_failed_webhooks_retry_with_backoff(stack, admin, receiver):
 def test_a_notification_is_dropped_after_its_last_attempt(stack, admin, receiver):
     from shared.lifecycle import expiry_checks, webhooks
 
-    org, _ = _org_with_webhook(admin, receiver.url)
+    org, _ = org_with_webhook(admin, receiver.url)
     _secret_expiring(stack, admin, org, days=30)  # all retries (about 14 days) fall before the 7-day threshold
     receiver.statuses = [500] * webhooks.MAX_ATTEMPTS
     moment = datetime.now(timezone.utc)
-    expiry_checks.check_organization(_org_doc(org), moment)
+    expiry_checks.check_organization(org_doc(org), moment)
     for wait in webhooks.BACKOFF:
         moment += wait
-        expiry_checks.check_organization(_org_doc(org), moment)
+        expiry_checks.check_organization(org_doc(org), moment)
     assert len(receiver.deliveries) == webhooks.MAX_ATTEMPTS and webhooks.pending(org) == []
     [abandoned] = events_of(admin, org, "webhook.abandoned")
     assert abandoned["outcome"] == "failed" and abandoned["detail"]["attempts"] == webhooks.MAX_ATTEMPTS
@@ -204,8 +182,8 @@ def test_a_dead_endpoint_never_holds_up_other_organizations(stack, admin, receiv
     black_hole.bind(("127.0.0.1", 0))
     black_hole.listen(16)
     try:
-        dead, _ = _org_with_webhook(admin, f"http://127.0.0.1:{black_hole.getsockname()[1]}/hook")
-        alive, secret = _org_with_webhook(admin, receiver.url)
+        dead, _ = org_with_webhook(admin, f"http://127.0.0.1:{black_hole.getsockname()[1]}/hook")
+        alive, secret = org_with_webhook(admin, receiver.url)
         for org in (dead, alive):
             _secret_expiring(stack, admin, org, days=2)
         started = time.monotonic()
@@ -222,7 +200,7 @@ def test_a_dead_endpoint_never_holds_up_other_organizations(stack, admin, receiv
 def test_the_timer_runs_through_the_dev_host(stack, admin, receiver):
     import requests
 
-    org, secret = _org_with_webhook(admin, receiver.url)
+    org, secret = org_with_webhook(admin, receiver.url)
     connection = _secret_expiring(stack, admin, org, days=1)
     url = f"{stack.base_url}/admin/functions/check_expiry"
     assert requests.post(url, json={"input": ""}, headers={"x-functions-key": "wrong"}, timeout=30).status_code == 401
