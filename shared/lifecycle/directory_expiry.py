@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from shared.directory import directories
 from shared.directory.records import Directory
-from shared.lifecycle import webhooks
+from shared.lifecycle import webhook_due, webhooks
 from shared.orgs import events
 from shared.orgs.records import Organization
 from shared.platform.observability import log
@@ -39,6 +39,8 @@ def _fire(org: Organization, directory: Directory, crossed: str, now: datetime) 
         activity.transact(org.id, ops)
     except (tables.AlreadyExists, activity.OrganizationGone):
         return False
+    if org.notification_webhook_url:
+        webhook_due.mark(org.id)  # the deliver_webhooks timer retries it, should this run's attempt fail
     log(logging.WARNING, event_type.replace(".", "_"), organization=org.id, directory=directory.id, credential="scim_token",
         expires_on=directory.token_expires_on, days_left=days_left, threshold=crossed)
     return True

@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
-from shared.lifecycle import directory_expiry, webhooks
+from shared.lifecycle import directory_expiry, webhook_due, webhooks
 from shared.orgs import connections, events, organizations
 from shared.orgs.records import Connection, Organization
 from shared.platform.certificates import certificate_facts
@@ -138,6 +138,8 @@ def _fire(org: Organization, connection: Connection, credential: Credential, cro
         activity.transact(org.id, ops)
     except (tables.AlreadyExists, activity.OrganizationGone):
         return False  # reported before (or the org was deleted during the run)
+    if org.notification_webhook_url:
+        webhook_due.mark(org.id)  # the deliver_webhooks timer retries it, should this run's attempt fail
     log(logging.WARNING, event_type.replace(".", "_"), organization=org.id, connection=connection.id, credential=credential.kind,
         thumbprint=credential.thumbprint, expires_on=data["expires_on"], days_left=days_left, threshold=crossed)
     return True

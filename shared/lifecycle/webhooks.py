@@ -11,7 +11,9 @@ and refuses timestamps older than a few minutes (`verify_signature` does exactly
 
 Delivery is at least once, from an outbox: the notification is a row `webhook_<time>_<id>` in
 the org's partition of the `activity` table, written in the same transaction as the event it
-reports. `deliver_pending` POSTs the rows that are due (5 s timeouts, no redirects followed);
+reports, and the org is marked as having deliveries due (shared/lifecycle/webhook_due.py), so
+the every-minute `deliver_webhooks` timer sends it within a minute (the daily `check_expiry`
+also drains every org's outbox). `deliver_pending` POSTs the rows that are due (5 s timeouts, no redirects followed);
 each row is first claimed by one run (a lease, see `deliver_pending`), so overlapping runs on
 many instances send it once; a 2xx removes the row, anything else schedules the next attempt
 further out (BACKOFF) and leaves the org's other rows for the next run, so one dead endpoint
@@ -29,7 +31,7 @@ import json
 import logging
 import secrets
 import time
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from shared.orgs import events, webhook_secret
 from shared.orgs.records import Organization
@@ -46,8 +48,8 @@ DELIVERY_HEADER = "Entra-SSO-Delivery"
 OUTBOX_PREFIX = "webhook_"
 TIMEOUT_SECONDS = 5
 SIGNATURE_TOLERANCE_SECONDS = 300
-# Waits after the 1st, 2nd, ... failed attempt. The checks run daily, so each is "that many runs
-# later", less a few hours so that a timer firing a little early does not skip a run.
+# Waits after the 1st, 2nd, ... failed attempt (about 1, 2, 4, 8 days): the every-minute
+# deliver_webhooks timer retries at those times; the daily check_expiry is the safety net.
 BACKOFF = (timedelta(hours=20), timedelta(hours=44), timedelta(hours=92), timedelta(hours=188))
 MAX_ATTEMPTS = len(BACKOFF) + 1
 MAX_DUE_PER_RUN = 50
@@ -107,6 +109,15 @@ def pending(organization: str, limit: int = MAX_DUE_PER_RUN) -> list[tables.Stor
     """The org's undelivered notifications, oldest first."""
     rows = tables.query_all("activity", tables.PREFIX_FILTER, {"partition": organization, **tables.prefix_range(OUTBOX_PREFIX)}, limit=limit)
     return [row.typed(Delivery.from_stored) for row in rows]
+
+
+def next_due(organization: str) -> datetime | None:
+    """When the org's earliest undelivered notification is next due (a row another run holds is
+    due when its lease ends), or None when its outbox is empty."""
+    rows = pending(organization)
+    if not rows:
+        return None
+    return min(max(_due_at(row.doc), _lease_end(row.doc)) for row in rows)
 
 
 def post(url: str, secret: str, body: str, delivery_id: str) -> str | None:
@@ -174,6 +185,10 @@ def deliver_pending(org: Organization, *, now: datetime | None = None) -> dict:
 
 def _due_at(doc: Delivery) -> datetime:
     return datetime.fromisoformat(doc.next_attempt_at.replace("Z", "+00:00"))
+
+
+def _lease_end(doc: Delivery) -> datetime:
+    return datetime.fromisoformat(doc.claimed_until.replace("Z", "+00:00")) if doc.claimed_until else datetime.min.replace(tzinfo=timezone.utc)
 
 
 def _claim(row: tables.Stored[Delivery]) -> tables.Stored[Delivery] | None:

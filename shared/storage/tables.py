@@ -38,7 +38,7 @@ from shared.platform.settings import get_settings
 from shared.platform.validation import is_storage_key
 from shared.storage import table_rest
 
-TABLES = ("organizations", "connections", "apikeys", "activity", "domains", "directories")
+TABLES = ("organizations", "connections", "apikeys", "activity", "domains", "directories", "webhookdue")
 
 
 class AlreadyExists(Exception):
