@@ -3,118 +3,31 @@ and the SaaS's view of what Entra provisioned: users, groups, the event feed. Lo
 shared/directory/directories.py, shared/directory/views.py, shared/directory/feed.py."""
 from __future__ import annotations
 
-from typing import Literal
-
 import azure.functions as func
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shared.admin import access as admin_access
 from shared.directory import directories, feed, users, views
+from shared.directory.bodies import (
+    DirectoryCreate,
+    DirectoryList,
+    DirectoryPatch,
+    DirectoryTokenRequest,
+    DirectoryUserView,
+    DirectoryView,
+    EventPage,
+    Page,
+    TokenView,
+    UserPatch,
+)
 from shared.orgs import connections, events
 from shared.platform.errors import SsoError
-from shared.web.http import api_handler, json_response, page_limit, query_param, read_json
+from shared.web.http import api_handler, json_response, page_limit, query_param, read_body
 from shared.web.operations import operation
 
 bp = func.Blueprint()
 
 _BASE = "api/organizations/{org}/directories"
 _ONE = _BASE + "/{directory}"
-
-
-class DirectoryCreate(BaseModel):
-    model_config = ConfigDict(defer_build=True, extra="forbid", strict=True)
-    name: str = Field(min_length=1, max_length=200)
-    connection: str | None = None
-    token_expires_on: str | None = Field(None, description="YYYY-MM-DD; default a year from today")
-    idp_id_attribute: Literal["externalId"] | None = Field(None, description="the SCIM attribute the admin mapped Entra's objectId to")
-
-
-class DirectoryPatch(BaseModel):
-    model_config = ConfigDict(defer_build=True, extra="forbid", strict=True)
-    name: str | None = Field(None, min_length=1, max_length=200)
-    connection: str | None = None
-    idp_id_attribute: Literal["externalId"] | None = None
-
-
-class DirectoryTokenRequest(BaseModel):
-    model_config = ConfigDict(defer_build=True, extra="forbid", strict=True)
-    token_expires_on: str | None = None
-    grace_period_hours: int = Field(0, ge=0, le=directories.MAX_GRACE_HOURS, description="how long the old token keeps working")
-
-
-class UserPatch(BaseModel):
-    model_config = ConfigDict(defer_build=True, extra="forbid", strict=True)
-    sso_required: bool
-
-
-class DirectoryView(BaseModel):
-    model_config = ConfigDict(defer_build=True)  # its schema is built on first use, not at cold start
-    id: str
-    organization: str
-    name: str
-    connection: str | None
-    status: str
-    token_expires_on: str
-    idp_id_attribute: str | None = None
-    scim_base_url: str
-    scim_base_url_compatible: str
-    scim_base_url_note: str
-    created: str
-    updated: str
-    token: str | None = Field(None, description="shown once, when created")
-
-
-class DirectoryList(BaseModel):
-    model_config = ConfigDict(defer_build=True)  # its schema is built on first use, not at cold start
-    items: list[DirectoryView]
-    next: str | None = Field(description="Always null: an organization's directories fit in one page.")
-
-
-class TokenView(BaseModel):
-    model_config = ConfigDict(defer_build=True)  # its schema is built on first use, not at cold start
-    token: str
-    token_expires_on: str
-    previous_token_valid_until: str | None
-
-
-class Page(BaseModel):
-    model_config = ConfigDict(defer_build=True)  # its schema is built on first use, not at cold start
-    items: list[dict]
-    next: str | None = Field(description="The cursor of the next page, or null.")
-
-
-class DirectoryUserView(BaseModel):
-    model_config = ConfigDict(defer_build=True)  # its schema is built on first use, not at cold start
-    id: str
-    directory: str
-    idp_id: str | None
-    user_name: str | None
-    emails: list[dict]
-    first_name: str | None
-    last_name: str | None
-    active: bool
-    state: str
-    sso_required: bool
-    groups: list[dict] = []
-    raw_attributes: dict
-    created: str
-    updated: str
-
-
-class EventPage(BaseModel):
-    model_config = ConfigDict(defer_build=True)  # its schema is built on first use, not at cold start
-    items: list[dict]
-    next: str | None = Field(description="Send it back as `after` for what happened since; the feed is oldest first.")
-
-
-def _body(req: func.HttpRequest, model: type[BaseModel], optional: bool = False):
-    raw = {} if optional and not (req.get_body() or b"").strip() else read_json(req, frozenset(model.model_fields))
-    try:
-        return model.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ())) or "body"
-        raise SsoError("invalid_field", f"`{where}`: {first.get('msg', 'invalid value')}.") from None
 
 
 def _connection(org: str, connection_id: str | None) -> str | None:
@@ -132,9 +45,9 @@ def directories_collection(req: func.HttpRequest) -> func.HttpResponse:
     org = admin_access.organization(req).doc.id
     if req.method == "GET":
         return json_response({"items": [directories.view(d) for d in directories.list_for(org)], "next": None})
-    body = _body(req, DirectoryCreate)
-    directory, token = directories.create(org, body.name.strip(), _connection(org, body.connection), directories.token_expiry(body.token_expires_on),
-                                          body.idp_id_attribute)
+    body = read_body(req, DirectoryCreate)
+    directory, token = directories.create(org, body.name.strip(), _connection(org, body.connection),
+                                          body.token_expires_on or directories.token_expiry(None), body.idp_id_attribute)
     return json_response({**directories.view(directory), "token": token}, 201)
 
 
@@ -153,8 +66,8 @@ def directory_item(req: func.HttpRequest) -> func.HttpResponse:
         directories.delete(stored.doc.id, org)
         events.record(org, "directory.deleted", detail={"directory": stored.doc.id})
         return func.HttpResponse(status_code=204)
-    body = _body(req, DirectoryPatch)
-    changes = body.model_dump(exclude_unset=True)
+    body = read_body(req, DirectoryPatch)
+    changes = body.given()
     if "connection" in changes:
         _connection(org, changes["connection"])
     if "name" in changes and changes["name"] is None:
@@ -172,8 +85,8 @@ def directory_item(req: func.HttpRequest) -> func.HttpResponse:
 def directory_token(req: func.HttpRequest) -> func.HttpResponse:
     org = admin_access.organization(req).doc.id
     stored = directories.require(org, req.route_params["directory"])
-    body = _body(req, DirectoryTokenRequest, optional=True)
-    directory, token = directories.rotate(stored, directories.token_expiry(body.token_expires_on), body.grace_period_hours)
+    body = read_body(req, DirectoryTokenRequest, optional=True)
+    directory, token = directories.rotate(stored, body.token_expires_on or directories.token_expiry(None), body.grace_period_hours)
     return json_response({"token": token, "token_expires_on": directory.token_expires_on, "previous_token_valid_until": directory.previous_token_valid_until})
 
 
@@ -202,7 +115,7 @@ def directory_user(req: func.HttpRequest) -> func.HttpResponse:
         if stored is None:
             raise SsoError("not_found", f"No user {user_id[:64]!r} in directory {directory.id!r}.")
         return json_response(views.user_view(directory, stored.doc))
-    body = _body(req, UserPatch)
+    body = read_body(req, UserPatch)
     user = users.set_sso_required(directory, user_id, body.sso_required)
     events.record(org, "directory.user_sso_required", detail={"directory": directory.id, "user": user_id, "sso_required": body.sso_required})
     return json_response(views.user_view(directory, user))

@@ -119,3 +119,20 @@ def test_directory_changes_are_events_of_the_org(admin, new_directory):
     patched = admin.patch(f"/api/organizations/{directory.org}/directories/{directory.id}", json={"name": "Renamed", "idp_id_attribute": "externalId"})
     assert patched.status_code == 200 and patched.json()["name"] == "Renamed"
     assert {"directory.created", "directory.updated"} <= {e["type"] for e in events_of(admin, directory.org)}
+
+
+def test_a_body_with_several_problems_names_them_all_in_one_400(admin, new_directory):
+    directory = new_directory()
+    url = f"/api/organizations/{directory.org}/directories"
+    response = admin.post(url, json={"name": 5, "token_expires_on": "2020-01-01", "bogus": True})
+    assert response.status_code == 400, response.text
+    problems = {(p["field"], p["code"]) for p in response.json()["problems"]}
+    assert problems == {("bogus", "unknown_field"), ("name", "invalid_field"), ("token_expires_on", "invalid_field")}, problems
+    missing = admin.post(url, json={})
+    assert missing.status_code == 400 and missing.json()["error"] == "missing_field" and "`name` is required" in missing.json()["error_description"]
+    one = f"{url}/{directory.id}"
+    strict = admin.patch(f"{one}/users/nobody", json={"sso_required": "true"})  # strict: a string is not a boolean
+    assert strict.status_code == 400 and [p["field"] for p in strict.json()["problems"]] == ["sso_required"], strict.text
+    token = admin.post(f"{one}/token", json={"grace_period_hours": 10_000, "token_expires_on": "soon"})
+    assert token.status_code == 400 and {p["field"] for p in token.json()["problems"]} == {"grace_period_hours", "token_expires_on"}
+    assert admin.post(f"{one}/token").status_code == 200, "the token body stays optional"
