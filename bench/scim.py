@@ -11,16 +11,23 @@ requests are in flight at once (Entra does not document its own parallelism).
 
 Printed: requests per second over the whole cycle and its ratio to 25 requests/s (what Entra's
 provisioning service expects a SCIM endpoint to sustain; target 4x), p50/p95 per request and per
-kind (target p95 < 100 ms), errors, and the Table Storage round trips per request and per Test
-Connection (target 1), counted in a second, in-process pass that wraps the storage SDK's
-transport (as bench/sign_in.py does).
+kind (target p95 < 100 ms), errors; the CPU per request of the dev host and of Azurite (from
+/proc: unlike wall rates it hardly moves when other work shares the machine) with the load
+average; and the Table Storage round trips per request and per Test Connection (target 1),
+counted in a second, in-process pass at http.client, which both the storage SDK and
+shared/storage/table_rest.py go through (as bench/sign_in.py counts). `--profile FILE` profiles
+that in-process pass's handlers (cProfile, CPU time of each request's thread: time.thread_time),
+writes FILE (pstats) and prints the top functions.
 """
 from __future__ import annotations
 
 import argparse
 import collections
+import cProfile
+import http.client
 import logging
 import os
+import pstats
 import random
 import secrets
 import subprocess
@@ -31,7 +38,7 @@ import uuid
 
 import requests
 
-from bench.sign_in import _percentile, _session
+from bench.sign_in import _percentile, _session, cpu_seconds, load_average
 from local.azurite import ROOT, free_port, start_azurite
 
 BASELINE_RPS = 25.0  # Entra's provisioning service expects a SCIM endpoint to sustain this
@@ -104,48 +111,85 @@ def report(entries: list[dict], wall: float) -> int:
     return len(errors)
 
 
-def count_round_trips(env: dict, users: int, groups: int, members: int, test_connections: int = 20) -> tuple[float, float]:
-    """Storage requests per Test Connection and per SCIM request of a small cycle, with the dev
-    host in this process and the storage SDK's transport wrapped."""
-    from azure.core.pipeline.transport import RequestsTransport
+def _profiled(routes, profiles: list, lock: threading.Lock):
+    """The dev host's routes, each handler run under its own cProfile of its thread's CPU time."""
+    import dataclasses
 
+    def wrap(handler):
+        def run(request):
+            profile = cProfile.Profile(time.thread_time)
+            profile.enable()
+            try:
+                return handler(request)
+            finally:
+                profile.disable()
+                with lock:
+                    profiles.append(profile)
+        return run
+
+    return [dataclasses.replace(route, handler=wrap(route.handler)) for route in routes]
+
+
+def count_round_trips(env: dict, users: int, groups: int, members: int, test_connections: int = 20,
+                      profile_path: str | None = None) -> tuple[float, float]:
+    """Storage requests per Test Connection and per SCIM request of a small cycle, with the dev
+    host in this process, counted at http.client (the SDK's transport and table_rest both use it)."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     os.environ.update({**env, "SSO_PUBLIC_BASE_URL": base_url})  # the Tenant URL must name this host
     logging.getLogger("entra_sso").setLevel(logging.ERROR)  # refusals are counted by the client, not printed
     import function_app
-    from local.devhost import make_server
+    from local import devhost
     from local.entra_sim import start_simulator
 
-    server = make_server("127.0.0.1", port, function_app.app, env["SSO_BOOTSTRAP_API_KEY"])
+    profiles: list = []
+    collect = devhost.collect_functions
+    if profile_path:
+        def collecting(app):
+            routes, timers, warmups = collect(app)
+            return _profiled(routes, profiles, threading.Lock()), timers, warmups
+        devhost.collect_functions = collecting
+    try:
+        server = devhost.make_server("127.0.0.1", port, function_app.app, env["SSO_BOOTSTRAP_API_KEY"])
+    finally:
+        devhost.collect_functions = collect
     threading.Thread(target=server.serve_forever, daemon=True).start()
     directory = _directory(base_url, env["SSO_BOOTSTRAP_API_KEY"], "bench-trips")
     counted = {"n": 0}
-    storage_port = f":{env['SSO_STORAGE_CONNECTION_STRING'].split('TableEndpoint=http://127.0.0.1:')[1].split('/')[0]}/"
-    original = RequestsTransport.send
+    storage_port = int(env["SSO_STORAGE_CONNECTION_STRING"].split("TableEndpoint=http://127.0.0.1:")[1].split("/")[0])
+    original = http.client.HTTPConnection.putrequest
 
-    def counting_send(self, request, **kwargs):
-        if storage_port in request.url:
+    def counting(self, method, url, *args, **kwargs):
+        if self.port == storage_port:
             counted["n"] += 1
             if os.environ.get("BENCH_TRACE"):
-                print("   storage:", request.method, request.url.split("?")[0][-90:], file=sys.stderr)
-        return original(self, request, **kwargs)
+                print("   storage:", method, url.split("?")[0][-90:], file=sys.stderr)
+        return original(self, method, url, *args, **kwargs)
 
     spec = tenant_spec(users, groups, members, seed=29)
     with start_simulator(config={"tenants": [spec]}) as sim:
         job_id = sim.create_provisioning_job(spec["id"], {"tenant_url": directory["scim_base_url"], "secret_token": directory["token"]})["id"]
         sim.test_provisioning_connection(job_id)  # warm: table clients, the token's directory
-        RequestsTransport.send = counting_send
+        http.client.HTTPConnection.putrequest = counting
         try:
             for _ in range(test_connections):
                 sim.test_provisioning_connection(job_id)
             per_test = counted["n"] / test_connections
             counted["n"] = 0
+            profiles.clear()
             sim.run_provisioning_cycle(job_id)
             sent = len(sim.provisioning_requests(job_id, 1))
         finally:
-            RequestsTransport.send = original
+            http.client.HTTPConnection.putrequest = original
     server.shutdown()
+    if profile_path and profiles:
+        stats = pstats.Stats(profiles[0])
+        for profile in profiles[1:]:
+            stats.add(profile)
+        stats.dump_stats(profile_path)
+        print(f"profile of {len(profiles)} requests (CPU of each request's thread) -> {profile_path}")
+        stats.sort_stats("tottime").print_stats(25)
+        stats.sort_stats("cumulative").print_stats(40)
     return per_test, counted["n"] / max(1, sent)
 
 
@@ -155,6 +199,7 @@ def main() -> int:
     parser.add_argument("--groups", type=int, default=1_000)
     parser.add_argument("--members", type=int, default=20, help="average members per group")
     parser.add_argument("--workers", type=int, default=4, help="requests in flight at once")
+    parser.add_argument("--profile", metavar="FILE", help="profile the in-process pass's handlers into FILE (pstats)")
     args = parser.parse_args()
 
     from local.entra_sim import start_simulator
@@ -170,7 +215,8 @@ def main() -> int:
             "SSO_LOCAL_SECRET_STORE_PATH": str(ROOT / ".local" / f"bench-secrets-{port}.json"), "SSO_LOCAL_SECRET_STORE_KEY": secrets.token_urlsafe(32),
             "SSO_BOOTSTRAP_API_KEY": bootstrap,
         }
-        processes.append(_start_host(env))
+        host = _start_host(env)
+        processes.append(host)
         directory = _directory(env["SSO_PUBLIC_BASE_URL"], bootstrap, "bench")
         print(f"building a tenant of {args.users} users and {args.groups} groups (~{args.members} members) ...", flush=True)
         spec = tenant_spec(args.users, args.groups, args.members)
@@ -180,13 +226,19 @@ def main() -> int:
             if not sim.test_provisioning_connection(job_id)["ok"]:
                 raise SystemExit(f"Test Connection failed: {sim.provisioning_requests(job_id)[-1]}")
             print(f"initial cycle, {args.workers} requests in flight ...", flush=True)
+            load_before = load_average()
+            cpu_host, cpu_storage = cpu_seconds(host.pid), cpu_seconds(azurite.process.pid)
             began = time.perf_counter()
             cycle = sim.run_provisioning_cycle(job_id)
             wall = time.perf_counter() - began
+            cpu_host, cpu_storage = cpu_seconds(host.pid) - cpu_host, cpu_seconds(azurite.process.pid) - cpu_storage
             print(f"cycle counts                {cycle['counts']}")
-            errors = report(sim.provisioning_requests(job_id, 1), wall)
+            entries = sim.provisioning_requests(job_id, 1)
+            errors = report(entries, wall)
+            print(f"CPU per request             dev host {cpu_host / len(entries) * 1000:6.2f} ms   Azurite {cpu_storage / len(entries) * 1000:6.2f} ms"
+                  f"   (load average before {load_before}, after {load_average()}, {os.cpu_count()} cores)")
         small = (min(args.users, 300), min(args.groups, 30))
-        per_test, per_request = count_round_trips(env, *small, args.members)
+        per_test, per_request = count_round_trips(env, *small, args.members, profile_path=args.profile)
         print(f"Table Storage round trips   per Test Connection {per_test:.1f} (target: 1)   "
               f"per request of a {small[0]}-user/{small[1]}-group cycle {per_request:.2f}")
         return 0 if errors == 0 else 1

@@ -6,7 +6,8 @@ Python's `email` package in a thread pool started per batch. On the sign-in path
 two thirds of the dev host's CPU. This module sends the same REST requests (Table service
 version 2019-02-02, JSON without metadata) over pooled keep-alive http.client connections:
 - `get` (point read), `insert`, `update` (replace with If-Match), `upsert` (insert or replace),
-  `delete` (If-Match, `*` when no etag is given), and `batch`: one partition's all-or-nothing
+  `delete` (If-Match, `*` when no etag is given), `query` (a filter, with `substitute` for its
+  parameters, following continuations), and `batch`: one partition's all-or-nothing
   transaction, whose multipart/mixed body is built and read here by hand (its format is fixed:
   one changeset of `application/http` parts, answered by one part per operation, or by the one
   failed operation's part).
@@ -33,7 +34,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Protocol
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 API_VERSION = "2019-02-02"
 STORAGE_SCOPE = "https://storage.azure.com/.default"
@@ -129,6 +130,28 @@ def entity_json(entity: dict) -> bytes:
     return json.dumps(out, separators=(",", ":")).encode()
 
 
+def _literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value) if value.bit_length() <= 32 else f"{value}L"
+    if isinstance(value, float):
+        return str(value)
+    if isinstance(value, datetime):
+        value = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        return f"datetime'{value.strftime('%Y-%m-%dT%H:%M:%S.%fZ')}'"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    raise TypeError(f"no OData literal for {type(value).__name__}")
+
+
+def substitute(query_filter: str, parameters: dict[str, Any]) -> str:
+    """`query_filter` with each space-separated `@name` replaced by its parameter as an OData
+    literal (strings quoted, quotes doubled): values never become filter syntax. The same rule as
+    the SDK's, so the filters written for it mean the same here."""
+    return " ".join(_literal(parameters[word[1:]]) if word.startswith("@") else word for word in query_filter.split(" "))
+
+
 def _key(value: str) -> str:
     return quote(value.replace("'", "''"), safe="")
 
@@ -200,7 +223,7 @@ class TableRest:
     # --- one request ------------------------------------------------------------------------
 
     def _send(self, method: str, path: str, body: bytes = b"", headers: dict | None = None,
-              content_type: str = "") -> tuple[int, http.client.HTTPMessage, bytes]:
+              content_type: str = "", query: str = "") -> tuple[int, http.client.HTTPMessage, bytes]:
         failure: Exception | None = None
         attempt = 0
         while attempt <= RETRIES:
@@ -212,7 +235,7 @@ class TableRest:
                 sent["Content-Type"] = content_type
             connection, reused = self._pool.take()
             try:
-                connection.request(method, path, body, sent)
+                connection.request(method, path + (f"?{query}" if query else ""), body, sent)  # the query is not signed
                 response = connection.getresponse()
                 data = response.read()
             except (OSError, http.client.HTTPException) as exc:
@@ -277,6 +300,25 @@ class TableRest:
         except TableError as exc:
             if exc.status != 404:
                 raise
+
+    def query(self, table: str, query_filter: str, limit: int, page_size: int = 1000) -> list[tuple[dict, str]]:
+        """The entities matching `query_filter` (OData, already substituted: `substitute`) and
+        their etags, in key order, following continuations until `limit`."""
+        found: list[tuple[dict, str]] = []
+        continuation: dict[str, str] = {}
+        while len(found) < limit:
+            params = {"$filter": query_filter, "$top": str(min(page_size, limit - len(found))), **continuation}
+            status, headers, body = self._send("GET", f"{self._base_path}/{table}()", headers={"Accept": "application/json;odata=minimalmetadata"},
+                                               query=urlencode(params, quote_via=quote))
+            if status != 200:
+                raise _error(status, headers, body)
+            for entity in json.loads(body).get("value", []):
+                found.append((entity, entity.get("odata.etag", "")))
+            next_partition, next_row = headers.get("x-ms-continuation-NextPartitionKey"), headers.get("x-ms-continuation-NextRowKey")
+            if not next_partition and not next_row:
+                break
+            continuation = {name: value for name, value in (("NextPartitionKey", next_partition), ("NextRowKey", next_row)) if value}
+        return found[:limit]
 
     # --- the one-partition transaction -------------------------------------------------------
 

@@ -11,9 +11,10 @@ account behind the same settings, an emulator restarted in memory) is created by
 operation that finds it missing, which then runs once more; GET /api/health does the same for
 every table.
 
-The entity operations (get, insert, replace, upsert, delete, transact) go through the lean
-client in table_rest.py: they are every sign-in's round trips, and the SDK's pipeline was most
-of a sign-in's CPU. Queries and table management stay on the SDK.
+The entity operations (get, insert, replace, upsert, delete, transact) and `query_all` go through
+the lean client in table_rest.py: they are every sign-in's and SCIM request's round trips, and
+the SDK's pipeline was most of their CPU. Cursor pages (`query_page`, whose cursors carry the
+SDK's continuation token) and table management stay on the SDK.
 """
 from __future__ import annotations
 
@@ -371,13 +372,9 @@ def query_page(table: str, query_filter: str, parameters: dict, page_size: int, 
 
 
 def query_all(table: str, query_filter: str, parameters: dict, limit: int = 1000) -> list[Stored]:
-    def matching(client) -> list[Stored]:
-        results = []
-        for entity in client.query_entities(query_filter, parameters=parameters, results_per_page=min(limit, 1000)):
-            results.append(_stored(entity))
-            if len(results) >= limit:
-                break
-        return results
-
+    """Every matching record (at most `limit`), in key order; through table_rest, like the entity
+    operations (SCIM's filters and index reads are queries, on every request)."""
+    text = table_rest.substitute(query_filter, parameters)
     with storage_errors():
-        return _on_table(table, matching)
+        found = _on_rest_table(table, lambda rest: rest.query(table, text, limit))
+    return [Stored(json.loads(entity["doc"]), etag, entity["PartitionKey"], entity["RowKey"]) for entity, etag in found]

@@ -89,6 +89,25 @@ def test_keys_with_quotes_and_non_ascii_round_trip(rest, table):
     assert rest.get(table, "p q'", "o'brien") is None
 
 
+def test_a_query_follows_continuations_and_its_values_never_become_filter_syntax(rest, table):
+    for i in range(7):
+        rest.insert(table, _entity(f"r{i}", doc=str(i), when=datetime.datetime(2026, 1, 1 + i, tzinfo=datetime.timezone.utc)))
+    rest.insert(table, {"PartitionKey": "p", "RowKey": "o'brien é", "doc": "q"})
+    everything = rest.query(table, table_rest.substitute("PartitionKey eq @p", {"p": "p"}), limit=100, page_size=3)  # pages of 3
+    assert [e["RowKey"] for e, _ in everything] == ["o'brien é", *(f"r{i}" for i in range(7))]
+    assert all(etag == rest.get(table, "p", e["RowKey"])[1] for e, etag in everything), "each entity's etag, as a point read answers it"
+    assert len(rest.query(table, "PartitionKey eq 'p'", limit=5, page_size=2)) == 5
+    quoted = table_rest.substitute("PartitionKey eq @p and RowKey eq @r", {"p": "p", "r": "o'brien é"})
+    assert [e["doc"] for e, _ in rest.query(table, quoted, limit=10)] == ["q"]
+    hostile = table_rest.substitute("PartitionKey eq @p and RowKey eq @r", {"p": "p", "r": "x' or RowKey ne 'x"})
+    assert rest.query(table, hostile, limit=10) == [], "a quote in a value stays inside the string"
+    dated = table_rest.substitute("PartitionKey eq @p and when lt @t", {"p": "p", "t": datetime.datetime(2026, 1, 3, tzinfo=datetime.timezone.utc)})
+    assert [e["RowKey"] for e, _ in rest.query(table, dated, limit=10)] == ["r0", "r1"]
+    with pytest.raises(TableError) as missing:
+        rest.query("tmissing" + secrets.token_hex(4), "PartitionKey eq 'p'", limit=1)
+    assert missing.value.code == "TableNotFound"
+
+
 def test_errors_carry_status_and_code(rest, table):
     etag = rest.insert(table, _entity("e"))
     with pytest.raises(TableError) as taken:
