@@ -69,9 +69,19 @@ def _taken(directory_id: str, scim: dict, own_id: str | None) -> ScimError:
 
 
 def _check_users(directory_id: str, user_ids: list[str]) -> None:
+    present = users.exist(directory_id, user_ids)
     for user_id in dict.fromkeys(user_ids):
-        if users.get(directory_id, user_id) is None:
+        if user_id not in present:
             raise invalid_value(f"Member {user_id[:64]!r} is not a user of this directory; provision the user first.")
+
+
+Members = list[tuple[str, str | None]]  # (user id, display) in key order, as memberships.members answers
+
+
+def written(directory_id: str, group: DirectoryGroup, etags: dict[str, str]) -> tables.Stored[DirectoryGroup]:
+    """The group just written, with the ETag its transaction answered (no read after the write)."""
+    key = keys.group(group.id)
+    return tables.Stored(group, etags[key], directory_id, key) if etags.get(key) else require(directory_id, group.id)
 
 
 def _membership_ops(directory_id: str, group: DirectoryGroup, adds: dict[str, str | None], removes: list[str]) -> list[tuple[list[tables.Op], DirectoryEvent]]:
@@ -86,11 +96,15 @@ def _membership_ops(directory_id: str, group: DirectoryGroup, adds: dict[str, st
     return changes
 
 
-def _apply_members(directory_id: str, group: DirectoryGroup, change: scim_patch.MemberChange) -> list[DirectoryEvent]:
-    """Writes the member changes, in batches; what is already so is skipped (Entra repeats itself)."""
+def _apply_members(directory_id: str, group: DirectoryGroup, change: scim_patch.MemberChange,
+                   known: Members | None = None) -> tuple[list[DirectoryEvent], Members | None]:
+    """Writes the member changes, in batches; what is already so is skipped (Entra repeats itself).
+    Answers the events and the members after the change (None when nothing changed and they were
+    not read); `known`: the members already known (a new group's: none), instead of a read."""
     if not (change.add or change.remove or change.replace is not None):
-        return []
-    current = set(member_ids(directory_id, group.id))
+        return [], known
+    before = dict(members(directory_id, group.id) if known is None else known)
+    current = set(before)
     if change.replace is not None:
         adds = {u: d for u, d in change.replace.items() if u not in current}
         removes = sorted(current - set(change.replace))
@@ -110,7 +124,8 @@ def _apply_members(directory_id: str, group: DirectoryGroup, change: scim_patch.
         except (tables.AlreadyExists, tables.EtagMismatch):
             raise ScimError(409, "The group's members were changed by another request meanwhile; retry.") from None
         events += [event for _, event in batch]
-    return events
+    after = {user_id: display for user_id, display in before.items() if user_id not in set(removes)} | adds
+    return events, sorted(after.items())
 
 
 def create(directory: Directory, scim: dict, members: dict[str, str | None]) -> tuple[tables.Stored[DirectoryGroup], list[DirectoryEvent]]:
@@ -122,11 +137,11 @@ def create(directory: Directory, scim: dict, members: dict[str, str | None]) -> 
     op, event = feed.event_op(directory.id, "group.created", view_data(group))
     ops = [tables.Op("create", keys.group(group.id), group.to_stored()), *index.changes({}, index.group_rows(group.id, scim)), op]
     try:
-        tables.transact(TABLE, directory.id, ops)
+        etags = tables.transact(TABLE, directory.id, ops)
     except tables.AlreadyExists:
         raise _taken(directory.id, scim, None) from None
-    events = [event] + _apply_members(directory.id, group, scim_patch.MemberChange(add=members))
-    return require(directory.id, group.id), events
+    member_events, after = _apply_members(directory.id, group, scim_patch.MemberChange(add=members), known=[])
+    return written(directory.id, group, etags), [event, *member_events], after or []
 
 
 def update(directory: Directory, group_id: str, body, if_match: str | None, replace_with: tuple[dict, dict[str, str | None]] | None = None):
@@ -142,14 +157,14 @@ def update(directory: Directory, group_id: str, body, if_match: str | None, repl
             scim, change = replace_with[0], scim_patch.MemberChange(replace=replace_with[1])
         else:
             scim, change = scim_patch.apply("Group", old.scim, body)
-        events = []
+        events, etags = [], {keys.group(group_id): stored.etag}
         if scim != old.scim:
             new = old.replace(scim=scim, updated=iso())
             op, event = feed.event_op(directory.id, "group.updated", view_data(new))
             ops = [tables.Op("update", keys.group(group_id), new.to_stored(), stored.etag),
                    *index.changes(index.group_rows(group_id, old.scim), index.group_rows(group_id, scim)), op]
             try:
-                tables.transact(TABLE, directory.id, ops)
+                etags = tables.transact(TABLE, directory.id, ops)
             except tables.AlreadyExists:
                 raise _taken(directory.id, scim, group_id) from None
             except tables.EtagMismatch:
@@ -158,8 +173,8 @@ def update(directory: Directory, group_id: str, body, if_match: str | None, repl
                 continue
             events.append(event)
             old = new
-        events += _apply_members(directory.id, old, change)
-        return require(directory.id, group_id), events
+        member_events, after = _apply_members(directory.id, old, change)
+        return written(directory.id, old, etags), events + member_events, after  # member rows leave the group row as it was
     raise ScimError(409, "The group is being changed by other requests; retry.")
 
 

@@ -43,12 +43,15 @@ def _user_body(directory: Directory, stored, params=None) -> dict:
     return resources.answer("User", user.scim, user.id, stored.etag, f"{_base(directory)}/Users/{user.id}", user.created, user.updated, params=params)
 
 
-def _group_body(directory: Directory, stored, params=None, with_members: bool = True) -> dict:
+def _group_body(directory: Directory, stored, params=None, with_members: bool = True, known_members=None) -> dict:
+    """`known_members`: the group's (id, display) pairs when the caller has them (it just wrote
+    them), else they are read."""
     group = stored.doc
     members = None
     if with_members and not _excludes_members(params):
+        pairs = known_members if known_members is not None else groups.members(directory.id, group.id)
         members = [{"value": user_id, "type": "User", "$ref": f"{_base(directory)}/Users/{user_id}", **({"display": display} if display else {})}
-                   for user_id, display in groups.members(directory.id, group.id)]
+                   for user_id, display in pairs]
     return resources.answer("Group", group.scim, group.id, stored.etag, f"{_base(directory)}/Groups/{group.id}", group.created, group.updated,
                             members=members, params=params)
 
@@ -63,8 +66,8 @@ def _excludes_members(params) -> bool:
     return bool(params.attributes) and not any("members" in str(a).lower() for a in params.attributes)
 
 
-def _body(directory: Directory, kind: str, stored, params=None) -> dict:
-    return _user_body(directory, stored, params) if kind == "User" else _group_body(directory, stored, params)
+def _body(directory: Directory, kind: str, stored, params=None, known_members=None) -> dict:
+    return _user_body(directory, stored, params) if kind == "User" else _group_body(directory, stored, params, known_members=known_members)
 
 
 NOT_READ = object()  # no index row was read ahead
@@ -117,32 +120,35 @@ def _members_of(scim_payload: dict) -> dict[str, str | None]:
 def create(directory: Directory, endpoint: str, payload: Any) -> Answer:
     kind = KINDS[endpoint]
     scim = resources.stored_json(resources.parse(kind, payload))
+    known = None
     if kind == "User":
         stored, events = users.create(directory, scim)
     else:
-        stored, events = groups.create(directory, scim, _members_of(payload))
-    body = _body(directory, kind, stored)
+        stored, events, known = groups.create(directory, scim, _members_of(payload))
+    body = _body(directory, kind, stored, known_members=known)
     return Answer(201, body, stored.etag, body["meta"]["location"], events)
 
 
 def replace(directory: Directory, endpoint: str, resource_id: str, payload: Any, if_match: str | None) -> Answer:
     kind = KINDS[endpoint]
     scim = resources.stored_json(resources.parse(kind, payload))
+    known = None
     if kind == "User":
         stored, events = users.update(directory, resource_id, lambda _old: scim, if_match)
     else:
-        stored, events = groups.update(directory, resource_id, None, if_match, replace_with=(scim, _members_of(payload)))
-    return Answer(200, _body(directory, kind, stored), stored.etag, events=events)
+        stored, events, known = groups.update(directory, resource_id, None, if_match, replace_with=(scim, _members_of(payload)))
+    return Answer(200, _body(directory, kind, stored, known_members=known), stored.etag, events=events)
 
 
 def patch(directory: Directory, endpoint: str, resource_id: str, payload: Any, if_match: str | None, params: dict) -> Answer:
     kind = KINDS[endpoint]
+    known = None
     if kind == "User":
         stored, events = users.patch(directory, resource_id, payload, if_match)
     else:
-        stored, events = groups.update(directory, resource_id, payload, if_match)
+        stored, events, known = groups.update(directory, resource_id, payload, if_match)
     response_params = resources.response_parameters(kind, params.get("attributes"), params.get("excludedAttributes"))
-    return Answer(200, _body(directory, kind, stored, response_params), stored.etag, events=events)
+    return Answer(200, _body(directory, kind, stored, response_params, known_members=known), stored.etag, events=events)
 
 
 def delete(directory: Directory, endpoint: str, resource_id: str, if_match: str | None) -> Answer:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # the SCIM stack is imported where a SCIM request needs it, o
 
 MAX_LIST = 10_000  # an unfiltered list counts at most this many (Entra always filters)
 RETRIES = 5
+_PER_QUERY = 14  # row keys per existence query: with the PartitionKey, Table Storage's 15 comparisons
 
 
 def get(directory_id: str, user_id: str) -> tables.Stored[DirectoryUser] | None:
@@ -32,6 +33,25 @@ def require(directory_id: str, user_id: str) -> tables.Stored[DirectoryUser]:
     if stored is None:
         raise not_found("User", user_id)
     return stored
+
+
+def written(directory_id: str, user: DirectoryUser, etags: dict[str, str]) -> tables.Stored[DirectoryUser]:
+    """The user just written, with the ETag its transaction answered (no read after the write)."""
+    key = keys.user(user.id)
+    return tables.Stored(user, etags[key], directory_id, key) if etags.get(key) else require(directory_id, user.id)
+
+
+def exist(directory_id: str, user_ids: list[str]) -> set[str]:
+    """Which of `user_ids` are users of the directory, by queries of a few rows each (Table
+    Storage allows 15 comparisons in a filter) instead of a read per user."""
+    wanted = [user_id for user_id in dict.fromkeys(user_ids) if keys.is_resource_id(user_id)]  # only ids become keys
+    found: set[str] = set()
+    for start in range(0, len(wanted), _PER_QUERY):
+        chunk = wanted[start:start + _PER_QUERY]
+        names = {f"k{i}": keys.user(user_id) for i, user_id in enumerate(chunk)}
+        text = "PartitionKey eq @pk and ( " + " or ".join(f"RowKey eq @{name}" for name in names) + " )"
+        found.update(row.row_key[len(keys.USER):] for row in tables.query_all(TABLE, text, {"pk": directory_id, **names}, limit=len(chunk)))
+    return found
 
 
 def by_user_name(directory_id: str, user_name: str) -> tables.Stored[DirectoryUser] | None:
@@ -97,10 +117,10 @@ def create(directory: Directory, scim: dict) -> tuple[tables.Stored[DirectoryUse
     ops = [tables.Op("create", keys.user(user.id), user.to_stored())]
     ops += index.changes({}, index.user_rows(user.id, scim)) + [op]
     try:
-        tables.transact(TABLE, directory.id, ops)
+        etags = tables.transact(TABLE, directory.id, ops)
     except tables.AlreadyExists:
         raise _taken(directory.id, scim, None) from None
-    return require(directory.id, user.id), [event]
+    return written(directory.id, user, etags), [event]
 
 
 def _events(directory_id: str, old: DirectoryUser, new: DirectoryUser) -> list[tuple[tables.Op, DirectoryEvent]]:
@@ -125,14 +145,14 @@ def update(directory: Directory, user_id: str, change, if_match: str | None) -> 
         ops = [tables.Op("update", keys.user(user_id), new.to_stored(), stored.etag)]
         ops += index.changes(index.user_rows(user_id, old.scim), index.user_rows(user_id, scim)) + [op for op, _ in pairs]
         try:
-            tables.transact(TABLE, directory.id, ops)
+            etags = tables.transact(TABLE, directory.id, ops)
         except tables.AlreadyExists:
             raise _taken(directory.id, scim, user_id) from None
         except tables.EtagMismatch:
             if if_match:
                 raise ScimError(412, "The user changed since you read it; GET it again.") from None
             continue
-        return require(directory.id, user_id), [event for _, event in pairs]
+        return written(directory.id, new, etags), [event for _, event in pairs]
     raise ScimError(409, "The user is being changed by other requests; retry.")
 
 

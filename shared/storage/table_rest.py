@@ -340,9 +340,11 @@ class TableRest:
             head += ["Content-Type: application/json", f"Content-Length: {len(body.encode())}"]
         return "\r\n".join([*head, "Accept: application/json;odata=nometadata", "DataServiceVersion: 3.0", "", body])
 
-    def batch(self, table: str, ops: list[BatchOp]) -> None:
-        """All of `ops` (one partition, at most 100) or none. On failure raises the failed
-        operation's TableError (its message starts with that operation's index)."""
+    def batch(self, table: str, ops: list[BatchOp]) -> list[str | None]:
+        """All of `ops` (one partition, at most 100) or none; answers each operation's new ETag
+        (None for a delete), as the service answers them in order, so a writer needs no read
+        after its write. On failure raises the failed operation's TableError (its message starts
+        with that operation's index)."""
         batch_id, changeset = f"batch_{uuid.uuid4()}", f"changeset_{uuid.uuid4()}"
         parts = [f"--{batch_id}", f"Content-Type: multipart/mixed; boundary={changeset}", ""]
         for index, op in enumerate(ops):
@@ -356,6 +358,28 @@ class TableRest:
         failed = _failed_part(body)
         if failed:
             raise failed
+        return _part_etags(body, len(ops))
+
+
+def _part_etags(body: bytes, count: int) -> list[str | None]:
+    """The ETag header of each operation's answer in a successful $batch response, in order."""
+    text = body.decode("utf-8", "replace")
+    etags: list[str | None] = []
+    position = 0
+    while len(etags) < count:
+        start = text.find("HTTP/1.1 ", position)
+        if start < 0:
+            break
+        header_end = text.find("\r\n\r\n", start)
+        header_end = len(text) if header_end < 0 else header_end
+        etag = None
+        for line in text[start:header_end].split("\r\n")[1:]:
+            name, _, value = line.partition(":")
+            if name.strip().lower() == "etag":
+                etag = value.strip()
+        etags.append(etag)
+        position = header_end
+    return etags + [None] * (count - len(etags))
 
 
 def _failed_part(body: bytes) -> TableError | None:

@@ -281,8 +281,9 @@ class Op:
     indexed: dict | None = None
 
 
-def transact(table: str, partition_key: str, ops: list[Op]) -> None:
-    """All-or-nothing in one round trip. A failing create raises AlreadyExists, a failing etag EtagMismatch."""
+def transact(table: str, partition_key: str, ops: list[Op]) -> dict[str, str]:
+    """All-or-nothing in one round trip. A failing create raises AlreadyExists, a failing etag
+    EtagMismatch. Answers the new ETag of each row created or replaced (row key -> etag)."""
     batch = []
     for op in ops:
         if op.kind in ("create", "update"):
@@ -295,7 +296,7 @@ def transact(table: str, partition_key: str, ops: list[Op]) -> None:
             raise ValueError(op.kind)
     with storage_errors():
         try:
-            _on_rest_table(table, lambda rest: rest.batch(table, batch))
+            etags = _on_rest_table(table, lambda rest: rest.batch(table, batch))
         except table_rest.TableError as exc:
             if _table_missing(exc):
                 raise
@@ -304,6 +305,7 @@ def transact(table: str, partition_key: str, ops: list[Op]) -> None:
             if exc.code in ("UpdateConditionNotSatisfied", "ResourceNotFound"):
                 raise EtagMismatch() from exc
             raise SsoError("storage_unavailable") from exc
+    return {op.row_key: etag for op, etag in zip(ops, etags) if op.kind != "delete" and etag}
 
 
 # A query for the rows of one kind in a partition: `PREFIX_FILTER` with `prefix_range(prefix)`.

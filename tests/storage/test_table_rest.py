@@ -108,6 +108,15 @@ def test_a_query_follows_continuations_and_its_values_never_become_filter_syntax
     assert missing.value.code == "TableNotFound"
 
 
+def test_a_batch_answers_each_operations_new_etag(rest, table):
+    rest.insert(table, _entity("old"))
+    rest.insert(table, _entity("gone"))
+    etags = rest.batch(table, [BatchOp("create", _entity("a")), BatchOp("update", _entity("old", doc="2"), "*"),
+                               BatchOp("delete", _entity("gone")), BatchOp("create", _entity("b"))])
+    assert etags == [rest.get(table, "p", "a")[1], rest.get(table, "p", "old")[1], None, rest.get(table, "p", "b")[1]]
+    assert all(etags[i] for i in (0, 1, 3)) and len(set(etags)) == 4
+
+
 def test_errors_carry_status_and_code(rest, table):
     etag = rest.insert(table, _entity("e"))
     with pytest.raises(TableError) as taken:
