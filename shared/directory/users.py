@@ -129,11 +129,12 @@ def _events(directory_id: str, old: DirectoryUser, new: DirectoryUser) -> list[t
     return [feed.event_op(directory_id, kind, view_data(new))]
 
 
-def update(directory: Directory, user_id: str, change, if_match: str | None) -> tuple[tables.Stored[DirectoryUser], list[DirectoryEvent]]:
+def update(directory: Directory, user_id: str, change, if_match: str | None,
+           first: tables.Stored[DirectoryUser] | None = None) -> tuple[tables.Stored[DirectoryUser], list[DirectoryEvent]]:
     """`change(scim) -> scim`, applied to the current user; retried when another write came first
     (unless the client named the version it changed with If-Match: then 412)."""
-    for _ in range(RETRIES):
-        stored = require(directory.id, user_id)
+    for attempt in range(RETRIES):
+        stored = first if attempt == 0 and first is not None else require(directory.id, user_id)  # `first`: read with the directory
         if if_match and if_match != "*" and if_match != stored.etag:
             raise ScimError(412, "The user changed since you read it (If-Match does not match meta.version); GET it again.")
         old = stored.doc
@@ -156,10 +157,10 @@ def update(directory: Directory, user_id: str, change, if_match: str | None) -> 
     raise ScimError(409, "The user is being changed by other requests; retry.")
 
 
-def patch(directory: Directory, user_id: str, body, if_match: str | None):
+def patch(directory: Directory, user_id: str, body, if_match: str | None, first: tables.Stored[DirectoryUser] | None = None):
     from shared.directory.scim import patch as scim_patch  # on first use: scim2-models stays off the cold start
 
-    return update(directory, user_id, lambda scim: scim_patch.apply("User", scim, body)[0], if_match)
+    return update(directory, user_id, lambda scim: scim_patch.apply("User", scim, body)[0], if_match, first)
 
 
 def set_sso_required(directory: Directory, user_id: str, required: bool) -> DirectoryUser:
@@ -176,10 +177,10 @@ def set_sso_required(directory: Directory, user_id: str, required: bool) -> Dire
     raise ScimError(409, "The user is being changed by other requests; retry.")
 
 
-def delete(directory: Directory, user_id: str, if_match: str | None) -> list[DirectoryEvent]:
+def delete(directory: Directory, user_id: str, if_match: str | None, first: tables.Stored[DirectoryUser] | None = None) -> list[DirectoryEvent]:
     """The user, its index rows and its memberships (both directions) go together."""
-    for _ in range(RETRIES):
-        stored = require(directory.id, user_id)
+    for attempt in range(RETRIES):
+        stored = first if attempt == 0 and first is not None else require(directory.id, user_id)
         if if_match and if_match != "*" and if_match != stored.etag:
             raise ScimError(412, "The user changed since you read it (If-Match does not match meta.version); GET it again.")
         group_ids = memberships.of_user(directory.id, user_id)
