@@ -6,7 +6,7 @@ import azure.functions as func
 
 from shared.lifecycle import directory_webhooks
 from shared.web.operations import operation
-from shared.web.scim_http import MEDIA_TYPE, directory, directory_and_row, read_body, scim_handler, scim_response
+from shared.web.scim_http import MEDIA_TYPE, directory, directory_and_row, for_write, read_body, scim_handler, scim_response
 
 bp = func.Blueprint()
 
@@ -66,8 +66,8 @@ def _collection(req: func.HttpRequest, endpoint: str) -> func.HttpResponse:
         else:  # one round trip for the directory and the filter's index row (Entra's lookups)
             found, index_row = directory_and_row(req, index_key)
         return _answer(req, found, service.list_resources(found, endpoint, params, index_row))
-    found = directory(req)
-    return _answer(req, found, service.create(found, endpoint, read_body(req)))
+    found, answer = for_write(req, lambda found: service.create(found, endpoint, read_body(req)))  # the body is read once authenticated
+    return _answer(req, found, answer)
 
 
 def _item(req: func.HttpRequest, endpoint: str) -> func.HttpResponse:

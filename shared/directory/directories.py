@@ -3,7 +3,9 @@
 The token is 256 random bits, shown once; only its SHA-256 is stored (a slow hash adds nothing
 to a random 256-bit value) and every comparison is constant time. A new token replaces the old at
 once, or after a grace period of up to 7 days. The record is read fresh on every SCIM request
-(no cache), so a revoked token stops working everywhere at once."""
+that reads anything, with what it reads; a write that reads nothing first may use the record
+this instance authenticated the token with, and its transaction then checks the token's guard
+row (shared/directory/token_guard.py): either way a revoked token stops working everywhere at once."""
 from __future__ import annotations
 
 import hashlib
@@ -12,6 +14,7 @@ import secrets
 import string
 from datetime import date, datetime, timedelta, timezone
 
+from shared.directory import token_guard
 from shared.directory.records import Directory
 from shared.directory.scim.errors import ScimError
 from shared.orgs import events, organizations
@@ -108,9 +111,10 @@ def create(organization: str, name: str, connection: str | None, token_expires_o
     token = new_token()
     now = iso()
     directory = Directory(id=new_id(), organization=organization, name=name, connection=connection, token_expires_on=token_expires_on,
-                          created=now, updated=now, token_hash=digest(token), token_version=1,
+                          created=now, updated=now, token_hash=digest(token), token_version=1, token_guards=True,
                           **({"idp_id_attribute": idp_id_attribute} if idp_id_attribute else {}))
-    tables.insert(TABLE, directory.id, ROW, directory.to_stored(), {"organization": organization})
+    tables.transact(TABLE, directory.id, [tables.Op("create", ROW, directory.to_stored(), indexed={"organization": organization}),
+                                          *token_guard.creation_ops(directory)])
     _link(organization, directory.id, True)
     events.record(organization, "directory.created", detail={"directory": directory.id, "name": directory.name})
     return directory, token
@@ -147,8 +151,13 @@ def rotate(stored: tables.Stored[Directory], token_expires_on: str, grace_hours:
     old = stored.doc
     grace_until = iso(datetime.now(timezone.utc) + timedelta(hours=grace_hours)) if grace_hours else None
     directory = old.replace(token_hash=digest(token), token_expires_on=token_expires_on, token_version=old.token_version + 1,
-                            previous_token_hash=old.token_hash if grace_until else None, previous_token_valid_until=grace_until)
-    save(directory, stored.etag)
+                            previous_token_hash=old.token_hash if grace_until else None, previous_token_valid_until=grace_until,
+                            token_guards=True, updated=iso())
+    try:  # the record and the tokens' guard rows change together: a revoked token fails every instance's next write
+        tables.transact(TABLE, directory.id, [tables.Op("update", ROW, directory.to_stored(), stored.etag, {"organization": directory.organization}),
+                                              *token_guard.rotation_ops(old, directory)])
+    except (tables.EtagMismatch, tables.AlreadyExists):
+        raise SsoError("conflict") from None
     events.record(directory.organization, "directory.token_rotated", detail={"directory": directory.id, "grace_period_hours": grace_hours})
     return directory, token
 
@@ -192,7 +201,7 @@ def _with_row(directory_id: str, row_key: str) -> tuple[tables.Stored | None, ta
     return (directory.typed(Directory.from_stored) if directory else None), extra
 
 
-def authenticate(directory_id: str, authorization: str | None, on_found=None, also: str | None = None):
+def authenticate(directory_id: str, authorization: str | None, on_found=None, also: str | None = None, cached: bool = False):
     """The directory whose token the request carries, or a 401 in SCIM's shape. An unknown
     directory and a wrong token answer the same, so the URL is no oracle. With `also` (a row key
     of the partition, e.g. the index row a filter needs or the resource a request names; or a
@@ -201,8 +210,17 @@ def authenticate(directory_id: str, authorization: str | None, on_found=None, al
     scheme, _, presented = (authorization or "").partition(" ")
     presented = presented.strip()
     refused = ScimError(401, "Send the directory's Secret Token as 'Authorization: Bearer <token>' (Entra: Provisioning > Admin Credentials).")
+    token_guard.begin()
     if scheme.lower() != "bearer" or not presented or len(presented) > 256:
         raise refused
+    presented_hash = digest(presented)
+    now = datetime.now(timezone.utc)
+    if cached and also is None:  # a write that reads nothing first: its transaction checks the token (token_guard.py)
+        remembered = token_guard.cached(directory_id, presented_hash, now)
+        if remembered is not None:
+            if on_found is not None:
+                on_found(remembered)
+            return remembered
     extra = None
     if also is not None and is_id(directory_id):
         stored, extra = _with_row(directory_id, also)
@@ -213,16 +231,17 @@ def authenticate(directory_id: str, authorization: str | None, on_found=None, al
     directory = stored.doc
     if on_found is not None:  # refusals from here on are the directory's to record
         on_found(directory)
-    presented_hash = digest(presented)
-    now = datetime.now(timezone.utc)
     if hmac.compare_digest(presented_hash, directory.token_hash):
-        if end_of_day(date.fromisoformat(directory.token_expires_on)) <= now:
+        expires_at = end_of_day(date.fromisoformat(directory.token_expires_on))
+        if expires_at <= now:
             raise ScimError(401, f"The Secret Token expired on {directory.token_expires_on}; issue a new one "
                                  "(POST /api/organizations/{org}/directories/{directory}/token) and paste it into Entra.")
+        token_guard.remember(directory, presented_hash, False, expires_at)
         return (directory, extra) if also is not None else directory
     previous = directory.previous_token_hash
     if previous and directory.previous_token_valid_until and parse_iso(directory.previous_token_valid_until) > now \
             and hmac.compare_digest(presented_hash, previous):
+        token_guard.remember(directory, presented_hash, True, parse_iso(directory.previous_token_valid_until))
         return (directory, extra) if also is not None else directory
     raise refused
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING
 
-from shared.directory import feed, index, keys, memberships, users
+from shared.directory import feed, index, keys, memberships, token_guard, users
 from shared.directory.directories import TABLE, RowPrefix
 from shared.directory.records import Directory, DirectoryEvent, DirectoryGroup
 from shared.directory.scim.errors import ScimError, invalid_value, not_found, uniqueness
@@ -137,7 +137,7 @@ def _apply_members(directory_id: str, group: DirectoryGroup, change: scim_patch.
     for start in range(0, len(pending), _PER_BATCH):
         batch = pending[start:start + _PER_BATCH]
         try:
-            tables.transact(TABLE, directory_id, [op for ops, _ in batch for op in ops])
+            token_guard.transact(directory_id, [op for ops, _ in batch for op in ops])
         except (tables.AlreadyExists, tables.EtagMismatch):
             raise ScimError(409, "The group's members were changed by another request meanwhile; retry.") from None
         events += [event for _, event in batch]
@@ -154,7 +154,7 @@ def create(directory: Directory, scim: dict, members: dict[str, str | None]) -> 
     op, event = feed.event_op(directory.id, "group.created", view_data(group))
     ops = [tables.Op("create", keys.group(group.id), group.to_stored()), *index.changes({}, index.group_rows(group.id, scim)), op]
     try:
-        etags = tables.transact(TABLE, directory.id, ops)
+        etags = token_guard.transact(directory.id, ops)  # with the token's check when the directory was not read
     except tables.AlreadyExists:
         raise _taken(directory.id, scim, None) from None
     member_events, after = _apply_members(directory.id, group, scim_patch.MemberChange(add=members), known=[])

@@ -33,6 +33,7 @@ class Directory(Record):
     token_version: int = internal(1)  # counts issued tokens (expiry warnings are per token)
     previous_token_hash: str | None = internal()  # still accepted until previous_token_valid_until
     previous_token_valid_until: str | None = internal()
+    token_guards: bool = internal(False)  # its tokens have guard rows (shared/directory/token_guard.py)
 
 
 class DirectoryUser(Record):

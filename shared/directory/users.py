@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING
 
-from shared.directory import feed, index, keys, memberships
+from shared.directory import feed, index, keys, memberships, token_guard
 from shared.directory.directories import TABLE
 from shared.directory.records import Directory, DirectoryEvent, DirectoryUser
 from shared.directory.scim.errors import ScimError, not_found, uniqueness
@@ -117,7 +117,7 @@ def create(directory: Directory, scim: dict) -> tuple[tables.Stored[DirectoryUse
     ops = [tables.Op("create", keys.user(user.id), user.to_stored())]
     ops += index.changes({}, index.user_rows(user.id, scim)) + [op]
     try:
-        etags = tables.transact(TABLE, directory.id, ops)
+        etags = token_guard.transact(directory.id, ops)  # with the token's check when the directory was not read
     except tables.AlreadyExists:
         raise _taken(directory.id, scim, None) from None
     return written(directory.id, user, etags), [event]

@@ -7,22 +7,24 @@ import contextvars
 import functools
 import json
 import logging
-from typing import Callable
+from typing import Callable, TypeVar
 from urllib.parse import urlsplit
 
 import azure.functions as func
 
-from shared.directory import directories
+from shared.directory import directories, token_guard
 from shared.directory.records import Directory
 from shared.directory.scim.errors import ScimError
 from shared.orgs import events
 from shared.platform.errors import SsoError
 from shared.platform.observability import correlation_id, log, new_correlation_id
+from shared.storage import tables
 from shared.web.http import CORRELATION_HEADER, MAX_BODY_BYTES, MAX_JSON_DEPTH, _check_json_values, _finite_float, _refuse_constant
 
 MEDIA_TYPE = "application/scim+json"
 _ACCEPTED = {"application/scim+json", "application/json", ""}
 _HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+T = TypeVar("T")
 _directory: contextvars.ContextVar[Directory | None] = contextvars.ContextVar("scim_directory", default=None)
 
 
@@ -48,6 +50,24 @@ def directory_and_row(req: func.HttpRequest, row_key: str):
     """The directory (as `directory`) and one row of its partition, read in the same round trip."""
     return directories.authenticate(req.route_params.get("directory", ""), req.headers.get("authorization"), on_found=_directory.set,
                                     also=row_key)
+
+
+def for_write(req: func.HttpRequest, write: Callable[[Directory], T]) -> tuple[Directory, T]:
+    """`write(directory)` for a write that reads nothing first (POST /Users, /Groups): the
+    directory may come from the instance's authenticated records, the write's own transaction then
+    checking the token (shared/directory/token_guard.py). When that check fails (the token was
+    revoked or rotated, or the directory deleted), nothing was written: the directory is read and
+    the token checked again (401 if no longer accepted), and the write runs once more."""
+    found = directories.authenticate(req.route_params.get("directory", ""), req.headers.get("authorization"), on_found=_directory.set,
+                                     cached=True)
+    if not token_guard.guarded():
+        return found, write(found)
+    try:
+        return found, write(found)
+    except tables.EtagMismatch:
+        token_guard.forget_current()
+    found = directory(req)
+    return found, write(found)
 
 
 def read_body(req: func.HttpRequest):

@@ -56,6 +56,7 @@ def test_twenty_renames_to_one_user_name_give_one_winner(stack, new_directory):
 
 def test_twenty_token_rotations_leave_one_working_token(stack, admin, new_directory):
     directory = new_directory()
+    assert directory.scim.post("/Users", json=user_body("warm@contoso.com")).status_code == 201  # this instance now trusts the token for writes
     url = f"{stack.base_url}/api/organizations/{directory.org}/directories/{directory.id}/token"
     responses = race(stack, lambda i, s: s.post(url), key=stack.bootstrap_key)
     no_server_errors(responses)
@@ -66,3 +67,7 @@ def test_twenty_token_rotations_leave_one_working_token(stack, admin, new_direct
     working = [token for token in issued if ScimClient(directory.base, token).get("/Users").status_code == 200]
     assert len(issued) >= 1 and len(working) == 1
     assert directory.scim.get("/Users").status_code == 401
+    # writes that read nothing first (their transaction checks the token) agree
+    assert directory.scim.post("/Users", json=user_body("old@contoso.com")).status_code == 401
+    writes = [ScimClient(directory.base, token).post("/Users", json=user_body(f"new{i}@contoso.com")).status_code for i, token in enumerate(issued)]
+    assert sorted(writes) == sorted([201] + [401] * (len(issued) - 1)), writes
