@@ -71,20 +71,16 @@ def _collection(req: func.HttpRequest, endpoint: str) -> func.HttpResponse:
 
 
 def _item(req: func.HttpRequest, endpoint: str) -> func.HttpResponse:
+    found = directory(req)
     resource_id, if_match = req.route_params.get("id", ""), req.headers.get("if-match")
-    row_key = service.item_row_of(endpoint, resource_id)
-    if row_key is None:
-        found, row = directory(req), service.NOT_READ
-    else:  # one round trip for the directory and the resource
-        found, row = directory_and_row(req, row_key)
     if req.method == "GET":
-        answer = service.get_resource(found, endpoint, resource_id, dict(req.params), row)
+        answer = service.get_resource(found, endpoint, resource_id, dict(req.params))
     elif req.method == "PUT":
-        answer = service.replace(found, endpoint, resource_id, read_body(req), if_match, row)
+        answer = service.replace(found, endpoint, resource_id, read_body(req), if_match)
     elif req.method == "PATCH":
-        answer = service.patch(found, endpoint, resource_id, read_body(req), if_match, dict(req.params), row)
+        answer = service.patch(found, endpoint, resource_id, read_body(req), if_match, dict(req.params))
     else:
-        answer = service.delete(found, endpoint, resource_id, if_match, row)
+        answer = service.delete(found, endpoint, resource_id, if_match)
     return _answer(req, found, answer)
 
 

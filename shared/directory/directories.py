@@ -178,35 +178,21 @@ def delete(directory_id: str, organization: str | None = None) -> None:
     tables.delete(TABLE, directory_id, ROW)
 
 
-class RowPrefix(str):
-    """`also=RowPrefix(p)`: every row whose key starts with `p` (at most MAX_PREFIX_ROWS), not one row."""
-
-
-MAX_PREFIX_ROWS = 100
-
-
-def _with_row(directory_id: str, row_key: str) -> tuple[tables.Stored | None, tables.Stored | list[tables.Stored] | None]:
-    """The directory record and one more row of its partition (or the rows of a RowPrefix), in
-    one round trip."""
-    # spaces around the parentheses: @names are substituted between spaces
-    if isinstance(row_key, RowPrefix):
-        rows = tables.query_all(TABLE, "PartitionKey eq @pk and ( RowKey eq @directory or ( RowKey ge @start and RowKey lt @end ) )",
-                                {"pk": directory_id, "directory": ROW, **tables.prefix_range(row_key)}, limit=MAX_PREFIX_ROWS + 1)
-    else:
-        rows = tables.query_all(TABLE, "PartitionKey eq @pk and ( RowKey eq @directory or RowKey eq @row )",
-                                {"pk": directory_id, "directory": ROW, "row": row_key}, limit=2)
+def _with_row(directory_id: str, row_key: str) -> tuple[tables.Stored | None, tables.Stored | None]:
+    """The directory record and one more row of its partition, in one round trip."""
+    # spaces around the parentheses: the SDK substitutes @names between spaces
+    rows = tables.query_all(TABLE, "PartitionKey eq @pk and ( RowKey eq @directory or RowKey eq @row )",
+                            {"pk": directory_id, "directory": ROW, "row": row_key}, limit=2)
     found = {row.row_key: row for row in rows}
-    directory = found.pop(ROW, None)
-    extra = list(found.values()) if isinstance(row_key, RowPrefix) else found.get(row_key)
-    return (directory.typed(Directory.from_stored) if directory else None), extra
+    directory = found.get(ROW)
+    return (directory.typed(Directory.from_stored) if directory else None), found.get(row_key)
 
 
 def authenticate(directory_id: str, authorization: str | None, on_found=None, also: str | None = None, cached: bool = False):
     """The directory whose token the request carries, or a 401 in SCIM's shape. An unknown
     directory and a wrong token answer the same, so the URL is no oracle. With `also` (a row key
-    of the partition, e.g. the index row a filter needs or the resource a request names; or a
-    RowPrefix) answers (directory, that row or None, or the prefix's rows), read together:
-    Entra's Test Connection costs one round trip, and so does the directory of any lookup."""
+    of the partition, e.g. the index row a filter needs) answers (directory, that row or None),
+    read together: Entra's Test Connection costs one round trip."""
     scheme, _, presented = (authorization or "").partition(" ")
     presented = presented.strip()
     refused = ScimError(401, "Send the directory's Secret Token as 'Authorization: Bearer <token>' (Entra: Provisioning > Admin Credentials).")

@@ -7,7 +7,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 from shared.directory import feed, index, keys, memberships, token_guard, users
-from shared.directory.directories import TABLE, RowPrefix
+from shared.directory.directories import TABLE
 from shared.directory.records import Directory, DirectoryEvent, DirectoryGroup
 from shared.directory.scim.errors import ScimError, invalid_value, not_found, uniqueness
 from shared.platform.timestamps import iso
@@ -43,23 +43,6 @@ def _prefix_rows(directory_id: str, prefix: str, limit: int) -> list[tables.Stor
 member_ids = memberships.member_ids
 members = memberships.members
 of_user = memberships.of_user
-
-
-def index_key(lookup: Lookup) -> str | None:
-    """The index row of an externalId lookup, or the index rows (a RowPrefix) of a displayName
-    one; None for other lookups."""
-    if lookup.attribute == "externalId":
-        return keys.group_external_id(lookup.value)
-    if lookup.attribute == "displayName":
-        return RowPrefix(keys.group_name_prefix(lookup.value))
-    return None
-
-
-def from_index_row(directory_id: str, rows: tables.Stored | list[tables.Stored] | None) -> list[tables.Stored[DirectoryGroup]]:
-    """The groups index rows (read already: one, none, or a displayName's) name."""
-    rows = rows if isinstance(rows, list) else [rows] if rows is not None else []
-    found = [get(directory_id, row.doc["id"]) for row in rows]
-    return [group for group in found if group is not None]
 
 
 def find(directory_id: str, lookup: Lookup) -> list[tables.Stored[DirectoryGroup]]:
@@ -161,13 +144,12 @@ def create(directory: Directory, scim: dict, members: dict[str, str | None]) -> 
     return written(directory.id, group, etags), [event, *member_events], after or []
 
 
-def update(directory: Directory, group_id: str, body, if_match: str | None, replace_with: tuple[dict, dict[str, str | None]] | None = None,
-           first: tables.Stored[DirectoryGroup] | None = None):
+def update(directory: Directory, group_id: str, body, if_match: str | None, replace_with: tuple[dict, dict[str, str | None]] | None = None):
     """A PATCH (`body`) or a PUT (`replace_with` = the new SCIM JSON and members)."""
     from shared.directory.scim import patch as scim_patch  # on first use: scim2-models stays off the cold start
 
-    for attempt in range(users.RETRIES):
-        stored = first if attempt == 0 and first is not None else require(directory.id, group_id)  # `first`: read with the directory
+    for _ in range(users.RETRIES):
+        stored = require(directory.id, group_id)
         if if_match and if_match != "*" and if_match != stored.etag:
             raise ScimError(412, "The group changed since you read it (If-Match does not match meta.version); GET it again.")
         old = stored.doc
@@ -196,8 +178,8 @@ def update(directory: Directory, group_id: str, body, if_match: str | None, repl
     raise ScimError(409, "The group is being changed by other requests; retry.")
 
 
-def delete(directory: Directory, group_id: str, if_match: str | None, first: tables.Stored[DirectoryGroup] | None = None) -> list[DirectoryEvent]:
-    stored = first or require(directory.id, group_id)
+def delete(directory: Directory, group_id: str, if_match: str | None) -> list[DirectoryEvent]:
+    stored = require(directory.id, group_id)
     if if_match and if_match != "*" and if_match != stored.etag:
         raise ScimError(412, "The group changed since you read it (If-Match does not match meta.version); GET it again.")
     members = member_ids(directory.id, group_id)

@@ -5,14 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared.directory import directories, groups, keys, users
-from shared.directory.records import Directory, DirectoryEvent, DirectoryGroup, DirectoryUser
+from shared.directory import directories, groups, users
+from shared.directory.records import Directory, DirectoryEvent
 from shared.directory.scim import discovery, filters, resources
-from shared.directory.scim.errors import ScimError, invalid_value, not_found
+from shared.directory.scim.errors import ScimError, invalid_value
 from shared.directory.scim.patch import member_ids
 
 KINDS = {"Users": "User", "Groups": "Group"}
-NOT_READ = object()  # no row was read ahead with the directory
 
 
 @dataclass
@@ -71,18 +70,20 @@ def _body(directory: Directory, kind: str, stored, params=None, known_members=No
     return _user_body(directory, stored, params) if kind == "User" else _group_body(directory, stored, params, known_members=known_members)
 
 
+NOT_READ = object()  # no index row was read ahead
+
+
 def index_row_of(endpoint: str, params: dict) -> str | None:
-    """The index row a filter needs (a user's userName or externalId; a group's externalId, or
-    the rows of its displayName: a RowPrefix), to read with the directory; None for anything
-    else (an unparsable filter is refused later, as usual)."""
+    """The unique index row a filter needs (userName or externalId eq), to read with the
+    directory; None for anything else (an unparsable filter is refused later, as usual)."""
     text = params.get("filter")
-    if endpoint not in KINDS or not text:
+    if endpoint != "Users" or not text:
         return None
     try:
-        lookup = filters.parse(text, KINDS[endpoint])
+        lookup = filters.parse(text, "User")
     except ScimError:
         return None
-    return (users if endpoint == "Users" else groups).index_key(lookup)
+    return users.index_key(lookup)
 
 
 def list_resources(directory: Directory, endpoint: str, params: dict, index_row=NOT_READ) -> Answer:
@@ -93,7 +94,7 @@ def list_resources(directory: Directory, endpoint: str, params: dict, index_row=
     store = users if kind == "User" else groups
     text = params.get("filter")
     if text and index_row is not NOT_READ:
-        found = store.from_index_row(directory.id, index_row)
+        found = users.from_index_row(directory.id, index_row)
     elif text:
         found = store.find(directory.id, filters.parse(text, kind))
     else:
@@ -102,27 +103,10 @@ def list_resources(directory: Directory, endpoint: str, params: dict, index_row=
     return Answer(200, discovery.list_response([_body(directory, kind, s, response_params) for s in chosen], len(found), start))
 
 
-def item_row_of(endpoint: str, resource_id: str) -> str | None:
-    """The row of the resource a request names, to read with the directory (None: not an id)."""
-    if endpoint not in KINDS or not keys.is_resource_id(resource_id):
-        return None
-    return keys.user(resource_id) if endpoint == "Users" else keys.group(resource_id)
-
-
-def _first(endpoint: str, resource_id: str, row):
-    """The resource as read with the directory (typed), None when not read ahead; 404 when the
-    read found nothing."""
-    if row is NOT_READ:
-        return None
-    if row is None:
-        raise not_found(KINDS[endpoint], resource_id)
-    return row.typed(DirectoryUser.from_stored if endpoint == "Users" else DirectoryGroup.from_stored)
-
-
-def get_resource(directory: Directory, endpoint: str, resource_id: str, params: dict, row=NOT_READ) -> Answer:
+def get_resource(directory: Directory, endpoint: str, resource_id: str, params: dict) -> Answer:
     kind = KINDS[endpoint]
     response_params = resources.response_parameters(kind, params.get("attributes"), params.get("excludedAttributes"))
-    stored = _first(endpoint, resource_id, row) or (users if kind == "User" else groups).require(directory.id, resource_id)
+    stored = (users if kind == "User" else groups).require(directory.id, resource_id)
     return Answer(200, _body(directory, kind, stored, response_params), stored.etag)
 
 
@@ -145,32 +129,30 @@ def create(directory: Directory, endpoint: str, payload: Any) -> Answer:
     return Answer(201, body, stored.etag, body["meta"]["location"], events)
 
 
-def replace(directory: Directory, endpoint: str, resource_id: str, payload: Any, if_match: str | None, row=NOT_READ) -> Answer:
+def replace(directory: Directory, endpoint: str, resource_id: str, payload: Any, if_match: str | None) -> Answer:
     kind = KINDS[endpoint]
     scim = resources.stored_json(resources.parse(kind, payload))
-    first = _first(endpoint, resource_id, row)
     known = None
     if kind == "User":
-        stored, events = users.update(directory, resource_id, lambda _old: scim, if_match, first)
+        stored, events = users.update(directory, resource_id, lambda _old: scim, if_match)
     else:
-        stored, events, known = groups.update(directory, resource_id, None, if_match, replace_with=(scim, _members_of(payload)), first=first)
+        stored, events, known = groups.update(directory, resource_id, None, if_match, replace_with=(scim, _members_of(payload)))
     return Answer(200, _body(directory, kind, stored, known_members=known), stored.etag, events=events)
 
 
-def patch(directory: Directory, endpoint: str, resource_id: str, payload: Any, if_match: str | None, params: dict, row=NOT_READ) -> Answer:
+def patch(directory: Directory, endpoint: str, resource_id: str, payload: Any, if_match: str | None, params: dict) -> Answer:
     kind = KINDS[endpoint]
-    first = _first(endpoint, resource_id, row)
     known = None
     if kind == "User":
-        stored, events = users.patch(directory, resource_id, payload, if_match, first)
+        stored, events = users.patch(directory, resource_id, payload, if_match)
     else:
-        stored, events, known = groups.update(directory, resource_id, payload, if_match, first=first)
+        stored, events, known = groups.update(directory, resource_id, payload, if_match)
     response_params = resources.response_parameters(kind, params.get("attributes"), params.get("excludedAttributes"))
     return Answer(200, _body(directory, kind, stored, response_params, known_members=known), stored.etag, events=events)
 
 
-def delete(directory: Directory, endpoint: str, resource_id: str, if_match: str | None, row=NOT_READ) -> Answer:
-    events = (users if KINDS[endpoint] == "User" else groups).delete(directory, resource_id, if_match, _first(endpoint, resource_id, row))
+def delete(directory: Directory, endpoint: str, resource_id: str, if_match: str | None) -> Answer:
+    events = (users if KINDS[endpoint] == "User" else groups).delete(directory, resource_id, if_match)
     return Answer(204, None, events=events)
 
 
