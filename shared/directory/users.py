@@ -41,10 +41,12 @@ def written(directory_id: str, user: DirectoryUser, etags: dict[str, str]) -> ta
 
 
 def exist(directory_id: str, user_ids: list[str]) -> set[str]:
-    """Which of `user_ids` are users of the directory: a point read each. (One query per few ids
-    would be fewer round trips, but a filter ORing RowKeys is a partition scan in Table Storage,
-    and a scan of the whole table in Azurite: far slower than point reads in a large directory.)"""
-    return {user_id for user_id in dict.fromkeys(user_ids) if get(directory_id, user_id) is not None}
+    """Which of `user_ids` are users of the directory: point reads, several at once. (One query
+    per few ids would be fewer round trips, but a filter ORing RowKeys is a partition scan in
+    Table Storage, and a scan of the whole table in Azurite: far slower in a large directory.)"""
+    wanted = [user_id for user_id in dict.fromkeys(user_ids) if keys.is_resource_id(user_id)]  # only ids become keys
+    rows = tables.get_many(TABLE, directory_id, [keys.user(user_id) for user_id in wanted])
+    return {user_id for user_id, row in zip(wanted, rows) if row is not None}
 
 
 def by_user_name(directory_id: str, user_name: str) -> tables.Stored[DirectoryUser] | None:

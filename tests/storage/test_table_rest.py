@@ -370,3 +370,12 @@ def test_the_token_is_renewed_before_it_expires(oauth_azurite):
     now[0] += 2  # within the margin: a new token before the old one lapses
     client.get(table, "p", "a")
     assert len(credential.scopes) == 2
+
+
+def test_get_many_answers_each_row_in_order(stack):
+    partition = "p" + secrets.token_hex(4)
+    for i in (0, 2, 5):
+        tables.insert("activity", partition, f"r{i}", {"n": i})
+    found = tables.get_many("activity", partition, [f"r{i}" for i in range(8)])
+    assert [row.doc["n"] if row else None for row in found] == [0, None, 2, None, None, 5, None, None]
+    assert tables.get_many("activity", partition, []) == [] and tables.get_many("activity", partition, ["r2"])[0].doc == {"n": 2}
