@@ -73,6 +73,7 @@ class TokenResponse:
     id_token: str = field(repr=False)  # unverified until entra_id_token.validate_id_token
     nonce: str = field(repr=False)  # the nonce this sign-in sent Entra: validate_id_token's `nonce`
     access_token: str | None = field(default=None, repr=False)  # Graph, delegated: read a groups overage (graph_groups.py)
+    scope: str | None = None  # what Entra granted that access token (its `scope`), None when it did not say
 
 
 class _KeepNothing(MutableMapping):
@@ -227,7 +228,8 @@ def finish_auth_code_flow(registration: AppRegistration, flow: Mapping, callback
     if not isinstance(result.get("id_token"), str):
         raise SsoError("id_token_malformed", "Entra's token response has no ID token; check that the connection's scopes include openid.")
     access_token = result.get("access_token") if isinstance(result.get("access_token"), str) else None
-    return TokenResponse(result["id_token"], _sent_nonce(flow), access_token)
+    scope = result.get("scope") if isinstance(result.get("scope"), str) else None
+    return TokenResponse(result["id_token"], _sent_nonce(flow), access_token, scope)
 
 
 def app_token(registration: AppRegistration, tenant_id: str, scope: str) -> str:

@@ -34,6 +34,24 @@ class GraphUnavailable(Exception):
         self.reason = reason
 
 
+class GraphRefused(GraphUnavailable):
+    """Graph refused the token (401/403): another token may do (group_overage's app token)."""
+
+
+# Delegated permissions that let a signed-in user's token list that user's own memberships
+# (Graph's reference for /me/transitiveMemberOf: User.Read, or any higher one).
+OWN_MEMBERSHIP_SCOPES = frozenset({"User.Read", "User.Read.All", "Directory.Read.All", "Directory.ReadWrite.All",
+                                   "Group.Read.All", "GroupMember.Read.All"})
+
+
+def reads_own_groups(granted_scope: str | None) -> bool:
+    """Whether a delegated token granted `granted_scope` (the token response's `scope`) may list
+    the user's groups; unknown (None) counts as may, and Graph's answer decides."""
+    if granted_scope is None:
+        return True
+    return any(s.rpartition("/")[2] in OWN_MEMBERSHIP_SCOPES for s in granted_scope.split())
+
+
 def first_page_url(oid: str | None) -> str:
     who = "me" if oid is None else f"users/{quote(oid, safe='')}"
     return f"{get_settings().graph_host}/v1.0/{who}/transitiveMemberOf/microsoft.graph.group?$select=id&$top={PAGE_SIZE}"
@@ -47,6 +65,8 @@ def _page(url: str, token: str) -> tuple[list[str], str | None]:
                                  timeout=TIMEOUT_SECONDS, max_bytes=PAGE_BYTES)
     except (public_url.Refused, public_url.Failed) as err:
         raise GraphUnavailable(f"Graph could not be called: {err.reason}") from None
+    if answer.status in (401, 403):
+        raise GraphRefused(f"Graph refused the token (HTTP {answer.status})")
     if answer.status != 200:
         raise GraphUnavailable(f"Graph answered HTTP {answer.status}")
     try:
