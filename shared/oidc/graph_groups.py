@@ -1,6 +1,6 @@
 """A user's groups from Microsoft Graph, when the ID token had too many to carry (overage).
 
-`GET {SSO_GRAPH_HOST}/v1.0/me/transitiveMemberOf/microsoft.graph.group?$select=id&$top=100`
+`GET {SSO_GRAPH_HOST}/v1.0/me/transitiveMemberOf/microsoft.graph.group?$select=id&$top=999`
 with the sign-in's own delegated token (User.Read + GroupMember.Read.All), or
 `/v1.0/users/{oid}/...` with an app token of the user's tenant; every `@odata.nextLink` is
 followed (on the same Graph host only). Each request goes through public_url's address rules
@@ -16,10 +16,11 @@ from urllib.parse import quote
 from shared.platform import public_url
 from shared.platform.settings import get_settings
 
-PAGE_SIZE = 100  # Graph's default page
-# A profile travels in one stored login row (a 32K-character property): past this many groups it
-# could not be stored, so the groups are reported unavailable rather than failing every sign-in.
-MAX_GROUPS = 600
+PAGE_SIZE = 999  # Graph's largest page for memberships (its default is 100): 5,000 groups in 6 requests
+# A profile travels in one stored login row (tables.py: up to 480,000 characters of JSON; a group
+# id takes 39): past this many groups it could not be stored, so the groups are reported
+# unavailable rather than failing every sign-in.
+MAX_GROUPS = 10_000
 MAX_PAGES = MAX_GROUPS // PAGE_SIZE + 1
 PAGE_BYTES = 2 * 1024 * 1024
 TIMEOUT_SECONDS = 5
