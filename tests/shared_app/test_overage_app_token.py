@@ -89,3 +89,33 @@ def test_without_the_application_permission_an_org_that_chose_to_fail_refuses_th
     assert query(answer.headers["Location"])["error"] == "temporarily_unavailable"
     event = _events(admin, shared_overage, "sign_in")[0]
     assert event["outcome"] == "failed" and event["detail"]["cause"] == "groups_unavailable"
+
+
+def test_with_the_certificate_credential_the_shared_apps_token_is_asserted_by_its_certificate(stack, browser, shared_overage, monkeypatch):
+    """SSO_SHARED_APP_CREDENTIAL=certificate: the app token of the fallback is asked for with a
+    client assertion signed by the Key Vault certificate (the simulator checks it)."""
+    import secrets
+
+    from cryptography import x509
+
+    from local.entra_sim import pki
+    from shared import secret_store
+    from shared.platform.settings import get_settings
+    from tests.shared_app.test_certificate_credential import _certificate
+
+    key_pem, cert_pem = _certificate()
+    name = f"shared-app-{secrets.token_hex(4)}"
+    secret_store.get_secret_store().set_secret(name, key_pem + cert_pem)
+    stack.simulator.update_app(SHARED_APP_CLIENT_ID, {"certificates": [cert_pem]})
+    monkeypatch.setenv("SSO_SHARED_APP_CREDENTIAL", "certificate")
+    monkeypatch.setenv("SSO_SHARED_APP_CERTIFICATE", name)
+    get_settings.cache_clear()
+    try:
+        assert get_settings().shared_app.credential == "certificate"
+        with no_delegated_graph_permission(stack):
+            profile = _profile(shared_overage, _sign_in(stack, browser, shared_overage))
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+        stack.simulator.update_app(SHARED_APP_CLIENT_ID, {"remove_certificates": [pki.x5t(x509.load_pem_x509_certificate(cert_pem.encode()))]})
+    assert profile["groups_source"] == "graph" and profile["groups"] == shared_overage["groups"]
