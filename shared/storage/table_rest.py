@@ -22,7 +22,6 @@ version 2019-02-02, JSON without metadata) over pooled keep-alive connections (s
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import http.client
 import json
@@ -73,7 +72,7 @@ class SharedKey:
 
     def headers(self, method: str, path: str, content_type: str, date: str) -> dict[str, str]:
         signed = f"{method}\n\n{content_type}\n{date}\n/{self._account}{path}".encode()
-        signature = base64.b64encode(hmac.new(self._key, signed, hashlib.sha256).digest()).decode()
+        signature = base64.b64encode(hmac.digest(self._key, signed, "sha256")).decode()  # one-shot: no HMAC object
         return {"Authorization": f"SharedKey {self._account}:{signature}"}
 
 
