@@ -98,9 +98,18 @@ class BearerToken:
         return {"Authorization": f"Bearer {self._current()}"}
 
 
+_last_date: tuple[int, str] = (-1, "")
+
+
 def _http_date(now: float) -> str:
-    t = time.gmtime(now)  # RFC 1123, independent of the locale
-    return f"{_DAYS[t.tm_wday]}, {t.tm_mday:02d} {_MONTHS[t.tm_mon - 1]} {t.tm_year} {t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} GMT"
+    """RFC 1123, independent of the locale; formatted once per second (every request signs it)."""
+    global _last_date
+    second = int(now)
+    if _last_date[0] != second:
+        t = time.gmtime(second)
+        _last_date = (second, f"{_DAYS[t.tm_wday]}, {t.tm_mday:02d} {_MONTHS[t.tm_mon - 1]} {t.tm_year} "
+                              f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} GMT")
+    return _last_date[1]
 
 
 def _property(name: str, value: Any, out: dict) -> None:
