@@ -42,7 +42,7 @@ from shared.oidc.discovery import provider_metadata
 from shared.oidc.entra_errors import from_authorize_response, from_token_response
 from shared.oidc.entra_tenant import MULTI_TENANT, authority_url, normalize_tenant
 from shared.platform.errors import SsoError
-from shared.platform.outbound import http_session
+from shared.platform.outbound import entra_http_client
 from shared.platform.settings import get_settings
 
 APP_CACHE_SIZE = 512
@@ -138,7 +138,7 @@ def _build(registration: AppRegistration, tenant: str) -> msal.ConfidentialClien
         authority=authority_url(tenant, any_account=registration.any_account),
         instance_discovery=False,  # the authority is SSO_ENTRA_AUTHORITY_HOST, not looked up at Microsoft
         azure_region=False,  # nor moved to a regional host by MSAL_FORCE_REGION
-        http_client=http_session(),
+        http_client=entra_http_client(),  # lean keep-alive client: see shared/platform/outbound.py
         http_cache=_KeepNothing(),
         token_cache=_NoTokenCache(),
         exclude_scopes=["offline_access"],  # no refresh tokens: we never use them
