@@ -11,7 +11,8 @@ from shared.admin import connection_admin, connection_test, organization_admin
 from shared.directory import directories
 from shared.lifecycle import certificate_credentials, credential_rotation
 from shared.orgs import connections, events, organizations
-from shared.orgs.connection_status import public_view
+from shared.orgs.connection_status import awaits_certificate, public_view
+from shared.platform.certificates import certificate_der
 from shared.platform.errors import SsoError
 from shared.platform.observability import set_request_actor
 from shared.platform.settings import get_settings
@@ -83,10 +84,43 @@ def _oidc_page(visit: Visit, outcome, values: dict, status: int = 200) -> func.H
 
 def save_oidc(visit: Visit) -> func.HttpResponse:
     form = forms.parse(forms.OidcForm, visit.form)
-    fields = form.model_dump(exclude={"csrf_token"})
-    outcome = oidc_setup.save(visit.organization, fields)
+    fields = form.model_dump(exclude={"csrf_token", "credential"})
     values = {**fields, "client_secret": ""}  # a secret given is never shown back
+    if form.credential == "certificate":
+        outcome = oidc_setup.start_certificate(visit.organization, fields)
+        if outcome.saved:
+            return pages.see_other(f"/portal/sso/oidc/{outcome.connection['id']}")
+        return _oidc_page(visit, outcome, values, 400)
+    outcome = oidc_setup.save(visit.organization, fields)
     return _oidc_page(visit, outcome, values, 200 if outcome.saved else 400)
+
+
+def _own_oidc(visit: Visit, connection_id: str):
+    stored = _connection(visit, connection_id)
+    if stored.doc.protocol != "oidc" or stored.doc.app == "shared":
+        raise SsoError("not_found", "No such OIDC connection of your own app registration.")
+    return stored
+
+
+def oidc_certificate(visit: Visit, connection_id: str, outcome=None, status: int = 200) -> func.HttpResponse:
+    """A connection taking a certificate as its first credential: the certificate to download,
+    where to upload it in Entra, and Activate (the live checks)."""
+    stored = _own_oidc(visit, connection_id)
+    return page(visit, "oidc_certificate.html", "Use a certificate", "/portal/sso/oidc", status, connection=public_view(stored.doc),
+                pending=stored.doc.pending_certificate, waiting=awaits_certificate(stored.doc), outcome=outcome,
+                upload_steps=oidc_setup.UPLOAD_STEPS)
+
+
+def save_oidc_certificate(visit: Visit, connection_id: str) -> func.HttpResponse:
+    form = forms.parse(forms.OidcCertificateForm, visit.form)
+    stored = _own_oidc(visit, connection_id)
+    if form.action == "new_certificate":
+        if not awaits_certificate(stored.doc):
+            raise SsoError("invalid_field", "This connection already has its credential: make a new certificate under Credentials.")
+        certificate_credentials.create(stored, {})
+        return pages.see_other(f"/portal/sso/oidc/{connection_id}")
+    outcome = oidc_setup.activate_certificate(stored)
+    return oidc_certificate(visit, connection_id, outcome, 200 if outcome.saved else (outcome.error.status if outcome.error else 400))
 
 
 class _CheckView:
@@ -227,13 +261,19 @@ def change_credential(visit: Visit, connection_id: str) -> func.HttpResponse:
     return credentials(visit, message=message, certificate=certificate)
 
 
-def pending_certificate(visit: Visit, connection_id: str) -> func.HttpResponse:
-    """The pending certificate (public: no key) as a file to upload to Entra."""
+def pending_certificate(visit: Visit, connection_id: str, query: dict) -> func.HttpResponse:
+    """The pending certificate (public: no key) as a file to upload to Entra: PEM, or `.cer`
+    (DER) with `format=cer`; Entra's Upload certificate takes either."""
+    wanted = forms.parse(forms.CertificateDownload, query).format
     pending = _connection(visit, connection_id).doc.pending_certificate
     if pending is None:
         raise SsoError("no_pending_certificate")
-    return func.HttpResponse(pending.certificate_pem, status_code=200, mimetype="application/x-pem-file",
-                             headers={**pages.headers(), "Content-Disposition": f'attachment; filename="{connection_id}.pem"'})
+    if wanted == "cer":
+        body, mimetype = certificate_der(pending.certificate_pem), "application/pkix-cert"
+    else:
+        body, mimetype = pending.certificate_pem.encode("ascii"), "application/x-pem-file"
+    return func.HttpResponse(body, status_code=200, mimetype=mimetype,
+                             headers={**pages.headers(), "Content-Disposition": f'attachment; filename="{connection_id}.{wanted}"'})
 
 
 # Directory sync ----------------------------------------------------------------------------------
