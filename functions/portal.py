@@ -202,3 +202,22 @@ def portal_static(req: func.HttpRequest) -> func.HttpResponse:
 def portal_oidc_certificate(req: func.HttpRequest, visit) -> func.HttpResponse:
     connection = req.route_params["connection"]
     return views.save_oidc_certificate(visit, connection) if req.method == "POST" else views.oidc_certificate(visit, connection)
+
+
+@bp.route(route="portal/sso/one-click", methods=["POST"])
+@operation("POST", "portal/sso/one-click", "Start a one-click connection (the stamp's shared app): 303 to its state page with the admin consent URL",
+           auth="portal_session", body=forms.OneClickForm, body_media_types=FORM, responses={**SEE_OTHER, 404: "text/html", 409: "text/html"},
+           errors=(*SESSION_ERRORS, "not_found", "shared_app_not_configured", "consent_already_bound"))
+@browser_handler
+@portal_page("sso")
+def portal_one_click(req: func.HttpRequest, visit) -> func.HttpResponse:
+    return views.start_one_click(visit)
+
+
+@bp.route(route="portal/sso/one-click/{connection}", methods=["GET"])
+@operation("GET", "portal/sso/one-click/{connection}", "A one-click connection's state: waiting for the consent (its URL), connected, or refused with the fix",
+           auth="portal_session", responses={**HTML, 404: "text/html"}, errors=(*SESSION_ERRORS, "not_found"))
+@browser_handler
+@portal_page("sso")
+def portal_one_click_state(req: func.HttpRequest, visit) -> func.HttpResponse:
+    return views.one_click(visit, req.route_params["connection"])

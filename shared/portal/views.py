@@ -17,7 +17,8 @@ from shared.platform.errors import SsoError
 from shared.platform.observability import set_request_actor
 from shared.platform.settings import get_settings
 from shared.policy import domains
-from shared.portal import forms, oidc_setup, pages, saml_setup, sessions
+from shared.signin import consent
+from shared.portal import forms, oidc_setup, one_click_state, pages, saml_setup, sessions
 from shared.portal.guard import ACTOR, Visit
 
 HOME = {"sso": "/portal/sso", "credentials": "/portal/credentials", "domain_verification": "/portal/domains",
@@ -70,7 +71,37 @@ def _connection(visit: Visit, connection_id: str):
 
 def sso(visit: Visit, message: str = "", test_checks: list | None = None, status: int = 200) -> func.HttpResponse:
     views = [public_view(doc) for doc in connections.list_for(visit.organization)]
-    return page(visit, "sso.html", "Single sign-on", "/portal/sso", status, connections=views, message=message, test_checks=test_checks or [])
+    return page(visit, "sso.html", "Single sign-on", "/portal/sso", status, connections=views, message=message, test_checks=test_checks or [],
+                one_click=get_settings().shared_app is not None)
+
+
+# SSO: one click (the stamp's shared app, admin consent) -------------------------------------------
+
+def start_one_click(visit: Visit) -> func.HttpResponse:
+    """A pending one-click connection (the admin API's own create), then its state page, which
+    hands out the admin consent URL. "Start again" replaces a refused one: the pending
+    connection it names is deleted first (its consent link is used up)."""
+    form = forms.parse(forms.OneClickForm, visit.form)
+    if form.replace:
+        stale = _one_click_connection(visit, form.replace)
+        if not consent.is_pending(stale.doc):
+            raise SsoError("consent_already_bound", "This connection is already connected; nothing was replaced.")
+        connection_admin.delete(stale)
+    view, _ = connection_admin.create(visit.organization, {"protocol": "oidc", "app": "shared"})
+    return pages.see_other(f"/portal/sso/one-click/{view['id']}")
+
+
+def _one_click_connection(visit: Visit, connection_id: str):
+    stored = _connection(visit, connection_id)
+    if stored.doc.app != "shared":
+        raise SsoError("not_found", "No such one-click connection.")
+    return stored
+
+
+def one_click(visit: Visit, connection_id: str) -> func.HttpResponse:
+    stored = _one_click_connection(visit, connection_id)
+    state = one_click_state.of(stored.doc)
+    return page(visit, "one_click.html", "Connect with one click", "/portal/sso", connection=public_view(stored.doc), state=state)
 
 
 def oidc(visit: Visit) -> func.HttpResponse:
