@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from shared.admin import connection_admin
 from shared.lifecycle import certificate_credentials
 from shared.oidc.discovery import provider_metadata
-from shared.orgs import connections
 from shared.oidc.redirect_probe import probe_redirect_uri
+from shared.orgs import connections
 from shared.platform.errors import SsoError
 from shared.platform.settings import get_settings
 

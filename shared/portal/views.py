@@ -17,9 +17,9 @@ from shared.platform.errors import SsoError
 from shared.platform.observability import set_request_actor
 from shared.platform.settings import get_settings
 from shared.policy import domains
-from shared.signin import consent
 from shared.portal import forms, oidc_setup, one_click_state, pages, saml_setup, sessions
 from shared.portal.guard import ACTOR, Visit
+from shared.signin import consent
 
 HOME = {"sso": "/portal/sso", "credentials": "/portal/credentials", "domain_verification": "/portal/domains",
         "directory_sync": "/portal/directory-sync"}

@@ -4,13 +4,14 @@ the live checks and saves only when Entra accepts the certificate (an unknown on
 with Entra's AADSTS700027 and the upload steps), and its forms take no cross-site post."""
 from __future__ import annotations
 
+import base64
 import re
 import uuid
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
-from tests.flows.helpers import CONTOSO, register_oidc_app
+from tests.flows.helpers import register_oidc_app
 from tests.lifecycle.helpers import events_of, record
 from tests.portal.helpers import csrf_token, portal_session
 
@@ -84,7 +85,6 @@ def test_activate_refuses_a_certificate_entra_does_not_know_then_saves_it_once_u
     assert events_of(admin, org, "connection.certificate_activation_refused")[0]["detail"]["actor"] == "portal"
 
     cer = client.get(f"/portal/credentials/{connection_id}/certificate", params={"format": "cer"}).content
-    import base64
     stack.simulator.update_app(app["client_id"], {"certificates": [base64.b64encode(cer).decode()]})  # uploaded in Entra
     activated = client.submit(path, {"action": "activate"})
     assert activated.status_code == 200, activated.text
