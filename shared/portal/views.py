@@ -86,7 +86,9 @@ def start_one_click(visit: Visit) -> func.HttpResponse:
         stale = _one_click_connection(visit, form.replace)
         if not consent.is_pending(stale.doc):
             raise SsoError("consent_already_bound", "This connection is already connected; nothing was replaced.")
-        connection_admin.delete(stale)
+        # One replacement per refused connection: an etag-conditional write claims it (a lost
+        # race is 409 conflict), since a delete answers success even when another one deleted it.
+        connection_admin.delete(connections.save(stale.doc.replace(enabled=False), stale.etag))
     view, _ = connection_admin.create(visit.organization, {"protocol": "oidc", "app": "shared"})
     return pages.see_other(f"/portal/sso/one-click/{view['id']}")
 
