@@ -36,7 +36,8 @@ def _days_left(day: date, today: date) -> int:
 def awaits_certificate(doc: Connection) -> bool:
     """An OIDC connection of the customer's own app created to prove itself with a certificate
     (`credential_type` certificate): no credential until its first certificate is activated."""
-    return doc.protocol == "oidc" and doc.app != "shared" and not doc.certificate_credential and not doc.client_secret_version
+    return (doc.protocol == "oidc" and doc.app != "shared" and doc.credential_type == "certificate" and not doc.certificate_credential
+            and not doc.client_secret_version)
 
 
 def is_pending(doc: Connection) -> bool:

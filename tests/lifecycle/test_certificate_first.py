@@ -69,3 +69,17 @@ def test_a_secret_cannot_come_with_credential_type_certificate(admin, new_org, s
     assert admin.get(f"/api/organizations/{org}/connections").json()["items"] == []
     unknown = admin.post(f"/api/organizations/{org}/connections", json={**base, "credential_type": "certificate", "entra_tenant_id": "00000000-0000-4000-8000-000000000000"})
     assert (unknown.status_code, unknown.json()["error"]) == (400, "tenant_not_found")
+
+
+def test_a_pending_connection_can_be_changed_or_given_a_secret_instead(stack, admin, pending):
+    other = register_oidc_app(stack)
+    changed = admin.patch(pending.url, json={"client_id": other["client_id"], "display_name": "Renamed"})
+    assert changed.status_code == 200, changed.text  # nothing to prove yet: activation proves it
+    assert changed.json()["status"] == "pending" and changed.json()["client_id"] == other["client_id"]
+    rotated = admin.post(pending.url + "/secret", json={"client_secret": other["secret"], "expires_on": "2099-01-01"})
+    assert rotated.status_code == 200, rotated.text
+    view = rotated.json()
+    assert view["status"] == "active" and view["credential_type"] == "secret" and view["rollback_available_until"] is None
+    assert admin.post(pending.url + "/secret/rollback").json()["error"] == "rollback_unavailable"
+    pending.app = other
+    assert sign_in(stack, pending)["email"] == "adele.vance@contoso.com"
