@@ -36,6 +36,19 @@ class OidcForm(CsrfForm):
     client_id: str = ""
     client_secret: str = ""
     client_secret_expires_on: str = ""
+    credential: Literal["secret", "certificate"] = "secret"  # which submit button: "Check and save" or "Use a certificate instead"
+
+
+class OidcCertificateForm(CsrfForm):
+    action: Literal["activate", "new_certificate"] = "activate"
+
+
+class CertificateDownload(_Strict):
+    format: Literal["pem", "cer"] = "pem"  # .cer: DER, as Windows exports it; both upload to Entra
+
+
+class OneClickForm(CsrfForm):
+    replace: str = ""  # start again: the refused pending one-click connection this one replaces
 
 
 class SamlForm(CsrfForm):
