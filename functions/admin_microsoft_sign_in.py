@@ -1,5 +1,4 @@
 """Admin API: Sign in with Microsoft for any account, a stamp-level setting (global key only)."""
-from __future__ import annotations
 
 from typing import Literal
 

@@ -4,7 +4,6 @@ OpenAPI document (GET /api/openapi.json) and the validation are the same model. 
 storage, Entra or several fields at once (a default connection of this org, a policy that locks
 everyone out, fields of the other protocol) run after the body is well-formed, in the logic.
 """
-from __future__ import annotations
 
 from typing import Annotated, Literal
 

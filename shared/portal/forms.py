@@ -1,7 +1,6 @@
 """What the portal's routes take: the portal-link API body and each form, as pydantic models
 (declared on the operations, and the very models that validate the bodies). A form's fields
 are strings, as a browser sends them; `csrf_token` is checked (and removed) by the guard."""
-from __future__ import annotations
 
 from typing import Literal
 

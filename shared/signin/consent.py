@@ -16,7 +16,6 @@ connection is bound to their tenant only once that is proved.
 
 Any failure leaves the connection pending and shows the error page with its fix.
 """
-from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
