@@ -14,8 +14,8 @@ provisioning service expects a SCIM endpoint to sustain; target 4x), p50/p95 per
 kind (target p95 < 100 ms), errors; the CPU per request of the dev host and of Azurite (from
 /proc: unlike wall rates it hardly moves when other work shares the machine) with the load
 average; and the Table Storage round trips per request and per Test Connection (target 1),
-counted in a second, in-process pass at http.client, which both the storage SDK and
-shared/storage/table_rest.py go through (as bench/sign_in.py counts). `--profile FILE` profiles
+counted in a second, in-process pass at http.client (the storage SDK) and at
+shared/platform/http1's connections (table_rest), as bench/sign_in.py counts. `--profile FILE` profiles
 that in-process pass's handlers (cProfile, CPU time of each request's thread: time.thread_time),
 writes FILE (pstats) and prints the top functions.
 """
@@ -133,7 +133,7 @@ def _profiled(routes, profiles: list, lock: threading.Lock):
 def count_round_trips(env: dict, users: int, groups: int, members: int, test_connections: int = 20,
                       profile_path: str | None = None) -> tuple[float, float]:
     """Storage requests per Test Connection and per SCIM request of a small cycle, with the dev
-    host in this process, counted at http.client (the SDK's transport and table_rest both use it)."""
+    host in this process, counted at http.client (the SDK's transport) and http1 (table_rest)."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     os.environ.update({**env, "SSO_PUBLIC_BASE_URL": base_url})  # the Tenant URL must name this host
@@ -166,11 +166,22 @@ def count_round_trips(env: dict, users: int, groups: int, members: int, test_con
                 print("   storage:", method, url.split("?")[0][-90:], file=sys.stderr)
         return original(self, method, url, *args, **kwargs)
 
+    from shared.platform import http1
+    exchange = http1.Connection.exchange
+
+    def counting_lean(self, method, target, *args, **kwargs):  # table_rest's connections
+        if self._host.endswith(f":{storage_port}"):
+            counted["n"] += 1
+            if os.environ.get("BENCH_TRACE"):
+                print("   storage:", method, target.split("?")[0][-90:], file=sys.stderr)
+        return exchange(self, method, target, *args, **kwargs)
+
     spec = tenant_spec(users, groups, members, seed=29)
     with start_simulator(config={"tenants": [spec]}) as sim:
         job_id = sim.create_provisioning_job(spec["id"], {"tenant_url": directory["scim_base_url"], "secret_token": directory["token"]})["id"]
         sim.test_provisioning_connection(job_id)  # warm: table clients, the token's directory
         http.client.HTTPConnection.putrequest = counting
+        http1.Connection.exchange = counting_lean
         try:
             for _ in range(test_connections):
                 sim.test_provisioning_connection(job_id)
@@ -181,6 +192,7 @@ def count_round_trips(env: dict, users: int, groups: int, members: int, test_con
             sent = len(sim.provisioning_requests(job_id, 1))
         finally:
             http.client.HTTPConnection.putrequest = original
+            http1.Connection.exchange = exchange
     server.shutdown()
     if profile_path and profiles:
         stats = pstats.Stats(profiles[0])

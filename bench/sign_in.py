@@ -204,7 +204,7 @@ def stop(process: subprocess.Popen) -> None:
 
 def count_storage_round_trips(stack: Stack, sign_ins: int = 20) -> float:
     """Runs sign-ins against an in-process dev host and counts the HTTP requests sent to Azurite's
-    port (at http.client, which the SDK's transport and any other client go through)."""
+    port (at http.client, which the SDK's transport goes through, and at shared/platform/http1's connections)."""
     os.environ.update(stack.env)
     import function_app
     from local.devhost import make_server
@@ -223,7 +223,18 @@ def count_storage_round_trips(stack: Stack, sign_ins: int = 20) -> float:
                 print("   storage:", method, url.split("?")[0][-90:], file=sys.stderr)
         return original(self, method, url, *args, **kwargs)
 
+    from shared.platform import http1
+    exchange = http1.Connection.exchange
+
+    def counting_lean(self, method, path, *args, **kwargs):  # the sign-in path's own connections
+        if self._host.endswith(f":{storage_port}"):
+            counted["n"] += 1
+        if os.environ.get("BENCH_TRACE") and self._host.endswith(f":{storage_port}"):
+            print("   storage:", method, path[-90:], file=sys.stderr)
+        return exchange(self, method, path, *args, **kwargs)
+
     http.client.HTTPConnection.putrequest = counting
+    http1.Connection.exchange = counting_lean
     try:
         base = f"http://127.0.0.1:{port}"
         browser, backend = _session(stack.sim_ca_bundle), _session(True)
@@ -233,6 +244,7 @@ def count_storage_round_trips(stack: Stack, sign_ins: int = 20) -> float:
             sign_in(browser, backend, base, stack.connection, stack.api_key)
     finally:
         http.client.HTTPConnection.putrequest = original
+        http1.Connection.exchange = exchange
         server.shutdown()
     return counted["n"] / sign_ins
 
@@ -246,7 +258,7 @@ class Profiler:
         if not Path(executable).exists():
             raise SystemExit("--profile needs py-spy (requirements-dev.txt): .venv/bin/pip install -r requirements-dev.txt")
         self.path, self.raw = path, path + ".collapsed.txt"
-        common = [executable, "record", "--pid", str(pid), "--rate", "250", "--threads", "--nonblocking"]
+        common = [executable, "record", "--pid", str(pid), "--rate", "250", "--threads", "--nonblocking", *(["--gil"] if os.environ.get("BENCH_GIL") else [])]
         self.processes = [
             subprocess.Popen([*common, "--format", "speedscope", "-o", path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
             subprocess.Popen([*common, "--format", "raw", "-o", self.raw], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
@@ -298,15 +310,21 @@ def run_clients(stack: Stack, base_url: str, host: subprocess.Popen, total: int,
     durations, errors, wall = measure(base_url, stack.sim_ca_bundle, stack.connection, stack.api_key, total, concurrency)
     after = {name: cpu_seconds(pid) for name, pid in pids.items()}
     done = max(len(durations), 1)
+    # this process's figure counts its descendants (the dev host, Azurite, the simulator): its own is the rest
+    others = sum(after[name] - before[name] for name in pids if name != "bench client")
+    after["bench client"] -= others
     run = Run({name: (after[name] - before[name]) * 1000 / done for name in pids}, len(durations) / wall, statistics.median(durations) * 1000,
               _percentile(durations, 0.95) * 1000, _percentile(durations, 0.99) * 1000, errors)
     print(f"{label}{concurrency} client(s), {total} sign-ins, load average {load_average()}")
     print("  CPU per sign-in   " + "   ".join(f"{name} {ms:6.2f} ms" for name, ms in run.cpu_ms.items()))
+    # cores kept busy = CPU per sign-in x sign-ins per second: the one near 1.0 bounds the rate
+    # (Azurite is one Node thread; the dev host's Python is one interpreter lock)
+    print("  cores busy        " + "   ".join(f"{name} {ms * run.rate / 1000:5.2f}" for name, ms in run.cpu_ms.items()))
     print(f"  {run.rate:6.1f} sign-ins/s   median {run.median_ms:6.1f} ms   p95 {run.p95_ms:6.1f} ms   p99 {run.p99_ms:6.1f} ms   errors {errors}/{total}")
+    if profiler:  # before the baseline's requests, so the profile is of sign-ins only
+        profiler.stop()
     floor = statistics.median(baseline(base_url, 100))
     print(f"  baseline GET /api/health median {floor * 1000:5.2f} ms;  ratio sign-in / baseline {run.median_ms / 1000 / floor:5.1f}x")
-    if profiler:
-        profiler.stop()
     return run
 
 

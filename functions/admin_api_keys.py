@@ -1,5 +1,4 @@
 """Admin API: API keys: creating them (global key only), an org's list, revoking one."""
-from __future__ import annotations
 
 import azure.functions as func
 from pydantic import BaseModel, ConfigDict, Field

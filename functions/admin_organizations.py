@@ -1,5 +1,4 @@
 """Admin API: organizations and their audit trail."""
-from __future__ import annotations
 
 import azure.functions as func
 from pydantic import BaseModel, ConfigDict, Field

@@ -1,6 +1,5 @@
 """GET /auth/sso/microsoft/consent: Entra's answer to the admin consent of a one-click
 connection. Never proof by itself: it sends the admin on to sign in, which proves it."""
-from __future__ import annotations
 
 import azure.functions as func
 from pydantic import BaseModel, ConfigDict

@@ -159,12 +159,14 @@ def portal_change_credential(req: func.HttpRequest, visit) -> func.HttpResponse:
 
 
 @bp.route(route="portal/credentials/{connection}/certificate", methods=["GET"])
-@operation("GET", "portal/credentials/{connection}/certificate", "The pending certificate (PEM) to upload to Entra", auth="portal_session",
-           responses={200: "application/x-pem-file", 404: "text/html", 409: "text/html"}, errors=(*SESSION_ERRORS, "not_found", "no_pending_certificate"))
+@operation("GET", "portal/credentials/{connection}/certificate", "The pending certificate to upload to Entra (PEM, or format=cer: DER)",
+           auth="portal_session", query=forms.CertificateDownload,
+           responses={200: "application/x-pem-file", 404: "text/html", 409: "text/html"},
+           errors=(*SESSION_ERRORS, "not_found", "no_pending_certificate", "invalid_field", "unknown_field"))
 @browser_handler
 @portal_page("credentials")
 def portal_pending_certificate(req: func.HttpRequest, visit) -> func.HttpResponse:
-    return views.pending_certificate(visit, req.route_params["connection"])
+    return views.pending_certificate(visit, req.route_params["connection"], dict(req.params))
 
 
 @bp.route(route="portal/directory-sync", methods=["GET", "POST"])
@@ -186,3 +188,36 @@ def portal_directory_sync(req: func.HttpRequest, visit) -> func.HttpResponse:
 @refusing
 def portal_static(req: func.HttpRequest) -> func.HttpResponse:
     return pages.static_file(req.route_params["name"])
+
+
+@bp.route(route="portal/sso/oidc/{connection}", methods=["GET", "POST"])
+@operation("GET", "portal/sso/oidc/{connection}", "OIDC with a certificate first: download it, upload it in Entra, activate",
+           auth="portal_session", responses={**HTML, 404: "text/html"}, errors=(*SESSION_ERRORS, "not_found"))
+@operation("POST", "portal/sso/oidc/{connection}", "Activate the certificate (the live checks; nothing changes on a failure), or make a new one",
+           auth="portal_session", body=forms.OidcCertificateForm, body_media_types=FORM, responses={**HTML, 404: "text/html", 409: "text/html"},
+           errors=(*SESSION_ERRORS, "not_found", "invalid_field", "tenant_not_found", "application_not_found", "redirect_uri_mismatch",
+                   "invalid_client_certificate", "no_pending_certificate"))
+@browser_handler
+@portal_page("sso")
+def portal_oidc_certificate(req: func.HttpRequest, visit) -> func.HttpResponse:
+    connection = req.route_params["connection"]
+    return views.save_oidc_certificate(visit, connection) if req.method == "POST" else views.oidc_certificate(visit, connection)
+
+
+@bp.route(route="portal/sso/one-click", methods=["POST"])
+@operation("POST", "portal/sso/one-click", "Start a one-click connection (the stamp's shared app): 303 to its state page with the admin consent URL",
+           auth="portal_session", body=forms.OneClickForm, body_media_types=FORM, responses={**SEE_OTHER, 404: "text/html", 409: "text/html"},
+           errors=(*SESSION_ERRORS, "not_found", "shared_app_not_configured", "consent_already_bound"))
+@browser_handler
+@portal_page("sso")
+def portal_one_click(req: func.HttpRequest, visit) -> func.HttpResponse:
+    return views.start_one_click(visit)
+
+
+@bp.route(route="portal/sso/one-click/{connection}", methods=["GET"])
+@operation("GET", "portal/sso/one-click/{connection}", "A one-click connection's state: waiting for the consent (its URL), connected, or refused with the fix",
+           auth="portal_session", responses={**HTML, 404: "text/html"}, errors=(*SESSION_ERRORS, "not_found"))
+@browser_handler
+@portal_page("sso")
+def portal_one_click_state(req: func.HttpRequest, visit) -> func.HttpResponse:
+    return views.one_click(visit, req.route_params["connection"])

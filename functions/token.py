@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from shared.orgs.api_keys import authenticate
+from shared.orgs import api_keys
+from shared.platform.errors import SsoError
 from shared.signin import logins
 from shared.signin.bodies import TokenAnswer, TokenRequest
 from shared.web.http import api_handler, json_response, read_body
@@ -19,7 +20,20 @@ bp = func.Blueprint()
            description="Within 60 s of the redirect, once: of simultaneous exchanges exactly one succeeds.")
 @api_handler
 def token(req: func.HttpRequest) -> func.HttpResponse:
-    principal = authenticate(req)
-    body = read_body(req, TokenRequest, form=True)
-    profile = logins.redeem_code(body.code, principal.organization)
-    return json_response({"profile": profile})
+    # An org key this instance verified before is not read again: its guard op goes into the
+    # code's spend (shared/orgs/api_keys.py), so a revoked key fails it; any failure then reads
+    # the key, so that a revoked key is always 401, never the code's own error.
+    principal, guard = api_keys.authenticate_within(req)
+    try:
+        body = read_body(req, TokenRequest, form=True)
+    except SsoError:
+        if guard is not None:
+            api_keys.recheck(principal)
+        raise
+    try:
+        return json_response({"profile": logins.redeem_code(body.code, principal.organization, guard)})
+    except SsoError:
+        if guard is None or not api_keys.recheck(principal):
+            raise
+    # The key's guard row was missing and is made again: the spend once more, the key just read.
+    return json_response({"profile": logins.redeem_code(body.code, principal.organization)})

@@ -79,21 +79,24 @@ def make_server(host: str, port: int, app: func.FunctionApp, functions_key: str,
 
         def setup(self):
             super().setup()
-            # Headers and body go out in separate writes: without this, Nagle's algorithm and the
-            # client's delayed ACK hold every response back ~40 ms.
+            # Without this, Nagle's algorithm and the client's delayed ACK can hold a response
+            # back ~40 ms.
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
         def log_message(self, format, *args):  # quiet: the app logs what matters
             pass
 
         def _send(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
-            self.send_response(status)
+            # One write of status line, headers and body (http.server's send_response and
+            # end_headers would make two, and format each header through its own calls).
+            lines = [f"HTTP/1.1 {status} {self.responses.get(status, ('',))[0]}", f"Server: {self.version_string()}",
+                     f"Date: {self.date_time_string()}"]
             for name, value in headers:
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
+                lines.append(f"{name}: {value}")
+                if name.lower() == "connection" and value.lower() == "close":
+                    self.close_connection = True
+            lines += [f"Content-Length: {len(body)}", "", ""]
+            self.wfile.write("\r\n".join(lines).encode("latin-1") + (body if self.command != "HEAD" else b""))
 
         def _dispatch(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)

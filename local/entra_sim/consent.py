@@ -8,9 +8,13 @@ grant consent gets Entra's page (AADSTS90094); a cancel goes back as `error=acce
 (AADSTS65004); an accept records the consent (a service principal in the user's tenant) and
 answers `redirect_uri?admin_consent=True&tenant=<tid>&scope=..&state=..`.
 
-Control: `grant_consent(client_id, tenant)` and `revoke_consent(client_id, tenant)` (an admin
-deleting the enterprise app), also as `POST /_sim/apps/{client_id}/consents` `{"tenant"}` and
-`DELETE /_sim/apps/{client_id}/consents/{tenant}`."""
+An admin's consent also grants the app's application permissions in that tenant (its
+client-credentials tokens carry them as `roles`); a user's own consent (`admin=False`) grants
+only the delegated ones.
+
+Control: `grant_consent(client_id, tenant, admin=True)` and `revoke_consent(client_id, tenant)`
+(an admin deleting the enterprise app), also as `POST /_sim/apps/{client_id}/consents`
+`{"tenant", "admin"?}` and `DELETE /_sim/apps/{client_id}/consents/{tenant}`."""
 
 from html import escape
 from urllib.parse import urlencode
@@ -35,7 +39,8 @@ class AdminConsent:
         router.add("GET", r"/(?P<tenant>[^/_][^/]*)/v2\.0/adminconsent", self.consent)
         router.add("POST", r"/(?P<tenant>[^/_][^/]*)/v2\.0/adminconsent", self.consent)
         router.add("POST", r"/_sim/apps/(?P<client_id>[^/]+)/consents",
-                   lambda r, client_id: self._control(lambda: self.grant(client_id, r.json().get("tenant"))))
+                   lambda r, client_id: self._control(lambda: self.grant(client_id, r.json().get("tenant"),
+                                                                           admin=r.json().get("admin", True) is not False)))
         router.add("DELETE", r"/_sim/apps/(?P<client_id>[^/]+)/consents/(?P<tenant>[^/]+)",
                    lambda r, client_id, tenant: self._control(lambda: self.revoke(client_id, tenant)))
 
@@ -53,16 +58,22 @@ class AdminConsent:
             raise ConfigError(f"no app {client_id}")
         return app
 
-    def grant(self, client_id: str, tenant: str) -> dict:
+    def grant(self, client_id: str, tenant: str, *, admin: bool = True) -> dict:
         app, tenant_id = self._app(client_id), self.sim._tenant(tenant).id
         with self.sim.directory.lock:
             app.consented_tenants.add(tenant_id)
+            if admin:
+                app.admin_consented_tenants.add(tenant_id)
         return {"client_id": app.client_id, "consented_tenants": sorted(app.consented_tenants)}
 
-    def revoke(self, client_id: str, tenant: str) -> dict:
+    def revoke(self, client_id: str, tenant: str, *, application_only: bool = False) -> dict:
+        """`application_only`: the admin revokes the app's application permissions (Enterprise
+        applications > Permissions) and leaves the users' delegated consent."""
         app, tenant_id = self._app(client_id), self.sim._tenant(tenant).id
         with self.sim.directory.lock:
-            app.consented_tenants.discard(tenant_id)
+            if not application_only:
+                app.consented_tenants.discard(tenant_id)
+            app.admin_consented_tenants.discard(tenant_id)
         return {"client_id": app.client_id, "consented_tenants": sorted(app.consented_tenants)}
 
     def consent(self, request: Request, tenant: str) -> Response:
@@ -103,6 +114,7 @@ class AdminConsent:
             return html_response(pages.error_page(EntraError(90094), request.correlation_id), 400)
         with self.sim.directory.lock:
             app.consented_tenants.add(user_tenant.id)
+            app.admin_consented_tenants.add(user_tenant.id)
         return self._back(redirect_uri, {"admin_consent": "True", "tenant": user_tenant.id,
                                          "scope": params.get("scope", ""), "state": state})
 

@@ -21,7 +21,8 @@ SAML_SIGNINGS = ("assertion", "response", "both")
 SAML_ALGORITHMS = ("sha256", "sha1")
 APP_CHANGES = {"sign_in_audience", "redirect_uris", "optional_claims", "groups_claim",
                "assignment_required", "assigned_users", "secrets", "certificates",
-               "remove_secrets", "remove_certificates", "federated_credentials"}
+               "remove_secrets", "remove_certificates", "federated_credentials",
+               "delegated_permissions", "application_permissions"}
 # Directory roles that can grant tenant-wide admin consent (their template ids, as in `wids`).
 CONSENT_ADMIN_ROLES = {
     "62e90394-69f5-4237-9190-012177145e10": "Global Administrator",
@@ -148,6 +149,17 @@ class App:
     consented_tenants: set[str] = field(default_factory=set)
     # Workload identity federation: {"issuer", "subject", "audiences"} (federation.py)
     federated_credentials: list[dict] = field(default_factory=list)
+    # Microsoft Graph API permissions of the registration: the delegated ones are in the `scp`
+    # of its users' access tokens (a new registration has User.Read); the application ones are
+    # the `roles` of its client-credentials tokens, only in tenants whose admin granted them
+    # (admin consent: `admin_consented_tenants`; a user's own consent grants none).
+    delegated_permissions: set[str] = field(default_factory=lambda: {"User.Read"})
+    application_permissions: set[str] = field(default_factory=set)
+    admin_consented_tenants: set[str] = field(default_factory=set)
+
+    def app_roles_in(self, tenant_id: str) -> list[str]:
+        granted = not self.consent_required or tenant_id in self.admin_consented_tenants
+        return sorted(self.application_permissions) if granted else []
 
     def consented_in(self, tenant_id: str) -> bool:
         # personal accounts consent for themselves: the consumer tenant has no admin to ask
@@ -284,7 +296,9 @@ class Directory:
                 assignment_required=bool(spec.get("assignment_required")),
                 assigned_users=_oids(spec.get("assigned_users", [])),
                 consent_required=bool(spec.get("consent_required")),
-                federated_credentials=_federated(spec.get("federated_credentials", [])))
+                federated_credentials=_federated(spec.get("federated_credentials", [])),
+                delegated_permissions=set(spec.get("delegated_permissions", ["User.Read"])),
+                application_permissions=set(spec.get("application_permissions", [])))
             self.apps[client_id] = app
             return app
 
@@ -353,6 +367,9 @@ class Directory:
                 app.assigned_users = _oids(changes["assigned_users"])
             if "federated_credentials" in changes:
                 app.federated_credentials = _federated(changes["federated_credentials"])
+            for permissions in ("delegated_permissions", "application_permissions"):
+                if permissions in changes:
+                    setattr(app, permissions, set(changes[permissions]))
             gone = set(changes.get("remove_secrets", []))
             app.secrets = [s for s in app.secrets if s.value not in gone] + secrets
             gone = set(changes.get("remove_certificates", []))

@@ -6,7 +6,11 @@ user's tenant), with `$select=id` and `$top` (default 100, at most 999): pages o
 `{"@odata.context", "value": [{"@odata.type": "#microsoft.graph.group", "id"}], "@odata.nextLink"}`,
 the next link carrying `$skiptoken`. `POST /v1.0/users/{oid}/getMemberObjects` (the link of the
 overage claim) answers `{"value": [ids]}` at once. Tokens are the simulator's own Graph access
-tokens, checked by signature, audience and expiry (401 `InvalidAuthenticationToken`).
+tokens, checked by signature, audience and expiry (401 `InvalidAuthenticationToken`), then
+for permission as Graph's reference lists it (403 `Authorization_RequestDenied`): the signed-in
+user's memberships (`/me`, delegated only) need `User.Read` or higher in `scp`; another user's
+need `User.Read.All`, `Directory.Read.All`, `Group.Read.All` or `GroupMember.Read.All`, in `scp`
+(delegated) or `roles` (an app's own token, granted by admin consent).
 
 Faults: `fail_graph(status, times)` answers that status; `fail_graph("garbage", times)` answers
 a 200 that is not Graph's shape."""
@@ -20,6 +24,8 @@ import jwt
 from .web import Request, Response, Router, json_response
 
 PAGE_DEFAULT, PAGE_MAX = 100, 999
+ANY_USER = {"User.Read.All", "Directory.Read.All", "Directory.ReadWrite.All", "Group.Read.All", "GroupMember.Read.All"}
+OWN_MEMBERSHIPS = {"User.Read", *ANY_USER}
 
 
 def _error(status: int, code: str, message: str) -> Response:
@@ -60,6 +66,17 @@ class Graph:
         except jwt.PyJWTError:
             return None
 
+    @staticmethod
+    def _refusal(claims: dict, oid: str | None) -> Response | None:
+        """Graph's answer when the token may not read these memberships (None: it may)."""
+        delegated = "scp" in claims
+        if oid is None and not delegated:
+            return _error(400, "BadRequest", "/me request is only valid with delegated authentication flow.")
+        granted = set(str(claims.get("scp", "")).split()) if delegated else set(claims.get("roles") or [])
+        if not granted & (OWN_MEMBERSHIPS if oid is None else ANY_USER):
+            return _error(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+        return None
+
     def _user(self, claims: dict, oid: str | None):
         """The user whose groups are asked for: the token's own (`me`), or by oid in the token's tenant."""
         with self.sim.directory.lock:
@@ -79,6 +96,9 @@ class Graph:
         claims = self._caller(request)
         if claims is None or claims.get("exp", 0) < time.time():
             return _error(401, "InvalidAuthenticationToken", "Access token validation failure."), None
+        refused = self._refusal(claims, oid)
+        if refused:
+            return refused, None
         user = self._user(claims, oid)
         if user is None:
             return _error(404, "Request_ResourceNotFound", "Resource does not exist."), None

@@ -240,12 +240,12 @@ class OidcEndpoints:
                            user=user):
             raise EntraError(65001, client_id=app.client_id, app_name=app.name)
         scopes = _scopes(grant.scope)
+        granted = [s for s in tokens.granted_scopes(app, scopes) if s != "offline_access"]
         answer = {"token_type": "Bearer",
-                  "scope": " ".join([s for s in scopes if s != "offline_access"]
-                                    + ["https://graph.microsoft.com/User.Read"]),
+                  "scope": " ".join(s if s in tokens.OIDC_SCOPES else f"{tokens.GRAPH_RESOURCE}/{s}" for s in granted),
                   "expires_in": TOKEN_LIFETIME, "ext_expires_in": TOKEN_LIFETIME,
                   "access_token": tokens.access_token(app=app, tenant=user_tenant, user=user,
-                                                      scope="User.Read", keys=sim.keys)}
+                                                      scope=" ".join(granted), keys=sim.keys)}
         if "offline_access" in scopes:
             answer["refresh_token"] = "1.A" + secrets.token_urlsafe(96)
         if "openid" in scopes:

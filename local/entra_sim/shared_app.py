@@ -24,6 +24,7 @@ def register_shared_app(sim, base_url: str) -> dict:
     app = {"client_id": SHARED_APP_CLIENT_ID, "name": "Tailspin sign-in", "sign_in_audience": "AzureADMultipleOrgs",
            "consent_required": True, "redirect_uris": [f"{base_url}/auth/sso/microsoft/callback", f"{base_url}/auth/sso/microsoft/consent"],
            "optional_claims": ["email", "xms_edov", "wids"], "groups_claim": True,
+           "delegated_permissions": ["User.Read"], "application_permissions": ["GroupMember.Read.All"],
            "federated_credentials": [{"name": "stamp", "issuer": identity["issuer"], "subject": identity["object_id"],
                                       "audiences": ["api://AzureADTokenExchange"]}]}
     with sim.directory.lock:

@@ -44,7 +44,9 @@ def app_view(app: App) -> dict:
                              for c in app.certificates],
             "optional_claims": sorted(app.optional_claims), "groups_claim": app.groups_claim,
             "assignment_required": app.assignment_required,
-            "assigned_users": sorted(app.assigned_users)}
+            "assigned_users": sorted(app.assigned_users),
+            "delegated_permissions": sorted(app.delegated_permissions),
+            "application_permissions": sorted(app.application_permissions)}
 
 
 class Simulator:
@@ -201,13 +203,15 @@ class Simulator:
 
     # -- multi-tenant apps and workload identities (consent.py, workload.py) -----------------
 
-    def grant_consent(self, client_id: str, tenant: str) -> dict:
-        """Tenant-wide admin consent to a `consent_required` app, as if an admin accepted it."""
-        return self.consents.grant(client_id, tenant)
+    def grant_consent(self, client_id: str, tenant: str, *, admin: bool = True) -> dict:
+        """Tenant-wide admin consent to a `consent_required` app, as if an admin accepted it
+        (`admin=False`: a user's own consent, which grants no application permission)."""
+        return self.consents.grant(client_id, tenant, admin=admin)
 
-    def revoke_consent(self, client_id: str, tenant: str) -> dict:
-        """The tenant's admin deletes the app's enterprise application: consent gone."""
-        return self.consents.revoke(client_id, tenant)
+    def revoke_consent(self, client_id: str, tenant: str, *, application_only: bool = False) -> dict:
+        """The tenant's admin deletes the app's enterprise application: consent gone
+        (`application_only`: only its application permissions are revoked)."""
+        return self.consents.revoke(client_id, tenant, application_only=application_only)
 
     def add_managed_identity(self, tenant: str, spec: dict | None = None) -> dict:
         """A user-assigned managed identity (`client_id`, `object_id` optional): its view names

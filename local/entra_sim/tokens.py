@@ -72,18 +72,33 @@ def id_token(*, authority: str, app: App, tenant: Tenant, user: User, nonce: str
     return _sign(claims, keys)
 
 
+GRAPH_RESOURCE = "https://graph.microsoft.com"
+OIDC_SCOPES = ("openid", "profile", "email", "offline_access")
+
+
+def granted_scopes(app: App, requested: list[str]) -> list[str]:
+    """The scopes a user's access token holds, as Entra grants them: the OIDC scopes asked for,
+    then the Graph permissions asked for (`X` or `https://graph.microsoft.com/X`) and those
+    the registration lists (its static permissions, consented with it)."""
+    oidc = [s for s in requested if s in OIDC_SCOPES]
+    graph = [s.removeprefix(GRAPH_RESOURCE + "/") for s in requested if s not in OIDC_SCOPES and not s.endswith("/.default")]
+    return oidc + sorted(set(graph) | app.delegated_permissions)
+
+
 def access_token(*, app: App, tenant: Tenant, user: User | None, scope: str,
                  keys: SigningKeys) -> str:
-    """A Microsoft Graph access token (v1.0 shape). Opaque to clients, as Graph tokens are."""
+    """A Microsoft Graph access token (v1.0 shape). Opaque to clients, as Graph tokens are.
+    A user's (delegated) carries `scp`; an app's own (client credentials) carries `roles`: the
+    application permissions its admin consent granted in `tenant`."""
     now = int(time.time())
-    claims = {"aud": "https://graph.microsoft.com", "iss": f"https://sts.windows.net/{tenant.id}/",
+    claims = {"aud": GRAPH_RESOURCE, "iss": f"https://sts.windows.net/{tenant.id}/",
               "iat": now, "nbf": now, "exp": now + ID_TOKEN_LIFETIME, "appid": app.client_id,
               "tid": tenant.id, "uti": _opaque(), "ver": "1.0",
               "oid": user.oid if user else str(uuid.uuid5(uuid.UUID(app.client_id), tenant.id))}
     if user:
         claims.update({"scp": scope, "upn": user.upn, "name": user.name})
     else:
-        claims["roles"] = []
+        claims["roles"] = app.app_roles_in(tenant.id)
     return _sign(claims, keys)
 
 

@@ -4,7 +4,6 @@ OpenAPI document (GET /api/openapi.json) and the validation are the same model. 
 storage, Entra or several fields at once (a default connection of this org, a policy that locks
 everyone out, fields of the other protocol) run after the body is well-formed, in the logic.
 """
-from __future__ import annotations
 
 from typing import Annotated, Literal
 
@@ -121,8 +120,9 @@ class ConnectionChanges(RequestBody):
 
 class NewConnection(ConnectionChanges):
     """`POST .../connections`: an OIDC connection needs `entra_tenant_id`, `client_id`,
-    `client_secret` and `client_secret_expires_on`; a SAML one may start with no IdP fields
-    (`pending`)."""
+    `client_secret` and `client_secret_expires_on` (or `credential_type` certificate instead of
+    the secret: `pending` until its certificate is activated); a SAML one may start with no IdP
+    fields (`pending`)."""
 
     missing = {"protocol": "`protocol` must be `oidc` or `saml`."}
 
@@ -130,11 +130,21 @@ class NewConnection(ConnectionChanges):
     app: Annotated[Literal["own", "shared"], rule(lambda f, x: _app(x)), Field(
         description="`own` (default): the customer's app registration. `shared`: the stamp's own multi-tenant app, "
                     "a one-click connection (OIDC only) that answers `admin_consent_url` and is `pending` until consented.")] = None
+    credential_type: Annotated[Literal["secret", "certificate"], rule(lambda f, x: _credential_type(x)), Field(
+        description="OIDC, own app: `secret` (default: `client_secret` and `client_secret_expires_on` are required) or `certificate`: "
+                    "no secret; the connection is `pending` until POST .../certificate makes a certificate and .../certificate/activate "
+                    "proves it with Entra.")] = None
 
 
 def _app(value) -> str:
     if value not in ("own", "shared"):
         raise SsoError("invalid_field", "`app` is `shared` (the stamp's own multi-tenant app: one-click, protocol oidc) or `own` (your app registration).")
+    return value
+
+
+def _credential_type(value) -> str:
+    if value not in ("secret", "certificate"):
+        raise v.invalid("credential_type", "`secret` (default) or `certificate`")
     return value
 
 

@@ -11,7 +11,7 @@ from shared import secret_store
 from shared.lifecycle.certificate_credentials import make_certificate
 from shared.oidc.discovery import provider_metadata
 from shared.orgs import connection_health, connections, events, organizations
-from shared.orgs.connection_status import public_view
+from shared.orgs.connection_status import awaits_certificate, public_view
 from shared.orgs.credential_proof import prove
 from shared.orgs.credentials import current_credential, store_client_secret
 from shared.orgs.records import Connection, SpSigning
@@ -135,12 +135,26 @@ def _create_shared(organization: str, body: dict) -> tuple[dict, str]:
     return {**public_view(saved.doc), "admin_consent_url": url}, saved.etag
 
 
+def _certificate_first(common: dict, fields: dict) -> Connection:
+    """An OIDC connection whose first credential will be a certificate: `pending` with no
+    credential until POST .../certificate makes one and .../certificate/activate proves it with
+    Entra (shared/lifecycle/certificate_credentials.py); its tenant is checked now."""
+    given = sorted({"client_secret", "client_secret_expires_on"} & set(fields))
+    if given:
+        raise SsoError("invalid_field", f"A connection created with `credential_type` certificate has no {', '.join(given)}: its credential is "
+                                        "the certificate POST .../certificate makes. Drop them, or create it with a client secret instead.")
+    doc = Connection(**{**common, "scopes": connections.DEFAULT_SCOPES, "allowed_tenant_ids": [], "credential_type": "certificate", **fields})
+    _check_oidc(doc)
+    return doc
+
+
 def create(organization: str, body: dict) -> tuple[dict, str]:
     if body.get("app") == "shared" and body.get("protocol") == "oidc":
         return _create_shared(organization, body)
     if "app" in body and body.get("app") != "own":
         raise SsoError("invalid_field", "`app` is `shared` (the stamp's own multi-tenant app: one-click, protocol oidc) or `own` (your app registration).")
-    body = {k: v for k, v in body.items() if k != "app"}
+    credential_type = body.get("credential_type", "secret")
+    body = {k: v for k, v in body.items() if k not in ("app", "credential_type")}
     protocol = body.get("protocol")
     if protocol not in connections.PROTOCOLS:
         raise SsoError("missing_field" if protocol is None else "invalid_field", "`protocol` must be `oidc` or `saml`.")
@@ -150,7 +164,11 @@ def create(organization: str, body: dict) -> tuple[dict, str]:
     now = iso()
     common = dict(id=connection_id, organization=organization, protocol=protocol, display_name=protocol.upper(),
                   enabled=True, domains=[], created=now, updated=now)
-    if protocol == "oidc":
+    if credential_type not in ("secret", "certificate") or (credential_type == "certificate" and protocol != "oidc"):
+        raise v.invalid("credential_type", "`secret` (default) or `certificate` (OIDC only: the first credential is a certificate this service makes)")
+    if protocol == "oidc" and credential_type == "certificate":
+        doc = _certificate_first(common, fields)
+    elif protocol == "oidc":
         secret = fields.pop("client_secret", None)
         doc = Connection(**{**common, "scopes": connections.DEFAULT_SCOPES, "allowed_tenant_ids": [], "credential_type": "secret", **fields})
         _check_oidc(doc)
@@ -176,7 +194,8 @@ def create(organization: str, body: dict) -> tuple[dict, str]:
         raise
     if doc.domains:
         saved = _recheck_domains(saved)
-    events.record(organization, "connection.created", connection=connection_id, detail={"protocol": protocol})
+    detail = {"protocol": protocol, **({"credential_type": "certificate"} if credential_type == "certificate" else {})}
+    events.record(organization, "connection.created", connection=connection_id, detail=detail)
     return public_view(saved.doc), saved.etag
 
 
@@ -195,7 +214,8 @@ def update(stored: tables.Stored[Connection], body: dict, if_match: str | None) 
             raise SsoError("invalid_field", "Change the client secret with POST .../secret (it is checked against Entra before it becomes current).")
         if {"entra_tenant_id", "allowed_tenant_ids", "client_id"} & set(fields):
             _check_oidc(doc)
-            _prove_current_credential(doc)
+            if not awaits_certificate(doc):  # no credential yet: activating the first certificate proves it
+                _prove_current_credential(doc)
     else:
         doc = doc.replace(**_without_idp_sources(fields))
         doc = _resolve_saml_idp(doc, fields)

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 
 from shared.oidc.discovery import provider_metadata
 from shared.orgs import connections, events
-from shared.orgs.connection_status import PENDING_MESSAGE, is_pending
+from shared.orgs.connection_status import CERTIFICATE_PENDING_MESSAGE, PENDING_MESSAGE, awaits_certificate, is_pending
 from shared.orgs.credential_proof import prove
 from shared.orgs.credentials import current_credential
 from shared.orgs.records import Connection, TestFailure
@@ -41,6 +41,8 @@ def _oidc_checks(doc: Connection) -> list[dict]:
     if not discovery["ok"]:
         return [discovery, {"check": "client_credentials", "ok": False, "error": "skipped",
                             "message": "Not tried: Entra does not know the tenant; fix the tenant first."}]
+    if awaits_certificate(doc):
+        return [discovery, {"check": "client_credentials", "ok": False, "error": "connection_pending", "message": CERTIFICATE_PENDING_MESSAGE}]
     return [discovery, _check("client_credentials", lambda: prove(doc, current_credential(doc), "test"))]
 
 

@@ -3,7 +3,6 @@
 plus what the view adds (etags, status, setup values for Entra). Extra fields are allowed where
 the answer is a stored record, which keeps fields it does not know.
 """
-from __future__ import annotations
 
 from typing import Literal
 

@@ -1,7 +1,6 @@
 """The directory admin routes' bodies (functions/admin_directories.py): requests validated by
 shared/web/http.py `read_body` (every problem in one 400) and the answers, as the OpenAPI
 document describes them. Request fields are strict (no "true" for true, no 5 for "5"), as before."""
-from __future__ import annotations
 
 from typing import Annotated, Literal
 

@@ -8,7 +8,6 @@
     ev_<time>_<rand>           the directory's event feed, oldest first
 
 <h> is SHA-256 of the value (any text becomes a valid row key of fixed length)."""
-from __future__ import annotations
 
 from typing import Literal
 

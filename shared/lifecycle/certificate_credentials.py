@@ -31,9 +31,8 @@ from shared.lifecycle.credential_rotation import (
     prove,
     record_event,
     record_refusal,
-    reference,
+    replaced_detail,
     require_oidc,
-    rollback_until,
     save,
     switched,
     view,
@@ -172,10 +171,7 @@ def activate(stored: tables.Stored[Connection], body: dict, if_match: str | None
                                     expires_on=pending.expires_on, activated=iso(moment))
     updated = with_certificate(switched(doc, moment), current).without("pending_certificate")
     saved = save(updated, stored.etag)
-    replaced = updated.previous_credential
     record_event(doc.organization, "connection.certificate_activated", connection=doc.id,
-                 detail={"thumbprint": pending.thumbprint, "expires_on": pending.expires_on,
-                         "replaced": replaced.type, "replaced_credential": reference(replaced),
-                         "rollback_until": rollback_until(updated)})
+                 detail={"thumbprint": pending.thumbprint, "expires_on": pending.expires_on, **replaced_detail(updated)})
     log(logging.INFO, "certificate_activated", organization=doc.organization, connection=doc.id, thumbprint=pending.thumbprint)
     return view(saved), saved.etag

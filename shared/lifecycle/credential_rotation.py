@@ -26,7 +26,7 @@ import secrets
 from datetime import datetime
 
 from shared.orgs import connections, events
-from shared.orgs.connection_status import ROLLBACK_WINDOW, public_view, rollback_deadline
+from shared.orgs.connection_status import ROLLBACK_WINDOW, awaits_certificate, public_view, rollback_deadline
 from shared.orgs.credential_proof import prove
 from shared.orgs.credentials import certificate_credential, secret_value, store_client_secret
 from shared.orgs.records import CertificateCredential, Connection, PreviousCredential
@@ -67,8 +67,19 @@ def reference(credential: PreviousCredential) -> dict:
 
 def switched(doc: Connection, moment: datetime) -> Connection:
     """The record keeping its current credential for rollback (then make the new one current:
-    `with_secret`, `with_certificate`)."""
+    `with_secret`, `with_certificate`). A connection created to take a certificate first has no
+    credential yet: nothing to keep, nothing to roll back to."""
+    if awaits_certificate(doc):
+        return doc.without("previous_credential")
     return doc.replace(previous_credential=_as_previous(doc, moment))
+
+
+def replaced_detail(updated: Connection) -> dict:
+    """An event's account of the credential a switch replaced (none for a first credential)."""
+    replaced = updated.previous_credential
+    if replaced is None:
+        return {"replaced": None}
+    return {"replaced": replaced.type, "replaced_credential": reference(replaced), "rollback_until": rollback_until(updated)}
 
 
 def with_certificate(doc: Connection, certificate: CertificateCredential) -> Connection:
@@ -152,10 +163,8 @@ def rotate_secret(stored: tables.Stored[Connection], body: dict, if_match: str |
     moment = utc_now()
     updated = with_secret(switched(doc, moment), version, expires_on)
     saved = save(updated, stored.etag)
-    replaced = updated.previous_credential
     record_event(doc.organization, "connection.secret_rotated", connection=doc.id,
-                 detail={"version": version, "expires_on": expires_on, "replaced": replaced.type,
-                         "replaced_credential": reference(replaced), "rollback_until": rollback_until(updated)})
+                 detail={"version": version, "expires_on": expires_on, **replaced_detail(updated)})
     log(logging.INFO, "secret_rotated", organization=doc.organization, connection=doc.id, version=version)
     return view(saved), saved.etag
 

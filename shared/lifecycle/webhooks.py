@@ -23,7 +23,6 @@ refused one sends nothing and records a `webhook.refused` event. Each payload ha
 sent as the Entra-SSO-Delivery header, that stays the same across attempts: the key receivers
 deduplicate on (a POST whose answer was lost is sent again).
 """
-from __future__ import annotations
 
 import hashlib
 import hmac

@@ -42,7 +42,7 @@ from shared.oidc.discovery import provider_metadata
 from shared.oidc.entra_errors import from_authorize_response, from_token_response
 from shared.oidc.entra_tenant import MULTI_TENANT, authority_url, normalize_tenant
 from shared.platform.errors import SsoError
-from shared.platform.outbound import http_session
+from shared.platform.outbound import entra_http_client
 from shared.platform.settings import get_settings
 
 APP_CACHE_SIZE = 512
@@ -73,6 +73,7 @@ class TokenResponse:
     id_token: str = field(repr=False)  # unverified until entra_id_token.validate_id_token
     nonce: str = field(repr=False)  # the nonce this sign-in sent Entra: validate_id_token's `nonce`
     access_token: str | None = field(default=None, repr=False)  # Graph, delegated: read a groups overage (graph_groups.py)
+    scope: str | None = None  # what Entra granted that access token (its `scope`), None when it did not say
 
 
 class _KeepNothing(MutableMapping):
@@ -137,7 +138,7 @@ def _build(registration: AppRegistration, tenant: str) -> msal.ConfidentialClien
         authority=authority_url(tenant, any_account=registration.any_account),
         instance_discovery=False,  # the authority is SSO_ENTRA_AUTHORITY_HOST, not looked up at Microsoft
         azure_region=False,  # nor moved to a regional host by MSAL_FORCE_REGION
-        http_client=http_session(),
+        http_client=entra_http_client(),  # lean keep-alive client: see shared/platform/outbound.py
         http_cache=_KeepNothing(),
         token_cache=_NoTokenCache(),
         exclude_scopes=["offline_access"],  # no refresh tokens: we never use them
@@ -227,7 +228,8 @@ def finish_auth_code_flow(registration: AppRegistration, flow: Mapping, callback
     if not isinstance(result.get("id_token"), str):
         raise SsoError("id_token_malformed", "Entra's token response has no ID token; check that the connection's scopes include openid.")
     access_token = result.get("access_token") if isinstance(result.get("access_token"), str) else None
-    return TokenResponse(result["id_token"], _sent_nonce(flow), access_token)
+    scope = result.get("scope") if isinstance(result.get("scope"), str) else None
+    return TokenResponse(result["id_token"], _sent_nonce(flow), access_token, scope)
 
 
 def app_token(registration: AppRegistration, tenant_id: str, scope: str) -> str:

@@ -1,6 +1,6 @@
 """A user's groups from Microsoft Graph, when the ID token had too many to carry (overage).
 
-`GET {SSO_GRAPH_HOST}/v1.0/me/transitiveMemberOf/microsoft.graph.group?$select=id&$top=100`
+`GET {SSO_GRAPH_HOST}/v1.0/me/transitiveMemberOf/microsoft.graph.group?$select=id&$top=999`
 with the sign-in's own delegated token (User.Read + GroupMember.Read.All), or
 `/v1.0/users/{oid}/...` with an app token of the user's tenant; every `@odata.nextLink` is
 followed (on the same Graph host only). Each request goes through public_url's address rules
@@ -16,10 +16,11 @@ from urllib.parse import quote
 from shared.platform import public_url
 from shared.platform.settings import get_settings
 
-PAGE_SIZE = 100  # Graph's default page
-# A profile travels in one stored login row (a 32K-character property): past this many groups it
-# could not be stored, so the groups are reported unavailable rather than failing every sign-in.
-MAX_GROUPS = 600
+PAGE_SIZE = 999  # Graph's largest page for memberships (its default is 100): 5,000 groups in 6 requests
+# A profile travels in one stored login row (tables.py: up to 480,000 characters of JSON; a group
+# id takes 39): past this many groups it could not be stored, so the groups are reported
+# unavailable rather than failing every sign-in.
+MAX_GROUPS = 10_000
 MAX_PAGES = MAX_GROUPS // PAGE_SIZE + 1
 PAGE_BYTES = 2 * 1024 * 1024
 TIMEOUT_SECONDS = 5
@@ -32,6 +33,24 @@ class GraphUnavailable(Exception):
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
+
+
+class GraphRefused(GraphUnavailable):
+    """Graph refused the token (401/403): another token may do (group_overage's app token)."""
+
+
+# Delegated permissions that let a signed-in user's token list that user's own memberships
+# (Graph's reference for /me/transitiveMemberOf: User.Read, or any higher one).
+OWN_MEMBERSHIP_SCOPES = frozenset({"User.Read", "User.Read.All", "Directory.Read.All", "Directory.ReadWrite.All",
+                                   "Group.Read.All", "GroupMember.Read.All"})
+
+
+def reads_own_groups(granted_scope: str | None) -> bool:
+    """Whether a delegated token granted `granted_scope` (the token response's `scope`) may list
+    the user's groups; unknown (None) counts as may, and Graph's answer decides."""
+    if granted_scope is None:
+        return True
+    return any(s.rpartition("/")[2] in OWN_MEMBERSHIP_SCOPES for s in granted_scope.split())
 
 
 def first_page_url(oid: str | None) -> str:
@@ -47,6 +66,8 @@ def _page(url: str, token: str) -> tuple[list[str], str | None]:
                                  timeout=TIMEOUT_SECONDS, max_bytes=PAGE_BYTES)
     except (public_url.Refused, public_url.Failed) as err:
         raise GraphUnavailable(f"Graph could not be called: {err.reason}") from None
+    if answer.status in (401, 403):
+        raise GraphRefused(f"Graph refused the token (HTTP {answer.status})")
     if answer.status != 200:
         raise GraphUnavailable(f"Graph answered HTTP {answer.status}")
     try:

@@ -4,17 +4,23 @@ A key reads `sso_<key id>_<secret>`; only SHA-256 of the whole key is stored (ke
 random, so a slow hash adds nothing). Every comparison is constant time.
 
 Revoking is at once on every instance: a made key's row is read on every request it signs (one
-point read; no cache, since no instance can learn of another's revocation without reading).
+point read; no instance can learn of another's revocation without reading), with one exception.
+The token exchange ends in one transaction of the org's `activity` partition, so an org key
+gets a guard row there (`apikey_<id>`, made with the key, deleted first when it is revoked): an
+instance that has verified the key once puts an update of that row (If-Match `*`) into the
+exchange's transaction instead of reading the key again (`authenticate_within`). Once the row
+is gone the transaction fails on every instance, and `recheck` reads the key to answer 401.
 `last_used` costs no write per request: it is written at most once per LAST_USED_EVERY per key,
 by an etag-conditional replace that never brings a revoked key back.
 """
-from __future__ import annotations
 
 import hashlib
 import hmac
 import logging
 import re
 import secrets
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -24,7 +30,7 @@ from shared.platform.errors import SsoError
 from shared.platform.observability import log
 from shared.platform.settings import get_settings
 from shared.platform.timestamps import iso, parse_iso, utc_now
-from shared.storage import tables
+from shared.storage import activity, tables
 from shared.storage.record import Record, internal
 
 _KEY_FORMAT = re.compile(r"^sso_([0-9a-f]{16})_[A-Za-z0-9_-]{43}$")
@@ -32,6 +38,9 @@ KEY_ID = re.compile(r"^[0-9a-f]{16}\Z")
 LAST_USED_EVERY = timedelta(hours=1)
 MAX_PAGE = 100
 _ROW = "apikey"
+GUARD_PREFIX = "apikey_"  # the guard row of an org key, in the org's activity partition
+_GUARD_DOC = {"kind": "api-key-guard"}
+VERIFIED_CACHE_SIZE = 1024
 
 
 class ApiKey(Record):
@@ -93,20 +102,106 @@ def _touch(stored: tables.Stored[ApiKey]) -> None:
         log(logging.WARNING, "api_key_last_used_not_written", key_id=stored.doc.id, error=err.code)
 
 
-def authenticate(req: func.HttpRequest) -> Principal:
+def _presented(req: func.HttpRequest) -> str:
     header = req.headers.get("authorization") or ""
     scheme, _, presented = header.partition(" ")
     presented = presented.strip()
     if scheme.lower() != "bearer" or not presented or len(presented) > 256:
         raise SsoError("unauthorized")
-    if hmac.compare_digest(_digest(presented), _digest(get_settings().bootstrap_api_key)):
-        return Principal("bootstrap", None)
+    return presented
+
+
+def _verified(presented: str) -> tables.Stored[ApiKey]:
     match = _KEY_FORMAT.match(presented)
     stored = _read(match.group(1)) if match else None
     if stored is None or not hmac.compare_digest(bytes.fromhex(stored.doc.hash), _digest(presented)):
         raise SsoError("unauthorized")
+    return stored
+
+
+def _is_bootstrap(presented: str) -> bool:
+    return hmac.compare_digest(_digest(presented), _digest(get_settings().bootstrap_api_key))
+
+
+def authenticate(req: func.HttpRequest) -> Principal:
+    presented = _presented(req)
+    if _is_bootstrap(presented):
+        return Principal("bootstrap", None)
+    stored = _verified(presented)
     _touch(stored)
     return Principal(stored.doc.id, stored.doc.organization)
+
+
+class _VerifiedKeys:
+    """Org keys this instance has verified against storage, by id (bounded, least recent out).
+    Only `authenticate_within` trusts an entry, and only with the guard op it returns."""
+
+    def __init__(self, size: int = VERIFIED_CACHE_SIZE):
+        self._keys: OrderedDict[str, ApiKey] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, key_id: str) -> ApiKey | None:
+        with self._lock:
+            key = self._keys.get(key_id)
+            if key is not None:
+                self._keys.move_to_end(key_id)
+            return key
+
+    def put(self, key: ApiKey) -> None:
+        with self._lock:
+            self._keys[key.id] = key
+            self._keys.move_to_end(key.id)
+            while len(self._keys) > self._size:
+                self._keys.popitem(last=False)
+
+    def forget(self, key_id: str) -> None:
+        with self._lock:
+            self._keys.pop(key_id, None)
+
+
+_verified_keys = _VerifiedKeys()
+
+
+def guard_op(key_id: str) -> tables.Op:
+    """The operation that fails a transaction of the key's org partition once the key is revoked."""
+    return tables.Op("update", GUARD_PREFIX + key_id, _GUARD_DOC, etag="*")
+
+
+def authenticate_within(req: func.HttpRequest) -> tuple[Principal, tables.Op | None]:
+    """`authenticate` for a request whose work is one transaction of the key's org's activity
+    partition (the token exchange): with the principal, the op that transaction must include,
+    or None when the key was checked against storage just now (or is the bootstrap key, or a
+    global key, which has no org partition). A failure of that transaction, or of anything
+    before it, is followed by `recheck`, so that a revoked key is answered 401."""
+    presented = _presented(req)
+    if _is_bootstrap(presented):
+        return Principal("bootstrap", None), None
+    match = _KEY_FORMAT.match(presented)
+    known = _verified_keys.get(match.group(1)) if match else None
+    if known is not None and known.organization is not None and hmac.compare_digest(bytes.fromhex(known.hash), _digest(presented)):
+        return Principal(known.id, known.organization), guard_op(known.id)
+    stored = _verified(presented)
+    _touch(stored)
+    if stored.doc.organization is not None:
+        _verified_keys.put(stored.doc)
+    return Principal(stored.doc.id, stored.doc.organization), None
+
+
+def recheck(principal: Principal) -> bool:
+    """After a request trusted `principal`'s key on its guard failed: the key read again (401
+    when it was revoked). True when its guard row was missing and is made again (a key from
+    before the guards, or one whose guard a failed write lost): the failed work may be retried."""
+    _verified_keys.forget(principal.key_id)
+    stored = _read(principal.key_id)
+    if stored is None or stored.doc.organization is None:
+        raise SsoError("unauthorized")
+    _verified_keys.put(stored.doc)
+    try:
+        activity.insert(stored.doc.organization, GUARD_PREFIX + stored.doc.id, _GUARD_DOC)
+    except tables.AlreadyExists:
+        return False
+    return True
 
 
 def delete_keys_of(organization: str) -> None:
@@ -120,6 +215,8 @@ def create_key(name: str, organization: str | None) -> tuple[ApiKey, str]:
     key = f"sso_{key_id}_{secrets.token_urlsafe(32)}"
     record = ApiKey(id=key_id, name=name, organization=organization, hash=_digest(key).hex(), created=iso())
     tables.insert("apikeys", key_id, _ROW, record.to_stored(), {"organization": organization or ""})
+    if organization is not None:
+        activity.insert(organization, GUARD_PREFIX + key_id, _GUARD_DOC)
     return record, key
 
 
@@ -147,6 +244,11 @@ def revoke(key_id: str) -> bool:
         stored = _read(key_id)
         if stored is None:
             return False
+        if stored.doc.organization is not None:
+            # First: from here on, every instance's token exchange with this key fails (a
+            # delete of a missing row is success, which is right here: gone is what it asks).
+            tables.delete(activity.TABLE, stored.doc.organization, GUARD_PREFIX + key_id)
+        _verified_keys.forget(key_id)
         try:
             tables.transact("apikeys", key_id, [tables.Op("delete", _ROW, etag=stored.etag)])
             return True

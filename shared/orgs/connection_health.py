@@ -13,7 +13,6 @@ not the user's own doing (cancelled, not invited), a stale or replayed browser r
 outage, or a state the admin already sees (disabled, deleted). Errors Entra returns in the
 authorize redirect count only for a test sign-in: anyone can put them in a callback URL.
 """
-from __future__ import annotations
 
 import logging
 

@@ -1,6 +1,7 @@
 """A connection as the admin API shows it: what to paste into Entra, and its status with reasons.
 
-Status, worst first: `disabled`, `pending` (a SAML connection without IdP metadata yet), `error`
+Status, worst first: `disabled`, `pending` (a SAML connection without IdP metadata yet, a
+one-click connection before its consent, an OIDC connection before its first certificate), `error`
 (a credential or every IdP certificate expired, the last `POST .../test` failed its checks, or
 the last sign-in or test sign-in failed for a reason in the connection: connection_health.py),
 `secret_expiring` / `certificate_expiring` (within STATUS_WARNING_DAYS), `active`.
@@ -22,6 +23,9 @@ PENDING_MESSAGE = ("The IdP metadata is not set yet: paste sp_entity_id and acs_
                    "connection with `idp_metadata_url` (its App Federation Metadata Url). Sign-ins are refused until then.")
 CONSENT_PENDING_MESSAGE = ("Waiting for the Entra admin consent: an admin of your Entra tenant opens the admin_consent_url that creating "
                            "this connection answered, accepts, and signs in once. Sign-ins are refused until then.")
+CERTIFICATE_PENDING_MESSAGE = ("The connection has no credential yet: upload its certificate (POST .../certificate answers it) to the app "
+                               "registration in Entra (Certificates & secrets > Certificates > Upload certificate), then POST "
+                               ".../certificate/activate. Sign-ins are refused until Entra has accepted it.")
 ROLLBACK_WINDOW = timedelta(days=7)  # how long after a rotation the previous credential can be restored
 
 
@@ -29,16 +33,26 @@ def _days_left(day: date, today: date) -> int:
     return (day - today).days
 
 
+def awaits_certificate(doc: Connection) -> bool:
+    """An OIDC connection of the customer's own app created to prove itself with a certificate
+    (`credential_type` certificate): no credential until its first certificate is activated."""
+    return (doc.protocol == "oidc" and doc.app != "shared" and doc.credential_type == "certificate" and not doc.certificate_credential
+            and not doc.client_secret_version)
+
+
 def is_pending(doc: Connection) -> bool:
-    """A SAML connection created before its IdP metadata existed, or a one-click connection
-    whose admin consent is not proved yet (shared/signin/consent.py)."""
-    return (doc.protocol == "saml" and not doc.idp_entity_id) or (doc.app == "shared" and not doc.entra_tenant_id)
+    """A SAML connection created before its IdP metadata existed, a one-click connection whose
+    admin consent is not proved yet (shared/signin/consent.py), or an OIDC connection whose
+    first certificate is not activated yet."""
+    return (doc.protocol == "saml" and not doc.idp_entity_id) or (doc.app == "shared" and not doc.entra_tenant_id) or awaits_certificate(doc)
 
 
 def refuse_unusable(doc: Connection) -> None:
     """For the sign-in path: a pending connection cannot sign anyone in."""
     if doc.app == "shared" and not doc.entra_tenant_id:
         raise SsoError("admin_consent_missing", "This connection waits for its Entra admin consent: open the connection's admin_consent_url as an admin of the tenant and accept.")
+    if awaits_certificate(doc):
+        raise SsoError("connection_pending", CERTIFICATE_PENDING_MESSAGE)
     if is_pending(doc):
         raise SsoError("connection_pending")
 
@@ -49,6 +63,8 @@ def status_of(doc: Connection, today: date | None = None, health: HealthRecord |
         return "disabled", [{"reason": "disabled", "message": "The connection is disabled."}]
     if doc.app == "shared" and not doc.entra_tenant_id:
         return "pending", [{"reason": "admin_consent_missing", "message": CONSENT_PENDING_MESSAGE}]
+    if awaits_certificate(doc):
+        return "pending", [{"reason": "certificate_not_activated", "message": CERTIFICATE_PENDING_MESSAGE}]
     if is_pending(doc):
         return "pending", [{"reason": "idp_metadata_missing", "message": PENDING_MESSAGE}]
     reasons: list[dict] = []
@@ -118,7 +134,7 @@ def _credential_fields(doc: Connection) -> dict:
     deadline = rollback_deadline(doc)
     until = iso(deadline) if deadline and deadline > utc_now() else None
     return {
-        "credential_type": "certificate" if certificate else "secret",
+        "credential_type": "certificate" if certificate or awaits_certificate(doc) else "secret",
         "certificate": {"thumbprint": certificate.thumbprint, "expires_on": certificate.expires_on} if certificate else None,
         "pending_certificate": {"thumbprint": pending.thumbprint, "expires_on": pending.expires_on, "created": pending.created} if pending else None,
         "rollback_available_until": until,

@@ -33,7 +33,7 @@ SAML_FIELDS = frozenset({
     "idp_metadata_url", "idp_metadata_xml", "idp_entity_id", "idp_sso_url", "idp_certificate",
     "sp_entity_id", "attribute_mapping", "allow_idp_initiated", "sign_authn_requests",
 })
-CREATE_FIELDS = frozenset({"protocol", "app"}) | COMMON_FIELDS | OIDC_FIELDS | SAML_FIELDS
+CREATE_FIELDS = frozenset({"protocol", "app", "credential_type"}) | COMMON_FIELDS | OIDC_FIELDS | SAML_FIELDS
 PATCH_FIELDS = COMMON_FIELDS | OIDC_FIELDS | SAML_FIELDS
 IDP_SOURCE_FIELDS = frozenset({"idp_metadata_url", "idp_metadata_xml", "idp_entity_id", "idp_sso_url", "idp_certificate"})
 ATTRIBUTE_MAPPING_KEYS = tuple(MAPPABLE_FIELDS)  # the profile fields a SAML connection may map (saml/entra_claims.py)

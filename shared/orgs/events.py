@@ -5,7 +5,6 @@ Events live in the `activity` table under the org's partition, beside its login 
 sign-in's state change and its event commit together in one transaction. Row keys count down
 from a far-future instant, so the natural key order is newest first.
 """
-from __future__ import annotations
 
 import logging
 import secrets

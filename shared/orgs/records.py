@@ -5,7 +5,6 @@ etag); every other module reads attributes. Timestamps and dates stay the string
 stored as (`2026-11-21T23:59:59Z`, `2026-11-21`), so a record round-trips byte for byte.
 Fields marked `internal` are kept on the record and never answered by the admin API.
 """
-from __future__ import annotations
 
 from typing import Literal
 

@@ -6,7 +6,6 @@ Routing entries are rows `route` in the org's partition of this stamp's `organiz
 written by `PUT /api/organization-routes/{org}` (global key). They name a region, never a URL, so
 a routing entry cannot send a browser anywhere but a configured stamp.
 """
-from __future__ import annotations
 
 from urllib.parse import urlsplit
 

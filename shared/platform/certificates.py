@@ -6,6 +6,7 @@ from datetime import datetime
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.serialization import Encoding
 
 
 def thumbprint(certificate: x509.Certificate) -> str:
@@ -18,3 +19,8 @@ def certificate_facts(pem: str) -> tuple[str, datetime]:
     """(thumbprint, expiry) of a PEM certificate; ValueError when it is not one."""
     certificate = x509.load_pem_x509_certificate(pem.encode())
     return thumbprint(certificate), certificate.not_valid_after_utc
+
+
+def certificate_der(pem: str) -> bytes:
+    """A PEM certificate as DER: the binary `.cer` file Windows exports and Entra uploads."""
+    return x509.load_pem_x509_certificate(pem.encode()).public_bytes(Encoding.DER)

@@ -6,7 +6,6 @@ problems is answered by one 400 naming them all (shared/web/http.py `read_body`)
 The annotated type describes the field in the OpenAPI document; the rule runs before it on the
 raw value and answers the clean value, which the type then accepts.
 """
-from __future__ import annotations
 
 from typing import Any, Callable, ClassVar
 

@@ -1,5 +1,4 @@
 """Request bodies of the policy routes: a domain claim and an invitation (see shared/platform/request_body.py)."""
-from __future__ import annotations
 
 from typing import Annotated, Literal
 

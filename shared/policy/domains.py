@@ -17,7 +17,6 @@ from the live org's is treated as absent (and an owner row like that may be take
 Matching is exact: verifying `contoso.com` says nothing about `eu.contoso.com`, which is claimed
 and verified on its own.
 """
-from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass

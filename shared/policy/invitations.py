@@ -6,7 +6,6 @@ invitation's `id` is `inv_` + that hash: it names the invitation in URLs without
 email address in a path. An invitation remembers the org's `created`: an org deleted and made
 again under the same slug does not inherit the old one's invitations.
 """
-from __future__ import annotations
 
 import hashlib
 

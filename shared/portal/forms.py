@@ -1,7 +1,6 @@
 """What the portal's routes take: the portal-link API body and each form, as pydantic models
 (declared on the operations, and the very models that validate the bodies). A form's fields
 are strings, as a browser sends them; `csrf_token` is checked (and removed) by the guard."""
-from __future__ import annotations
 
 from typing import Literal
 
@@ -36,6 +35,19 @@ class OidcForm(CsrfForm):
     client_id: str = ""
     client_secret: str = ""
     client_secret_expires_on: str = ""
+    credential: Literal["secret", "certificate"] = "secret"  # which submit button: "Check and save" or "Use a certificate instead"
+
+
+class OidcCertificateForm(CsrfForm):
+    action: Literal["activate", "new_certificate"] = "activate"
+
+
+class CertificateDownload(_Strict):
+    format: Literal["pem", "cer"] = "pem"  # .cer: DER, as Windows exports it; both upload to Entra
+
+
+class OneClickForm(CsrfForm):
+    replace: str = ""  # start again: the refused pending one-click connection this one replaces
 
 
 class SamlForm(CsrfForm):

@@ -10,7 +10,6 @@ replace, never a delete: delete_entity reports success on a row already gone). L
 are `<org>.<random>`: the org names the partition, the random part is stored only as a hash,
 so rows read from storage open nothing. A session carries its CSRF token (random, per session).
 """
-from __future__ import annotations
 
 import hashlib
 import hmac

@@ -11,13 +11,15 @@ from shared.admin import connection_admin, connection_test, organization_admin
 from shared.directory import directories
 from shared.lifecycle import certificate_credentials, credential_rotation
 from shared.orgs import connections, events, organizations
-from shared.orgs.connection_status import public_view
+from shared.orgs.connection_status import awaits_certificate, public_view
+from shared.platform.certificates import certificate_der
 from shared.platform.errors import SsoError
 from shared.platform.observability import set_request_actor
 from shared.platform.settings import get_settings
 from shared.policy import domains
-from shared.portal import forms, oidc_setup, pages, saml_setup, sessions
+from shared.portal import forms, oidc_setup, one_click_state, pages, saml_setup, sessions
 from shared.portal.guard import ACTOR, Visit
+from shared.signin import consent
 
 HOME = {"sso": "/portal/sso", "credentials": "/portal/credentials", "domain_verification": "/portal/domains",
         "directory_sync": "/portal/directory-sync"}
@@ -69,7 +71,39 @@ def _connection(visit: Visit, connection_id: str):
 
 def sso(visit: Visit, message: str = "", test_checks: list | None = None, status: int = 200) -> func.HttpResponse:
     views = [public_view(doc) for doc in connections.list_for(visit.organization)]
-    return page(visit, "sso.html", "Single sign-on", "/portal/sso", status, connections=views, message=message, test_checks=test_checks or [])
+    return page(visit, "sso.html", "Single sign-on", "/portal/sso", status, connections=views, message=message, test_checks=test_checks or [],
+                one_click=get_settings().shared_app is not None)
+
+
+# SSO: one click (the stamp's shared app, admin consent) -------------------------------------------
+
+def start_one_click(visit: Visit) -> func.HttpResponse:
+    """A pending one-click connection (the admin API's own create), then its state page, which
+    hands out the admin consent URL. "Start again" replaces a refused one: the pending
+    connection it names is deleted first (its consent link is used up)."""
+    form = forms.parse(forms.OneClickForm, visit.form)
+    if form.replace:
+        stale = _one_click_connection(visit, form.replace)
+        if not consent.is_pending(stale.doc):
+            raise SsoError("consent_already_bound", "This connection is already connected; nothing was replaced.")
+        # One replacement per refused connection: an etag-conditional write claims it (a lost
+        # race is 409 conflict), since a delete answers success even when another one deleted it.
+        connection_admin.delete(connections.save(stale.doc.replace(enabled=False), stale.etag))
+    view, _ = connection_admin.create(visit.organization, {"protocol": "oidc", "app": "shared"})
+    return pages.see_other(f"/portal/sso/one-click/{view['id']}")
+
+
+def _one_click_connection(visit: Visit, connection_id: str):
+    stored = _connection(visit, connection_id)
+    if stored.doc.app != "shared":
+        raise SsoError("not_found", "No such one-click connection.")
+    return stored
+
+
+def one_click(visit: Visit, connection_id: str) -> func.HttpResponse:
+    stored = _one_click_connection(visit, connection_id)
+    state = one_click_state.of(stored.doc)
+    return page(visit, "one_click.html", "Connect with one click", "/portal/sso", connection=public_view(stored.doc), state=state)
 
 
 def oidc(visit: Visit) -> func.HttpResponse:
@@ -83,10 +117,43 @@ def _oidc_page(visit: Visit, outcome, values: dict, status: int = 200) -> func.H
 
 def save_oidc(visit: Visit) -> func.HttpResponse:
     form = forms.parse(forms.OidcForm, visit.form)
-    fields = form.model_dump(exclude={"csrf_token"})
-    outcome = oidc_setup.save(visit.organization, fields)
+    fields = form.model_dump(exclude={"csrf_token", "credential"})
     values = {**fields, "client_secret": ""}  # a secret given is never shown back
+    if form.credential == "certificate":
+        outcome = oidc_setup.start_certificate(visit.organization, fields)
+        if outcome.saved:
+            return pages.see_other(f"/portal/sso/oidc/{outcome.connection['id']}")
+        return _oidc_page(visit, outcome, values, 400)
+    outcome = oidc_setup.save(visit.organization, fields)
     return _oidc_page(visit, outcome, values, 200 if outcome.saved else 400)
+
+
+def _own_oidc(visit: Visit, connection_id: str):
+    stored = _connection(visit, connection_id)
+    if stored.doc.protocol != "oidc" or stored.doc.app == "shared":
+        raise SsoError("not_found", "No such OIDC connection of your own app registration.")
+    return stored
+
+
+def oidc_certificate(visit: Visit, connection_id: str, outcome=None, status: int = 200) -> func.HttpResponse:
+    """A connection taking a certificate as its first credential: the certificate to download,
+    where to upload it in Entra, and Activate (the live checks)."""
+    stored = _own_oidc(visit, connection_id)
+    return page(visit, "oidc_certificate.html", "Use a certificate", "/portal/sso/oidc", status, connection=public_view(stored.doc),
+                pending=stored.doc.pending_certificate, waiting=awaits_certificate(stored.doc), outcome=outcome,
+                upload_steps=oidc_setup.UPLOAD_STEPS)
+
+
+def save_oidc_certificate(visit: Visit, connection_id: str) -> func.HttpResponse:
+    form = forms.parse(forms.OidcCertificateForm, visit.form)
+    stored = _own_oidc(visit, connection_id)
+    if form.action == "new_certificate":
+        if not awaits_certificate(stored.doc):
+            raise SsoError("invalid_field", "This connection already has its credential: make a new certificate under Credentials.")
+        certificate_credentials.create(stored, {})
+        return pages.see_other(f"/portal/sso/oidc/{connection_id}")
+    outcome = oidc_setup.activate_certificate(stored)
+    return oidc_certificate(visit, connection_id, outcome, 200 if outcome.saved else (outcome.error.status if outcome.error else 400))
 
 
 class _CheckView:
@@ -227,13 +294,19 @@ def change_credential(visit: Visit, connection_id: str) -> func.HttpResponse:
     return credentials(visit, message=message, certificate=certificate)
 
 
-def pending_certificate(visit: Visit, connection_id: str) -> func.HttpResponse:
-    """The pending certificate (public: no key) as a file to upload to Entra."""
+def pending_certificate(visit: Visit, connection_id: str, query: dict) -> func.HttpResponse:
+    """The pending certificate (public: no key) as a file to upload to Entra: PEM, or `.cer`
+    (DER) with `format=cer`; Entra's Upload certificate takes either."""
+    wanted = forms.parse(forms.CertificateDownload, query).format
     pending = _connection(visit, connection_id).doc.pending_certificate
     if pending is None:
         raise SsoError("no_pending_certificate")
-    return func.HttpResponse(pending.certificate_pem, status_code=200, mimetype="application/x-pem-file",
-                             headers={**pages.headers(), "Content-Disposition": f'attachment; filename="{connection_id}.pem"'})
+    if wanted == "cer":
+        body, mimetype = certificate_der(pending.certificate_pem), "application/pkix-cert"
+    else:
+        body, mimetype = pending.certificate_pem.encode("ascii"), "application/x-pem-file"
+    return func.HttpResponse(body, status_code=200, mimetype=mimetype,
+                             headers={**pages.headers(), "Content-Disposition": f'attachment; filename="{connection_id}.{wanted}"'})
 
 
 # Directory sync ----------------------------------------------------------------------------------

@@ -6,7 +6,6 @@ an org's partition holds an org's, guarded by the same marker, made when the set
 saved. A code of it names that partition, so only the global key can redeem it (an org key's
 organization never matches).
 """
-from __future__ import annotations
 
 from shared.oidc.any_account import TENANT_TYPES
 from shared.platform import validation as v

@@ -1,5 +1,4 @@
 """Request body of the token exchange (`POST /api/sso/token`), JSON or form-encoded."""
-from __future__ import annotations
 
 from typing import Annotated, Literal
 

@@ -16,7 +16,6 @@ connection is bound to their tenant only once that is proved.
 
 Any failure leaves the connection pending and shows the error page with its fix.
 """
-from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
@@ -158,3 +157,17 @@ def finish(login: tables.Stored[logins.Login], params: Mapping[str, str]) -> Not
         pass  # the connection is bound; a concurrent callback with this login lost its race to record it
     return Notice("Connected", f"Organization {org} now signs in with Microsoft Entra tenant {tenant} through this service's app. "
                                "You can close this page.")
+
+
+def latest_request(organization: str, connection_id: str) -> ConsentRequest | None:
+    """The newest consent request of a one-click connection (the setup portal shows its admin
+    consent URL again, and whether Entra has answered it); None when none is left."""
+    rows = tables.query_all("activity", tables.PREFIX_FILTER, {"partition": organization, **tables.prefix_range(CONSENT_PREFIX)}, limit=200)
+    found = [ConsentRequest.from_stored(row.doc) for row in rows]
+    mine = [request for request in found if request.connection == connection_id]
+    return max(mine, key=lambda request: request.expires_at) if mine else None
+
+
+def consent_url(request: ConsentRequest) -> str:
+    """The admin consent URL of a stored request (the same one its creation answered)."""
+    return shared_app.admin_consent_url(f"{request.organization}.{request.id}")

@@ -17,7 +17,6 @@ racing a slow success can never cancel the success. The state sent to the IdP an
 given to the app both start with the org slug, which names the partition without a lookup.
 Only a hash of the code is stored.
 """
-from __future__ import annotations
 
 import hashlib
 import hmac
@@ -153,8 +152,9 @@ def issue_unsolicited_code(organization: str, profile: dict, event: tables.Op, e
     return f"{organization}.{login_id}.{secret}"
 
 
-def redeem_code(code: str | None, caller_organization: str | None) -> dict:
-    """The profile behind a one-time code, once. Any failure is `invalid_grant` (no oracle)."""
+def redeem_code(code: str | None, caller_organization: str | None, key_guard: tables.Op | None = None) -> dict:
+    """The profile behind a one-time code, once. Any failure is `invalid_grant` (no oracle).
+    `key_guard`: the calling API key's guard op (api_keys.authenticate_within), made part of the spend."""
     pieces = _split(code, 3)
     if not pieces or (caller_organization is not None and pieces[0] != caller_organization):
         raise SsoError("invalid_grant")
@@ -171,7 +171,7 @@ def redeem_code(code: str | None, caller_organization: str | None) -> dict:
     # the org's guarded partition, so a code is worthless from the moment its org is being deleted.
     spend = tables.Op("update", stored.row_key, spent.to_stored(), stored.etag, spent.indexed())
     try:
-        activity.transact(stored.partition_key, [spend])
+        activity.transact(stored.partition_key, [spend, *([key_guard] if key_guard else [])])
     except (tables.EtagMismatch, activity.OrganizationGone):
         raise SsoError("invalid_grant") from None
     return stored.doc.profile

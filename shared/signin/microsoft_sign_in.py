@@ -9,7 +9,9 @@ organization verified and requires SSO for is sent to that organization's sign-i
 the social connection cannot go round it. The profile is keyed by (tid, oid), `organization`
 null. `email_verified` only where Microsoft vouches for the address: the `email` claim of a work
 account with `xms_edov` true, or of a personal Microsoft account (Microsoft documents an MSA's
-email as domain-owner verified); never `preferred_username`, never `email` alone.
+email as domain-owner verified); never `preferred_username`, never `email` alone. A groups
+overage is resolved as an organization's is (group_overage.py, the shared app's fallback
+included); with no organization to choose otherwise, Graph failing never fails the sign-in.
 """
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from shared.policy.sign_in_policy import policy_for
 from shared.shared_app import app as shared_app
 from shared.shared_app import sign_in_settings
 from shared.shared_app.sign_in_settings import CONNECTION, PARTITION
-from shared.signin import logins
+from shared.signin import group_overage, logins
 from shared.signin.outcome import CodeRedirect, Elsewhere, ErrorRedirect, Outcome
 from shared.signin.profile import oidc_profile
 from shared.storage import tables
@@ -84,9 +86,11 @@ def finish(login: tables.Stored[logins.Login], params: Mapping[str, str]) -> Out
             events.record(PARTITION, "sign_in", connection=CONNECTION, outcome="redirected",
                           detail={"organization": elsewhere.organization, "reason": "sso_enforced"})
             return elsewhere
+        profile, overage_events = group_overage.resolve_groups(profile, token, connection_id=CONNECTION,
+                                                               shared_app=lambda: registration, fail=False)
         event = logins.sign_in_event(doc, outcome="ok", detail={"user": profile["id"], "idp_id": profile["idp_id"],
                                                                  "entra_tenant_id": profile["entra_tenant_id"]})
-        code = logins.issue_code(login, profile, event)
+        code = logins.issue_code(login, profile, event, overage_events)
     except SsoError as err:
         if err.code == "invalid_state":
             raise  # the winner of a race for this login answered

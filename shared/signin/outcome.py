@@ -4,7 +4,6 @@ so the sign-in itself knows nothing of HTTP.
 A request refused before its sign-in could be found (unknown or used state, unknown connection,
 the loser of a race for one login) is not an outcome: it raises SsoError, like any bad request.
 """
-from __future__ import annotations
 
 from dataclasses import dataclass
 

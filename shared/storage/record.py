@@ -10,7 +10,6 @@ change is a new record (`replace`, `without`), never an edit in place.
 Fields marked INTERNAL are kept on the record and never answered by the admin API (`public`).
 Schemas are built on first use (defer_build), not at import: cold starts are measured.
 """
-from __future__ import annotations
 
 from typing import Any
 

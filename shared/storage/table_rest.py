@@ -4,7 +4,7 @@ Why: the azure-data-tables SDK runs each request through azure-core's generic pi
 policies, request/response wrappers) and builds and parses a transaction's multipart body with
 Python's `email` package in a thread pool started per batch. On the sign-in path that was about
 two thirds of the dev host's CPU. This module sends the same REST requests (Table service
-version 2019-02-02, JSON without metadata) over pooled keep-alive http.client connections:
+version 2019-02-02, JSON without metadata) over pooled keep-alive connections (shared/platform/http1.py):
 - `get` (point read), `insert`, `update` (replace with If-Match), `upsert` (insert or replace),
   `delete` (If-Match, `*` when no etag is given), `query` (a filter, with `substitute` for its
   parameters, following continuations), and `batch`: one partition's all-or-nothing
@@ -23,7 +23,6 @@ version 2019-02-02, JSON without metadata) over pooled keep-alive http.client co
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import http.client
 import json
@@ -36,15 +35,15 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Protocol
 from urllib.parse import quote, urlencode, urlsplit
 
+from shared.platform import http1
+
 API_VERSION = "2019-02-02"
 STORAGE_SCOPE = "https://storage.azure.com/.default"
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 RETRIES = 2
 BACKOFF_SECONDS = 0.2
 TIMEOUT_SECONDS = 10
-MAX_IDLE_CONNECTIONS = 32
 TOKEN_REFRESH_MARGIN_SECONDS = 300
-_STALE = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -74,7 +73,7 @@ class SharedKey:
 
     def headers(self, method: str, path: str, content_type: str, date: str) -> dict[str, str]:
         signed = f"{method}\n\n{content_type}\n{date}\n/{self._account}{path}".encode()
-        signature = base64.b64encode(hmac.new(self._key, signed, hashlib.sha256).digest()).decode()
+        signature = base64.b64encode(hmac.digest(self._key, signed, "sha256")).decode()  # one-shot: no HMAC object
         return {"Authorization": f"SharedKey {self._account}:{signature}"}
 
 
@@ -100,9 +99,18 @@ class BearerToken:
         return {"Authorization": f"Bearer {self._current()}"}
 
 
+_last_date: tuple[int, str] = (-1, "")
+
+
 def _http_date(now: float) -> str:
-    t = time.gmtime(now)  # RFC 1123, independent of the locale
-    return f"{_DAYS[t.tm_wday]}, {t.tm_mday:02d} {_MONTHS[t.tm_mon - 1]} {t.tm_year} {t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} GMT"
+    """RFC 1123, independent of the locale; formatted once per second (every request signs it)."""
+    global _last_date
+    second = int(now)
+    if _last_date[0] != second:
+        t = time.gmtime(second)
+        _last_date = (second, f"{_DAYS[t.tm_wday]}, {t.tm_mday:02d} {_MONTHS[t.tm_mon - 1]} {t.tm_year} "
+                              f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} GMT")
+    return _last_date[1]
 
 
 def _property(name: str, value: Any, out: dict) -> None:
@@ -156,7 +164,7 @@ def _key(value: str) -> str:
     return quote(value.replace("'", "''"), safe="")
 
 
-def _error(status: int, headers: http.client.HTTPMessage | dict, body: bytes) -> TableError:
+def _error(status: int, headers: dict[str, str], body: bytes) -> TableError:
     code = headers.get("x-ms-error-code") or ""
     message = ""
     try:
@@ -178,44 +186,13 @@ class BatchOp:
     etag: str | None = None
 
 
-class _Pool:
-    """Idle keep-alive connections to one host, shared by all threads (a thread takes one for a
-    request and gives it back once the answer has been read)."""
-
-    def __init__(self, scheme: str, host: str, port: int | None, context: ssl.SSLContext | None):
-        self._scheme, self._host, self._port, self._context = scheme, host, port, context
-        self._idle: list[http.client.HTTPConnection] = []
-        self._lock = threading.Lock()
-
-    def take(self) -> tuple[http.client.HTTPConnection, bool]:
-        with self._lock:
-            if self._idle:
-                return self._idle.pop(), True
-        if self._scheme == "https":
-            return http.client.HTTPSConnection(self._host, self._port, timeout=TIMEOUT_SECONDS, context=self._context), False
-        return http.client.HTTPConnection(self._host, self._port, timeout=TIMEOUT_SECONDS), False
-
-    def give(self, connection: http.client.HTTPConnection) -> None:
-        with self._lock:
-            if len(self._idle) < MAX_IDLE_CONNECTIONS:
-                self._idle.append(connection)
-                return
-        connection.close()
-
-    def close(self) -> None:
-        with self._lock:
-            idle, self._idle = self._idle, []
-        for connection in idle:
-            connection.close()
-
-
 class TableRest:
     def __init__(self, endpoint: str, auth: Auth, context: ssl.SSLContext | None = None, sleep: Callable[[float], None] = time.sleep):
         parts = urlsplit(endpoint.rstrip("/"))
         self.endpoint = endpoint.rstrip("/")
         self._base_path = parts.path  # Azurite's endpoints carry the account: /devstoreaccount1
         self._auth, self._sleep = auth, sleep
-        self._pool = _Pool(parts.scheme, parts.hostname or "", parts.port, context)
+        self._pool = http1.Pool(parts.scheme, parts.hostname or "", parts.port, context, TIMEOUT_SECONDS)
 
     def close(self) -> None:
         self._pool.close()
@@ -223,37 +200,25 @@ class TableRest:
     # --- one request ------------------------------------------------------------------------
 
     def _send(self, method: str, path: str, body: bytes = b"", headers: dict | None = None,
-              content_type: str = "", query: str = "") -> tuple[int, http.client.HTTPMessage, bytes]:
+              content_type: str = "", query: str = "") -> tuple[int, dict[str, str], bytes]:
         failure: Exception | None = None
-        attempt = 0
-        while attempt <= RETRIES:
+        for attempt in range(RETRIES + 1):
             date = _http_date(time.time())
             sent = {"x-ms-version": API_VERSION, "DataServiceVersion": "3.0", "x-ms-date": date,
                     "Accept": "application/json;odata=nometadata", **(headers or {}),
                     **self._auth.headers(method, path, content_type, date)}
             if content_type:
                 sent["Content-Type"] = content_type
-            connection, reused = self._pool.take()
             try:
-                connection.request(method, path + (f"?{query}" if query else ""), body, sent)  # the query is not signed
-                response = connection.getresponse()
-                data = response.read()
+                status, answer, data = self._pool.exchange(method, path + (f"?{query}" if query else ""), sent, body)  # the query is not signed
             except (OSError, http.client.HTTPException) as exc:
-                connection.close()
-                if reused and isinstance(exc, _STALE):
-                    continue  # the server had closed this idle connection: a new one, at once
                 failure = exc
             else:
-                if response.will_close:
-                    connection.close()
-                else:
-                    self._pool.give(connection)
-                if response.status not in RETRY_STATUSES or attempt == RETRIES:
-                    return response.status, response.headers, data
-                failure = _error(response.status, response.headers, data)
+                if status not in RETRY_STATUSES or attempt == RETRIES:
+                    return status, answer, data
+                failure = _error(status, answer, data)
             if attempt < RETRIES:
                 self._sleep(BACKOFF_SECONDS * 2**attempt)
-            attempt += 1
         if isinstance(failure, TableError):
             raise failure
         raise Unreachable(f"Table Storage at {self.endpoint} did not answer: {failure}") from failure
@@ -267,7 +232,7 @@ class TableRest:
         """The entity and its etag, or None when it does not exist (a missing table raises)."""
         status, headers, body = self._send("GET", self._entity_path(table, partition_key, row_key))
         if status == 200:
-            return json.loads(body), headers["ETag"]
+            return json.loads(body), headers["etag"]
         error = _error(status, headers, body)
         if status == 404 and error.code != "TableNotFound":
             return None
@@ -278,7 +243,7 @@ class TableRest:
                                                   "application/json" if entity is not None else "")
         if status != expected:
             raise _error(status, answer_headers, body)
-        return answer_headers.get("ETag", "")
+        return answer_headers.get("etag", "")
 
     def insert(self, table: str, entity: dict) -> str:
         """Creates the entity; TableError 409 EntityAlreadyExists when its key is taken. Returns the etag."""
@@ -314,7 +279,7 @@ class TableRest:
                 raise _error(status, headers, body)
             for entity in json.loads(body).get("value", []):
                 found.append((entity, entity.get("odata.etag", "")))
-            next_partition, next_row = headers.get("x-ms-continuation-NextPartitionKey"), headers.get("x-ms-continuation-NextRowKey")
+            next_partition, next_row = headers.get("x-ms-continuation-nextpartitionkey"), headers.get("x-ms-continuation-nextrowkey")
             if not next_partition and not next_row:
                 break
             continuation = {name: value for name, value in (("NextPartitionKey", next_partition), ("NextRowKey", next_row)) if value}

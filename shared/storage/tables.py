@@ -2,7 +2,11 @@
 
 Every record is an entity whose `doc` property holds the record as JSON (lists and objects
 stay lists and objects), plus a few top-level properties that queries filter on (`expires_at`,
-`organization`). Failures reaching storage become `storage_unavailable` (503); nothing here
+`organization`). A string property holds at most 64 KiB (32K UTF-16 characters; the JSON is
+ASCII): a longer document (a login whose profile lists thousands of groups) continues in `doc_1`,
+`doc_2`... of the same entity, up to the entity's 1 MiB, so it is still one row written and
+read in one request, and every etag guard is unchanged. A replace writes the whole entity, so a
+document that shrinks leaves no old pieces behind. Failures reaching storage become `storage_unavailable` (503); nothing here
 half-writes: multi-entity changes go through `transact` (one partition, all or nothing).
 
 Tables are created when an instance starts (`ensure_tables`, from the warm-up in
@@ -221,12 +225,36 @@ def reset_clients() -> None:
     _rest.cache_clear()
 
 
+DOC_PIECE = 32_000  # characters of one string property (64,000 bytes in UTF-16, under its 64 KiB)
+# Pieces an entity holds within Table Storage's 1 MiB (each piece costs 8 + 2 * len(name) + 4 +
+# 64,000 bytes in its size formula): 15 of them, leaving 88 KB for the keys and the rest.
+MAX_DOC_PIECES = 15
+MAX_DOC_CHARS = DOC_PIECE * MAX_DOC_PIECES
+
+
+class DocumentTooLarge(ValueError):
+    """A record whose JSON exceeds MAX_DOC_CHARS: its owner must bound what it stores."""
+
+
 def _entity(partition_key: str, row_key: str, doc: dict, indexed: dict | None) -> dict:
-    return {"PartitionKey": partition_key, "RowKey": row_key, "doc": json.dumps(doc, separators=(",", ":")), **(indexed or {})}
+    text = json.dumps(doc, separators=(",", ":"))
+    if len(text) <= DOC_PIECE:
+        return {"PartitionKey": partition_key, "RowKey": row_key, "doc": text, **(indexed or {})}
+    if len(text) > MAX_DOC_CHARS:
+        raise DocumentTooLarge(f"a record of {len(text)} characters (at most {MAX_DOC_CHARS})")
+    pieces = {f"doc_{i}": text[i * DOC_PIECE:(i + 1) * DOC_PIECE] for i in range(1, -(-len(text) // DOC_PIECE))}
+    return {"PartitionKey": partition_key, "RowKey": row_key, "doc": text[:DOC_PIECE], **pieces, **(indexed or {})}
+
+
+def _doc(entity) -> dict:
+    text = entity["doc"]
+    if "doc_1" in entity:  # a long document (above)
+        text = "".join([text, *(entity[f"doc_{i}"] for i in range(1, MAX_DOC_PIECES) if f"doc_{i}" in entity)])
+    return json.loads(text)
 
 
 def _stored(entity) -> Stored:
-    return Stored(json.loads(entity["doc"]), entity.metadata["etag"], entity["PartitionKey"], entity["RowKey"])
+    return Stored(_doc(entity), entity.metadata["etag"], entity["PartitionKey"], entity["RowKey"])
 
 
 def check_if_match(if_match: str | None, current_etag: str) -> None:
@@ -241,7 +269,7 @@ def get(table: str, partition_key: str, row_key: str) -> Stored | None:
     if found is None:
         return None
     entity, etag = found
-    return Stored(json.loads(entity["doc"]), etag, entity["PartitionKey"], entity["RowKey"])
+    return Stored(_doc(entity), etag, entity["PartitionKey"], entity["RowKey"])
 
 
 MAX_PARALLEL_READS = 8

@@ -1,6 +1,5 @@
 """The JSON error body every API error answers (shared/web/http.py `error_response`), as a model
 for the OpenAPI document: `error` is one of the stable codes of shared/platform/errors.py."""
-from __future__ import annotations
 
 from enum import Enum
 

@@ -45,3 +45,30 @@ def test_the_spend_is_guarded_even_when_every_racer_has_read_the_unspent_code(st
     winner = one_winner(responses, lambda r: r.status_code == 200)
     assert winner.json()["profile"]["organization"] == setup.org
     assert all(r.json()["error"] == "invalid_grant" for r in responses if r is not winner)
+
+
+def test_a_code_whose_profile_spans_several_properties_is_redeemed_once(stack, admin, new_org, browser, monkeypatch):
+    """5,000 groups (a login row of seven `doc` properties): the forced worst interleaving still
+    gives one winner, who gets every group."""
+    import threading
+
+    from shared.signin import logins
+    from tests.concurrency.racing import RACERS
+    from tests.shared_app.test_groups_overage import _overage_org
+
+    many = _overage_org(stack, admin, new_org, 5000)
+    callback = oidc_sign_in(browser, stack, many["username"], connection=many["connection"]["id"])
+    code = query(callback.headers["Location"])["code"]
+    all_read = threading.Barrier(RACERS, timeout=60)
+    real_read = logins._read
+
+    def read_then_wait(*args):
+        stored = real_read(*args)
+        all_read.wait()
+        return stored
+
+    monkeypatch.setattr(logins, "_read", read_then_wait)
+    responses = race(stack, lambda i, s: s.post("/api/sso/token", json={"code": code}), key=many["backend"].headers["Authorization"][7:])
+    winner = one_winner(responses, lambda r: r.status_code == 200)
+    assert winner.json()["profile"]["groups"] == many["groups"]
+    assert all(r.json()["error"] == "invalid_grant" for r in responses if r is not winner)

@@ -5,29 +5,8 @@ guard rows is read on every request until its next token. Round trips: such a wr
 read by id is two point reads (the directory, the resource)."""
 from __future__ import annotations
 
-import http.client
-from contextlib import contextmanager
-
 from tests.directory.conftest import GROUP_SCHEMA, ScimClient, user_body
-
-
-@contextmanager
-def storage_requests(stack):
-    """The requests sent to Table Storage meanwhile (counted at http.client: SDK and table_rest)."""
-    port = int(stack.storage_connection_string.split("TableEndpoint=http://127.0.0.1:")[1].split("/")[0])
-    sent: list[str] = []
-    original = http.client.HTTPConnection.putrequest
-
-    def counting(self, method, url, *args, **kwargs):
-        if self.port == port:
-            sent.append(f"{method} {url}")
-        return original(self, method, url, *args, **kwargs)
-
-    http.client.HTTPConnection.putrequest = counting
-    try:
-        yield sent
-    finally:
-        http.client.HTTPConnection.putrequest = original
+from tests.directory.storage_count import storage_requests
 
 
 def _rotate(admin, directory, **body):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from shared.oidc import discovery, jwks
-from shared.platform.outbound import http_session
+from shared.platform.outbound import entra_http_client, http_session
 from shared.platform.settings import get_settings
 from tests.oidc.fake_entra import HOST, FakeEntra
 
@@ -27,9 +27,11 @@ def settings(monkeypatch):
         monkeypatch.setenv(name, value)
     get_settings.cache_clear()
     http_session.cache_clear()
+    entra_http_client.cache_clear()
     yield get_settings()
     get_settings.cache_clear()
     http_session.cache_clear()
+    entra_http_client.cache_clear()
 
 
 @pytest.fixture

@@ -57,7 +57,7 @@ class FakeHttp:
 @pytest.fixture
 def http(entra, monkeypatch):
     fake = FakeHttp(entra)
-    monkeypatch.setattr(entra_client, "http_session", lambda: fake)
+    monkeypatch.setattr(entra_client, "entra_http_client", lambda: fake)
     monkeypatch.setattr(entra_client, "_apps", AppCache())
     return fake
 

@@ -20,7 +20,7 @@ from shared.oidc.discovery import provider_metadata
 from shared.oidc.entra_client import AppRegistration, finish_auth_code_flow, probe_credential, start_auth_code_flow
 from shared.oidc.entra_id_token import validate_id_token
 from shared.platform.errors import SsoError
-from shared.platform.outbound import http_session
+from shared.platform.outbound import entra_http_client, http_session
 from shared.platform.settings import get_settings
 from shared.signin.profile import oidc_profile
 
@@ -53,6 +53,7 @@ def jwks_clock(settings, sim, monkeypatch) -> Clock:
     monkeypatch.setenv("SSO_CA_BUNDLE", sim.ca_bundle)
     get_settings.cache_clear()
     http_session.cache_clear()
+    entra_http_client.cache_clear()
     clock = Clock()
     monkeypatch.setattr(discovery, "_default", discovery.DiscoveryCache())
     monkeypatch.setattr(jwks, "_default", jwks.JwksCache(clock=clock))
@@ -195,3 +196,94 @@ def test_discovery_of_the_simulator(sim, jwks_clock):
     assert provider_metadata(CONTOSO).issuer == f"{sim.authority}/{CONTOSO}/v2.0"
     assert provider_metadata("organizations").issuer == f"{sim.authority}/{{tenantid}}/v2.0"
     assert code_of(lambda: provider_metadata(str(uuid.uuid4()))) == "tenant_not_found"
+
+
+def test_outbound_calls_take_no_proxy_or_credentials_from_the_environment(sim, jwks_clock, monkeypatch, tmp_path):
+    """A proxy named in the environment would carry Entra calls past the pinned trust and the
+    address rules, and a .netrc would add credentials to them: the stamp's session uses neither."""
+    import socket
+    import threading
+
+    proxy = socket.create_server(("127.0.0.1", 0))
+    seen: list[bytes] = []
+
+    def accept():
+        proxy.settimeout(5)
+        try:
+            connection, _ = proxy.accept()
+        except OSError:
+            return
+        with connection:
+            seen.append(connection.recv(200))
+
+    threading.Thread(target=accept, daemon=True).start()
+    (tmp_path / ".netrc").write_text(f"machine {urlsplit(sim.authority).hostname} login leaked password secret\n")
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY"):
+        monkeypatch.setenv(name, f"http://127.0.0.1:{proxy.getsockname()[1]}")
+    monkeypatch.setenv("NETRC", str(tmp_path / ".netrc"))
+    http_session.cache_clear()
+    entra_http_client.cache_clear()
+    discovery_url = f"{sim.authority}/{CONTOSO}/v2.0/.well-known/openid-configuration"
+    answer = http_session().get(discovery_url)
+    lean = entra_http_client().get(discovery_url)
+    proxy.close()
+    assert (answer.status_code, lean.status_code) == (200, 200)
+    assert "Authorization" not in answer.request.headers
+    assert seen == []
+
+
+def test_msals_client_trusts_only_the_configured_roots(sim, jwks_clock, monkeypatch):
+    """The lean client MSAL uses for the token endpoint verifies Entra's certificate as the
+    session does: without SSO_CA_BUNDLE the simulator's certificate is refused, whatever
+    REQUESTS_CA_BUNDLE says."""
+    discovery_url = f"{sim.authority}/{CONTOSO}/v2.0/.well-known/openid-configuration"
+    assert entra_http_client().get(discovery_url).status_code == 200
+    monkeypatch.delenv("SSO_CA_BUNDLE")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", sim.ca_bundle)
+    get_settings.cache_clear()
+    entra_http_client.cache_clear()
+    with pytest.raises(requests.ConnectionError):
+        entra_http_client().get(discovery_url)
+
+
+def test_msals_client_follows_no_redirect():
+    """An answer that redirects is handed back as it came: the client never sends the request on
+    (to a host MSAL was not configured for)."""
+    import http.server
+    import threading
+
+    from shared.platform.outbound import EntraHttpClient
+
+    hits: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self):
+            hits.append(self.path)
+            self.rfile.read(int(self.headers["Content-Length"]))
+            target = f"http://127.0.0.1:{self.server.server_address[1]}/elsewhere"
+            self.send_response(307 if self.path.startswith("/token") else 200)
+            self.send_header("Location", target)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        answer = EntraHttpClient(certifi_roots()).post(f"http://127.0.0.1:{server.server_address[1]}/token", data={"code": "c"})
+    finally:
+        server.shutdown()
+    assert answer.status_code == 307 and answer.headers["location"].endswith("/elsewhere")
+    assert hits == ["/token"]
+
+
+def certifi_roots() -> str:
+    import certifi
+
+    return certifi.where()

@@ -11,6 +11,7 @@ FORMS = {  # path -> the intent whose session may post it
     "/portal/sso/oidc": "sso", "/portal/sso/saml": "sso", "/portal/sso/saml/{saml}": "sso", "/portal/sign-in-methods": "sso",
     "/portal/connections/{oidc}/test": "sso", "/portal/domains": "domain_verification", "/portal/domains/a.example.test/verify": "domain_verification",
     "/portal/credentials/{oidc}": "credentials",
+    "/portal/sso/oidc/{oidc}": "sso", "/portal/sso/oidc/{pending}": "sso", "/portal/sso/one-click": "sso",
 }
 BODIES = [
     ("application/x-www-form-urlencoded", "{token}&a=%ff%fe&b=\x00"),
@@ -18,6 +19,8 @@ BODIES = [
     ("application/x-www-form-urlencoded", "{token}&" + "&".join(f"f{i}=1" for i in range(40))),
     ("application/x-www-form-urlencoded", "{token}&entra_tenant_id=" + "9" * 5000 + "&client_id=%00&client_secret=x&client_secret_expires_on=9999-99-99"),
     ("application/x-www-form-urlencoded", "{token}&source=url&idp_metadata_url=file:///etc/passwd&domain=..&action=rollback"),
+    ("application/x-www-form-urlencoded", "{token}&action=new_certificate&credential=certificate&entra_tenant_id=%00&client_id=x&replace=conn_" + "a" * 20),
+    ("application/x-www-form-urlencoded", "{token}&action=activate&replace=../../x&credential=pfx"),
     ("application/x-www-form-urlencoded", "{token}&sso_enforcement=everyone&password=yes&break_glass_emails=%0a%0a@@"),
     ("multipart/form-data; boundary=XX", "--XX\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{raw}\r\n--XX\r\nContent-Disposition: form-data\r\n\r\nx\r\n--XX--"),
     ("multipart/form-data; boundary=XX", "--XX\r\nContent-Disposition: form-data; name=\"idp_metadata_file\"\r\n\r\n\xff\xfe\r\n--XX--"),
@@ -36,10 +39,13 @@ def sessions(stack):
     assert admin.post("/api/organizations", json={"id": org, "name": "Hostile", "redirect_uris": ["https://app.example.com/callback"]}).status_code == 201
     oidc = create_oidc_connection(admin, org, register_oidc_app(stack))["id"]
     saml = admin.post(f"/api/organizations/{org}/connections", json={"protocol": "saml"}).json()["id"]
+    app = register_oidc_app(stack)
+    pending = admin.post(f"/api/organizations/{org}/connections", json={"protocol": "oidc", "entra_tenant_id": app["tenant"],
+                                                                        "client_id": app["client_id"], "credential_type": "certificate"}).json()["id"]
     clients = {intent: portal_session(stack, admin, org, intent) for intent in ("sso", "domain_verification", "credentials")}
     tokens = {intent: csrf_token(client.get({"sso": "/portal/sso/oidc", "domain_verification": "/portal/domains",
                                               "credentials": "/portal/credentials"}[intent]).text) for intent, client in clients.items()}
-    return clients, tokens, {"oidc": oidc, "saml": saml}
+    return clients, tokens, {"oidc": oidc, "saml": saml, "pending": pending}
 
 
 @pytest.mark.parametrize("path", FORMS)

@@ -11,19 +11,24 @@ from tests.conftest import ApiClient
 from tests.flows.helpers import create_oidc_connection, oidc_sign_in, query, register_oidc_app
 
 
-@pytest.fixture
-def overage(stack, admin, new_org):
-    """An org whose connection's tenant has `many` (251 groups: three Graph pages of 100)."""
+def _overage_org(stack, admin, new_org, groups: int) -> dict:
+    """An org whose connection's tenant has `many`, a user in `groups` groups."""
     tenant_id = str(uuid.uuid4())
     domain = f"ov-{tenant_id[:8]}.example"
     stack.simulator.add_tenant({"id": tenant_id, "name": "Overage", "domains": [domain], "users": [
-        {"upn": f"many@{domain}", "name": "Many Groups", "email": f"many@{domain}", "xms_edov": True, "extra_group_count": 251}]})
+        {"upn": f"many@{domain}", "name": "Many Groups", "email": f"many@{domain}", "xms_edov": True, "extra_group_count": groups}]})
     org = new_org()
     connection = create_oidc_connection(admin, org, register_oidc_app(stack, tenant_id))
     user = next(iter(stack.simulator.directory.tenant(tenant_id).users.values()))
     key = admin.post("/api/api-keys", json={"organization": org, "name": "b"}).json()["key"]
     return {"org": org, "connection": connection, "username": f"many@{domain}", "groups": list(user.groups),
             "backend": ApiClient(stack.base_url, key)}
+
+
+@pytest.fixture
+def overage(stack, admin, new_org):
+    """1,201 groups: two Graph pages of 999, more than one 64 KiB stored property holds."""
+    return _overage_org(stack, admin, new_org, 1201)
 
 
 def _profile(overage, answer) -> dict:
@@ -33,7 +38,7 @@ def _profile(overage, answer) -> dict:
 
 
 def test_groups_are_read_from_graph_across_pages(stack, browser, overage):
-    assert len(overage["groups"]) == 251
+    assert len(overage["groups"]) == 1201
     profile = _profile(overage, oidc_sign_in(browser, stack, overage["username"], connection=overage["connection"]["id"]))
     assert profile["groups_overage"] is True and profile["groups_source"] == "graph"
     assert profile["groups"] == overage["groups"]
@@ -58,16 +63,26 @@ def test_an_org_can_choose_to_fail_the_sign_in_instead(stack, admin, browser, ov
     assert event["detail"]["cause"] == "groups_unavailable"
 
 
+def test_five_thousand_groups_reach_the_token_exchange(stack, browser, admin, new_org):
+    """Entra's overage can be large: 5,000 groups (six Graph pages, a login row of seven
+    properties) arrive whole in the profile the code is exchanged for, once."""
+    many = _overage_org(stack, admin, new_org, 5000)
+    answer = oidc_sign_in(browser, stack, many["username"], connection=many["connection"]["id"])
+    code = query(answer.headers["Location"])["code"]
+    exchanged = many["backend"].post("/api/sso/token", json={"code": code})
+    assert exchanged.status_code == 200, exchanged.text
+    profile = exchanged.json()["profile"]
+    assert profile["groups_source"] == "graph" and len(profile["groups"]) == 5000 and profile["groups"] == many["groups"]
+    again = many["backend"].post("/api/sso/token", json={"code": code})
+    assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
+
+
 def test_more_groups_than_a_profile_carries_are_reported_unavailable(stack, admin, browser, new_org):
-    tenant_id = str(uuid.uuid4())
-    domain = f"ov-{tenant_id[:8]}.example"
-    stack.simulator.add_tenant({"id": tenant_id, "name": "Huge", "domains": [domain], "users": [
-        {"upn": f"huge@{domain}", "name": "Huge", "extra_group_count": 700}]})
-    org = new_org()
-    connection = create_oidc_connection(admin, org, register_oidc_app(stack, tenant_id))
-    key = admin.post("/api/api-keys", json={"organization": org, "name": "b"}).json()["key"]
-    answer = oidc_sign_in(browser, stack, f"huge@{domain}", connection=connection["id"])
-    profile = ApiClient(stack.base_url, key).post("/api/sso/token", json={"code": query(answer.headers["Location"])["code"]}).json()["profile"]
+    from shared.oidc.graph_groups import MAX_GROUPS
+
+    huge = _overage_org(stack, admin, new_org, MAX_GROUPS + 1)
+    answer = oidc_sign_in(browser, stack, huge["username"], connection=huge["connection"]["id"])
+    profile = huge["backend"].post("/api/sso/token", json={"code": query(answer.headers["Location"])["code"]}).json()["profile"]
     assert profile["groups_source"] == "unavailable"
-    event = next(e for e in admin.get(f"/api/organizations/{org}/events").json()["items"] if e["type"] == "groups_overage_unavailable")
-    assert "600 groups" in event["detail"]["reason"]
+    event = next(e for e in admin.get(f"/api/organizations/{huge['org']}/events").json()["items"] if e["type"] == "groups_overage_unavailable")
+    assert f"{MAX_GROUPS} groups" in event["detail"]["reason"]

@@ -221,6 +221,64 @@ def test_a_5xx_is_retried_twice_then_raised():
         server.shutdown()
 
 
+class _Canned:
+    """A server that answers each request with the next of `answers`, byte for byte, and records
+    how many connections it saw: the framings the client must read besides Azurite's."""
+
+    def __init__(self, answers: list[bytes]):
+        import socket
+
+        self.answers, self.connections = list(answers), 0
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while self.answers:
+            connection, _ = self._listener.accept()
+            self.connections += 1
+            with connection, connection.makefile("rb") as reader:
+                while self.answers:
+                    head = b""
+                    while not head.endswith(b"\r\n\r\n"):
+                        line = reader.readline()
+                        if not line:
+                            break
+                        head += line
+                    if not head:
+                        break
+                    length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+                    reader.read(length)
+                    answer = self.answers.pop(0)
+                    connection.sendall(answer)
+                    if b"connection: close" in answer.lower() or b"content-length" not in answer.lower() and b"chunked" not in answer.lower():
+                        break
+
+    def client(self) -> TableRest:
+        return TableRest(f"http://127.0.0.1:{self.port}/{ACCOUNT}", SharedKey(ACCOUNT, ACCOUNT_KEY), sleep=lambda s: None)
+
+
+_ENTITY = b'{"PartitionKey":"p","RowKey":"r","doc":"{}"}'
+
+
+def test_answers_framed_by_chunks_by_length_or_by_closing_are_read_whole():
+    chunked = b"HTTP/1.1 200 OK\r\nETag: W/\"1\"\r\nTransfer-Encoding: chunked\r\n\r\n" + b"".join(
+        b"%x\r\n%s\r\n" % (len(part), part) for part in (_ENTITY[:10], _ENTITY[10:])) + b"0\r\n\r\n"
+    sized = b"HTTP/1.1 200 OK\r\nEtag: W/\"2\"\r\nContent-Length: %d\r\n\r\n%s" % (len(_ENTITY), _ENTITY)
+    until_close = b"HTTP/1.1 200 OK\r\nETag: W/\"3\"\r\nConnection: close\r\n\r\n" + _ENTITY
+    server = _Canned([chunked, sized, until_close, sized])
+    client = server.client()
+    etags = [client.get("t", "p", "r")[1] for _ in range(4)]
+    assert etags == ['W/"1"', 'W/"2"', 'W/"3"', 'W/"2"']
+    assert server.connections == 2  # kept alive across the first three, a new one after the close
+
+
+def test_a_garbled_answer_is_unreachable_not_a_crash():
+    server = _Canned([b"SMTP ready\r\n\r\n"] * 3)
+    with pytest.raises(Unreachable):
+        server.client().get("t", "p", "r")
+
+
 def test_a_wrong_account_key_is_refused(azurite, table):
     client = TableRest(f"http://127.0.0.1:{azurite.port}/{ACCOUNT}", SharedKey(ACCOUNT, "d3JvbmcK" * 8))
     with pytest.raises(TableError) as refused:
