@@ -47,9 +47,11 @@ DELIVERY_HEADER = "Entra-SSO-Delivery"
 OUTBOX_PREFIX = "webhook_"
 TIMEOUT_SECONDS = 5
 SIGNATURE_TOLERANCE_SECONDS = 300
-# Waits after the 1st, 2nd, ... failed attempt (about 1, 2, 4, 8 days): the every-minute
-# deliver_webhooks timer retries at those times; the daily check_expiry is the safety net.
-BACKOFF = (timedelta(hours=20), timedelta(hours=44), timedelta(hours=92), timedelta(hours=188))
+# Waits after the 1st, 2nd, ... failed attempt: a blip costs a minute, an outage is retried for
+# about a week in all (the every-minute deliver_webhooks timer sends at those times; the daily
+# check_expiry is the safety net).
+BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2), timedelta(hours=8),
+           timedelta(hours=24), timedelta(hours=48), timedelta(hours=96))
 MAX_ATTEMPTS = len(BACKOFF) + 1
 MAX_DUE_PER_RUN = 50
 # How long a run holds a notification it is sending: far above one POST's 5 s, so a live run

@@ -144,14 +144,17 @@ def test_failed_webhooks_retry_with_backoff(stack, admin, receiver):
     [row] = webhooks.pending(org)
     assert row.doc.attempts == 1 and row.doc.last_error == "HTTP 500"
 
-    assert expiry_checks.check_organization(org_doc(org), now + timedelta(hours=2))["failed"] == 0, "not before its backoff"
+    first_wait, second_wait = webhooks.BACKOFF[0], webhooks.BACKOFF[1]
+    assert second_wait > first_wait
+    assert expiry_checks.check_organization(org_doc(org), now + first_wait / 2)["failed"] == 0, "not before its backoff"
     assert len(receiver.deliveries) == 1
 
-    second = expiry_checks.check_organization(org_doc(org), now + timedelta(days=1))
+    second = expiry_checks.check_organization(org_doc(org), now + first_wait)
     assert second["failed"] == 1 and webhooks.pending(org)[0].doc.attempts == 2
-    assert expiry_checks.check_organization(org_doc(org), now + timedelta(days=2))["failed"] == 0, "the second wait is longer"
+    later = now + first_wait
+    assert expiry_checks.check_organization(org_doc(org), later + first_wait)["failed"] == 0, "the second wait is longer"
 
-    third = expiry_checks.check_organization(org_doc(org), now + timedelta(days=3))
+    third = expiry_checks.check_organization(org_doc(org), later + second_wait)
     assert third["delivered"] == 1 and webhooks.pending(org) == []
     ids = {d.payload["id"] for d in receiver.deliveries}
     assert len(receiver.deliveries) == 3 and len(ids) == 1, "one notification, retried under one id"
@@ -163,7 +166,7 @@ def test_a_notification_is_dropped_after_its_last_attempt(stack, admin, receiver
     from shared.lifecycle import expiry_checks, webhooks
 
     org, _ = org_with_webhook(admin, receiver.url)
-    _secret_expiring(stack, admin, org, days=30)  # all retries (about 14 days) fall before the 7-day threshold
+    _secret_expiring(stack, admin, org, days=30)  # all retries (about a week) fall before the 7-day threshold
     receiver.statuses = [500] * webhooks.MAX_ATTEMPTS
     moment = datetime.now(timezone.utc)
     expiry_checks.check_organization(org_doc(org), moment)
