@@ -179,20 +179,19 @@ def delete(directory_id: str, organization: str | None = None) -> None:
 
 
 def _with_row(directory_id: str, row_key: str) -> tuple[tables.Stored | None, tables.Stored | None]:
-    """The directory record and one more row of its partition, in one round trip."""
-    # spaces around the parentheses: the SDK substitutes @names between spaces
-    rows = tables.query_all(TABLE, "PartitionKey eq @pk and ( RowKey eq @directory or RowKey eq @row )",
-                            {"pk": directory_id, "directory": ROW, "row": row_key}, limit=2)
-    found = {row.row_key: row for row in rows}
-    directory = found.get(ROW)
-    return (directory.typed(Directory.from_stored) if directory else None), found.get(row_key)
+    """The directory record and one more row of its partition: two point reads sent together,
+    so they take the time of one. Not one query ORing the two RowKeys: Table Storage answers
+    that with a scan of the whole partition (Microsoft's table design guide says to avoid it),
+    which in a directory of 10,000 users costs every lookup far more than a second request."""
+    directory, row = tables.get_many(TABLE, directory_id, [ROW, row_key])
+    return (directory.typed(Directory.from_stored) if directory else None), row
 
 
 def authenticate(directory_id: str, authorization: str | None, on_found=None, also: str | None = None, cached: bool = False):
     """The directory whose token the request carries, or a 401 in SCIM's shape. An unknown
     directory and a wrong token answer the same, so the URL is no oracle. With `also` (a row key
     of the partition, e.g. the index row a filter needs) answers (directory, that row or None),
-    read together: Entra's Test Connection costs one round trip."""
+    read together: Entra's Test Connection costs two point reads sent at once."""
     scheme, _, presented = (authorization or "").partition(" ")
     presented = presented.strip()
     refused = ScimError(401, "Send the directory's Secret Token as 'Authorization: Bearer <token>' (Entra: Provisioning > Admin Credentials).")
