@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import collections
 import cProfile
-import http.client
 import logging
 import os
 import pstats
@@ -40,6 +39,7 @@ import requests
 
 from bench.sign_in import _percentile, _session, cpu_seconds, load_average
 from local.azurite import ROOT, free_port, start_azurite
+from local.storage_count import storage_requests
 
 BASELINE_RPS = 25.0  # Entra's provisioning service expects a SCIM endpoint to sustain this
 
@@ -155,44 +155,19 @@ def count_round_trips(env: dict, users: int, groups: int, members: int, test_con
         devhost.collect_functions = collect
     threading.Thread(target=server.serve_forever, daemon=True).start()
     directory = _directory(base_url, env["SSO_BOOTSTRAP_API_KEY"], "bench-trips")
-    counted = {"n": 0}
-    storage_port = int(env["SSO_STORAGE_CONNECTION_STRING"].split("TableEndpoint=http://127.0.0.1:")[1].split("/")[0])
-    original = http.client.HTTPConnection.putrequest
-
-    def counting(self, method, url, *args, **kwargs):
-        if self.port == storage_port:
-            counted["n"] += 1
-            if os.environ.get("BENCH_TRACE"):
-                print("   storage:", method, url.split("?")[0][-90:], file=sys.stderr)
-        return original(self, method, url, *args, **kwargs)
-
-    from shared.platform import http1
-    exchange = http1.Connection.exchange
-
-    def counting_lean(self, method, target, *args, **kwargs):  # table_rest's connections
-        if self._host.endswith(f":{storage_port}"):
-            counted["n"] += 1
-            if os.environ.get("BENCH_TRACE"):
-                print("   storage:", method, target.split("?")[0][-90:], file=sys.stderr)
-        return exchange(self, method, target, *args, **kwargs)
-
     spec = tenant_spec(users, groups, members, seed=29)
     with start_simulator(config={"tenants": [spec]}) as sim:
         job_id = sim.create_provisioning_job(spec["id"], {"tenant_url": directory["scim_base_url"], "secret_token": directory["token"]})["id"]
         sim.test_provisioning_connection(job_id)  # warm: table clients, the token's directory
-        http.client.HTTPConnection.putrequest = counting
-        http1.Connection.exchange = counting_lean
-        try:
+        with storage_requests(env["SSO_STORAGE_CONNECTION_STRING"]) as counted:
             for _ in range(test_connections):
                 sim.test_provisioning_connection(job_id)
-            per_test = counted["n"] / test_connections
-            counted["n"] = 0
+            per_test = len(counted) / test_connections
+            counted.clear()
             profiles.clear()
             sim.run_provisioning_cycle(job_id)
             sent = len(sim.provisioning_requests(job_id, 1))
-        finally:
-            http.client.HTTPConnection.putrequest = original
-            http1.Connection.exchange = exchange
+            in_cycle = len(counted)
     server.shutdown()
     if profile_path and profiles:
         stats = pstats.Stats(profiles[0])
@@ -202,7 +177,7 @@ def count_round_trips(env: dict, users: int, groups: int, members: int, test_con
         print(f"profile of {len(profiles)} requests (CPU of each request's thread) -> {profile_path}")
         stats.sort_stats("tottime").print_stats(25)
         stats.sort_stats("cumulative").print_stats(40)
-    return per_test, counted["n"] / max(1, sent)
+    return per_test, in_cycle / max(1, sent)
 
 
 def main() -> int:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import collections
 import concurrent.futures
-import http.client
 import json
 import os
 import secrets
@@ -42,6 +41,7 @@ import requests
 
 from local.azurite import ROOT, free_port, start_azurite
 from local.demo import ORG, add_oidc_connection, clients, create_organization
+from local.storage_count import storage_requests
 
 APP_REDIRECT = "https://app.example.com/callback"
 USER = "adele.vance@contoso.com"
@@ -204,7 +204,7 @@ def stop(process: subprocess.Popen) -> None:
 
 def count_storage_round_trips(stack: Stack, sign_ins: int = 20) -> float:
     """Runs sign-ins against an in-process dev host and counts the HTTP requests sent to Azurite's
-    port (at http.client, which the SDK's transport goes through, and at shared/platform/http1's connections)."""
+    port (local/storage_count.py: at http.client and at shared/platform/http1's connections)."""
     os.environ.update(stack.env)
     import function_app
     from local.devhost import make_server
@@ -212,41 +212,16 @@ def count_storage_round_trips(stack: Stack, sign_ins: int = 20) -> float:
     port = free_port()
     server = make_server("127.0.0.1", port, function_app.app, stack.env["SSO_BOOTSTRAP_API_KEY"])
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    counted = {"n": 0}
-    storage_port = int(stack.env["SSO_STORAGE_CONNECTION_STRING"].split("TableEndpoint=http://127.0.0.1:")[1].split("/")[0])
-    original = http.client.HTTPConnection.putrequest
-
-    def counting(self, method, url, *args, **kwargs):
-        if self.port == storage_port:
-            counted["n"] += 1
-            if os.environ.get("BENCH_TRACE"):
-                print("   storage:", method, url.split("?")[0][-90:], file=sys.stderr)
-        return original(self, method, url, *args, **kwargs)
-
-    from shared.platform import http1
-    exchange = http1.Connection.exchange
-
-    def counting_lean(self, method, path, *args, **kwargs):  # the sign-in path's own connections
-        if self._host.endswith(f":{storage_port}"):
-            counted["n"] += 1
-        if os.environ.get("BENCH_TRACE") and self._host.endswith(f":{storage_port}"):
-            print("   storage:", method, path[-90:], file=sys.stderr)
-        return exchange(self, method, path, *args, **kwargs)
-
-    http.client.HTTPConnection.putrequest = counting
-    http1.Connection.exchange = counting_lean
     try:
         base = f"http://127.0.0.1:{port}"
         browser, backend = _session(stack.sim_ca_bundle), _session(True)
         sign_in(browser, backend, base, stack.connection, stack.api_key)  # warm: clients, caches, discovery, JWKS
-        counted["n"] = 0
-        for _ in range(sign_ins):
-            sign_in(browser, backend, base, stack.connection, stack.api_key)
+        with storage_requests(stack.env["SSO_STORAGE_CONNECTION_STRING"]) as counted:
+            for _ in range(sign_ins):
+                sign_in(browser, backend, base, stack.connection, stack.api_key)
     finally:
-        http.client.HTTPConnection.putrequest = original
-        http1.Connection.exchange = exchange
         server.shutdown()
-    return counted["n"] / sign_ins
+    return len(counted) / sign_ins
 
 
 class Profiler:
