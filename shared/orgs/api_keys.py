@@ -198,10 +198,15 @@ def recheck(principal: Principal) -> bool:
         raise SsoError("unauthorized")
     _verified_keys.put(stored.doc)
     try:
-        activity.insert(stored.doc.organization, GUARD_PREFIX + stored.doc.id, _GUARD_DOC)
+        _make_guard(stored.doc.organization, stored.doc.id)
     except tables.AlreadyExists:
         return False
     return True
+
+
+def _make_guard(organization: str, key_id: str) -> None:
+    """The key's guard row in its org's partition (AlreadyExists when it is there)."""
+    activity.insert(organization, GUARD_PREFIX + key_id, _GUARD_DOC)
 
 
 def delete_keys_of(organization: str) -> None:
@@ -216,7 +221,7 @@ def create_key(name: str, organization: str | None) -> tuple[ApiKey, str]:
     record = ApiKey(id=key_id, name=name, organization=organization, hash=_digest(key).hex(), created=iso())
     tables.insert("apikeys", key_id, _ROW, record.to_stored(), {"organization": organization or ""})
     if organization is not None:
-        activity.insert(organization, GUARD_PREFIX + key_id, _GUARD_DOC)
+        _make_guard(organization, key_id)
     return record, key
 
 
