@@ -30,10 +30,4 @@ def token(req: func.HttpRequest) -> func.HttpResponse:
         if guard is not None:
             api_keys.recheck(principal)
         raise
-    try:
-        return json_response({"profile": logins.redeem_code(body.code, principal.organization, guard)})
-    except SsoError:
-        if guard is None or not api_keys.recheck(principal):
-            raise
-    # The key's guard row was missing and is made again: the spend once more, the key just read.
-    return json_response({"profile": logins.redeem_code(body.code, principal.organization)})
+    return json_response({"profile": logins.redeem_code_for(body.code, principal, guard)})

@@ -24,7 +24,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Literal
 
-from shared.orgs import events
+from shared.orgs import api_keys, events
 from shared.platform import validation as v
 from shared.platform.errors import SsoError
 from shared.platform.timestamps import utc_now
@@ -175,6 +175,18 @@ def redeem_code(code: str | None, caller_organization: str | None, key_guard: ta
     except (tables.EtagMismatch, activity.OrganizationGone):
         raise SsoError("invalid_grant") from None
     return stored.doc.profile
+
+
+def redeem_code_for(code: str | None, principal: api_keys.Principal, key_guard: tables.Op | None) -> dict:
+    """`redeem_code` for the API key `principal`, trusted on `key_guard` (api_keys.authenticate_within):
+    a failure reads the key (401 once revoked); when the key's guard row was missing and is made
+    again, the spend is tried once more, the key just read."""
+    try:
+        return redeem_code(code, principal.organization, key_guard)
+    except SsoError:
+        if key_guard is None or not api_keys.recheck(principal):
+            raise
+    return redeem_code(code, principal.organization)
 
 
 def event_type(test: bool) -> str:
