@@ -254,6 +254,8 @@ def test_msals_client_follows_no_redirect():
     import http.server
     import threading
 
+    import certifi
+
     from shared.platform.outbound import EntraHttpClient
 
     hits: list[str] = []
@@ -276,14 +278,8 @@ def test_msals_client_follows_no_redirect():
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        answer = EntraHttpClient(certifi_roots()).post(f"http://127.0.0.1:{server.server_address[1]}/token", data={"code": "c"})
+        answer = EntraHttpClient(certifi.where()).post(f"http://127.0.0.1:{server.server_address[1]}/token", data={"code": "c"})
     finally:
         server.shutdown()
     assert answer.status_code == 307 and answer.headers["location"].endswith("/elsewhere")
     assert hits == ["/token"]
-
-
-def certifi_roots() -> str:
-    import certifi
-
-    return certifi.where()
