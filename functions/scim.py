@@ -118,8 +118,9 @@ def scim_groups(req: func.HttpRequest) -> func.HttpResponse:
 @operation("GET", _BASE + "/Groups/{id}", "Read a group (SCIM)", auth="scim_token", responses={200: MEDIA_TYPE}, errors=_ERRORS)
 @operation("PUT", _BASE + "/Groups/{id}", "Replace a group (SCIM)", auth="scim_token", body=_group, body_media_types=_MEDIA,
            responses={200: MEDIA_TYPE}, errors=_ERRORS)
-@operation("PATCH", _BASE + "/Groups/{id}", "Patch a group (SCIM)", auth="scim_token", body=_group_patch, body_media_types=_MEDIA,
-           responses={200: MEDIA_TYPE}, errors=_ERRORS)
+@operation("PATCH", _BASE + "/Groups/{id}", "Patch a group (SCIM): 204 with the new ETag, or 200 with the group when `attributes` or "
+           "`excludedAttributes` is given", auth="scim_token", body=_group_patch, body_media_types=_MEDIA,
+           responses={200: MEDIA_TYPE, 204: None}, errors=_ERRORS)
 @operation("DELETE", _BASE + "/Groups/{id}", "Delete a group (SCIM)", auth="scim_token", responses={204: None}, errors=_ERRORS)
 @scim_handler
 def scim_group(req: func.HttpRequest) -> func.HttpResponse:

@@ -21,7 +21,8 @@ def user_rows(user_id: str, scim: dict) -> dict[str, dict]:
 
 
 def group_rows(group_id: str, scim: dict) -> dict[str, dict]:
-    rows = {keys.group_name_prefix(scim["displayName"]) + group_id: {"id": group_id}}
+    """A group's unique row (its displayName's row is shared: group_names.py)."""
+    rows = {}
     if isinstance(scim.get("externalId"), str):
         rows[keys.group_external_id(scim["externalId"])] = {"id": group_id}
     return rows

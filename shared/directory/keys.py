@@ -38,8 +38,8 @@ def email_prefix(value: str) -> str:
     return f"{EMAIL}{h(value.lower())}_"
 
 
-def group_name_prefix(value: str) -> str:
-    return f"{GROUP_NAME}{h(value.lower())}_"
+def group_name(value: str) -> str:
+    return GROUP_NAME + h(value.lower())  # displayName is caseExact false (RFC 7643 section 4.2)
 
 
 def member(group_id: str, user_id: str) -> str:

@@ -3,7 +3,8 @@
     directory                  the Directory (its token's hash, its organization)
     u_<id> / g_<id>            a user / a group (its SCIM JSON as validated)
     un_<h> / ue_<h> / ge_<h>   unique index rows: userName (case-insensitive), externalId -> id
-    em_<h>_<id> / gn_<h>_<id>  index rows: an email -> user, a group displayName -> group
+    em_<h>_<id>                index rows: an email -> user
+    gn_<h>                     a group displayName -> the ids of the groups that have it
     m_<group>_<user>           a membership, and ug_<user>_<group> the same seen from the user
     ev_<time>_<rand>           the directory's event feed, oldest first
 
@@ -46,6 +47,10 @@ class DirectoryUser(Record):
 class DirectoryGroup(Record):
     id: str
     scim: dict  # the SCIM Group as validated (no id/meta/members)
+    # Written with every member change, so the group's ETag (meta.version) follows its members and
+    # the size limit needs no read of them. A user's hard delete leaves it high: it is an upper
+    # bound, counted again before it would refuse an add (groups.py).
+    member_count: int = internal(0)
     created: str
     updated: str
 

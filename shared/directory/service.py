@@ -147,6 +147,10 @@ def patch(directory: Directory, endpoint: str, resource_id: str, payload: Any, i
         stored, events = users.patch(directory, resource_id, payload, if_match)
     else:
         stored, events, known = groups.update(directory, resource_id, payload, if_match)
+        if not params.get("attributes") and not params.get("excludedAttributes"):
+            # RFC 7644 section 3.5.2 allows 204, as Entra's own SCIM reference answers a group PATCH:
+            # a large group is not read whole to answer a change of a few members.
+            return Answer(204, None, stored.etag, events=events)
     response_params = resources.response_parameters(kind, params.get("attributes"), params.get("excludedAttributes"))
     return Answer(200, _body(directory, kind, stored, response_params, known_members=known), stored.etag, events=events)
 

@@ -71,3 +71,67 @@ def test_twenty_token_rotations_leave_one_working_token(stack, admin, new_direct
     assert directory.scim.post("/Users", json=user_body("old@contoso.com")).status_code == 401
     writes = [ScimClient(directory.base, token).post("/Users", json=user_body(f"new{i}@contoso.com")).status_code for i, token in enumerate(issued)]
     assert sorted(writes) == sorted([201] + [401] * (len(issued) - 1)), writes
+
+
+def _group_body(name: str) -> dict:
+    return {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": name}
+
+
+def _add_members(*user_ids: str) -> str:
+    return json.dumps({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                       "Operations": [{"op": "Add", "path": "members", "value": [{"value": user_id} for user_id in user_ids]}]})
+
+
+def test_twenty_groups_created_with_one_display_name_are_all_found_by_it(stack, new_directory):
+    """Display names are not unique: the one row listing a name's groups (written under its ETag)
+    loses none of twenty simultaneous creates, and each of them gets through."""
+    directory = new_directory()
+    body = json.dumps(_group_body("Sales"))
+    responses = race(stack, lambda i, s: s.post(f"{directory.base}/Groups", data=body, headers=_HEADERS), key=directory.token)
+    no_server_errors(responses)
+    assert [r.status_code for r in responses] == [201] * RACERS, [r.text for r in responses if r.status_code != 201]
+    created = {r.json()["id"] for r in responses}
+    found = directory.scim.get('/Groups?excludedAttributes=members&filter=displayName eq "SALES"').json()
+    assert {group["id"] for group in found["Resources"]} == created and found["totalResults"] == len(created)
+
+
+def test_twenty_simultaneous_adds_of_one_member_make_one_membership_and_one_event(stack, admin, new_directory):
+    directory = new_directory()
+    user = directory.scim.post("/Users", json=user_body("member@contoso.com")).json()["id"]
+    group = directory.scim.post("/Groups", json=_group_body("Engineering")).json()["id"]
+    body = _add_members(user)
+    responses = race(stack, lambda i, s: s.patch(f"{directory.base}/Groups/{group}", data=body, headers=_HEADERS), key=directory.token)
+    no_server_errors(responses)
+    assert all(r.status_code in (204, 409) for r in responses) and any(r.status_code == 204 for r in responses), [r.status_code for r in responses]
+    members = directory.scim.get(f"/Groups/{group}").json()["members"]
+    assert [m["value"] for m in members] == [user]
+    feed = admin.get(f"/api/organizations/{directory.org}/directories/{directory.id}/events", params={"limit": 100}).json()["items"]
+    assert [e["type"] for e in feed].count("group.user_added") == 1
+
+
+def test_twenty_simultaneous_member_patches_of_one_group_lose_none(stack, new_directory):
+    """Each member change also writes the group row under its ETag: the patches that were answered
+    204 are exactly the members afterwards (a 409 asks Entra to retry)."""
+    directory = new_directory()
+    users = [directory.scim.post("/Users", json=user_body(f"m{i}@contoso.com")).json()["id"] for i in range(RACERS)]
+    group = directory.scim.post("/Groups", json=_group_body("Platform")).json()["id"]
+    responses = race(stack, lambda i, s: s.patch(f"{directory.base}/Groups/{group}", data=_add_members(users[i]), headers=_HEADERS),
+                     key=directory.token)
+    no_server_errors(responses)
+    assert all(r.status_code in (204, 409) for r in responses), [r.status_code for r in responses]
+    answered = {users[i] for i, r in enumerate(responses) if r.status_code == 204}
+    assert answered and {m["value"] for m in directory.scim.get(f"/Groups/{group}").json()["members"]} == answered
+
+
+def test_twenty_simultaneous_adds_never_take_a_group_past_its_limit(stack, new_directory, monkeypatch):
+    from shared.directory import groups
+
+    monkeypatch.setattr(groups, "MAX_MEMBERS", 5)
+    directory = new_directory()
+    users = [directory.scim.post("/Users", json=user_body(f"l{i}@contoso.com")).json()["id"] for i in range(RACERS)]
+    group = directory.scim.post("/Groups", json=_group_body("Limited")).json()["id"]
+    responses = race(stack, lambda i, s: s.patch(f"{directory.base}/Groups/{group}", data=_add_members(users[i]), headers=_HEADERS),
+                     key=directory.token)
+    no_server_errors(responses)
+    members = {m["value"] for m in directory.scim.get(f"/Groups/{group}").json()["members"]}
+    assert len(members) <= 5 and members == {users[i] for i, r in enumerate(responses) if r.status_code == 204}
