@@ -160,7 +160,7 @@ def _apply_members(directory_id: str, stored: tables.Stored[DirectoryGroup], cha
     else:
         removing = set(change.remove)
         adds = {u: d for u, d in change.add.items() if u not in removing and (before is None or u not in before)}
-        removes = sorted(u for u in removing if before is None or u in before)
+        removes = sorted(u for u in removing if keys.is_resource_id(u) and (before is None or u in before))  # no other id is a member
     if not users_checked:
         _check_users(directory_id, list(adds))
     pending = [(user_id, display, True) for user_id, display in adds.items()] + [(user_id, None, False) for user_id in removes]

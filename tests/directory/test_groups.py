@@ -109,3 +109,14 @@ def test_the_member_limit_holds_and_counts_again_after_a_users_hard_delete(three
     assert directory.scim.patch(f"/Groups/{group}", json=_add(four)).status_code == 204  # counted again: 2 + 1
     assert directory.scim.patch(f"/Groups/{group}", json=_add(five)).status_code == 400
     assert {m["value"] for m in directory.scim.get(f"/Groups/{group}").json()["members"]} == {one, two, four}
+
+
+def test_a_remove_of_a_value_that_is_no_id_never_becomes_a_row_key(stack, directory):
+    member = _users(directory, 1)[0]
+    group = _group(directory, "Keys", [member])["id"]
+    hostile = "not-an-id') or (RowKey ne '"
+    with storage_requests(stack) as sent:
+        removed = directory.scim.patch(f"/Groups/{group}", json=patch_body({"op": "Remove", "path": "members", "value": [{"value": hostile}]}))
+    assert removed.status_code == 204
+    assert not any("not-an-id" in request for request in sent), sent  # not a member, so nothing is asked of storage about it
+    assert [m["value"] for m in directory.scim.get(f"/Groups/{group}").json()["members"]] == [member]
