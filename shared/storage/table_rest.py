@@ -26,10 +26,10 @@ import base64
 import hmac
 import http.client
 import json
+import os
 import ssl
 import threading
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Protocol
@@ -310,7 +310,8 @@ class TableRest:
         (None for a delete), as the service answers them in order, so a writer needs no read
         after its write. On failure raises the failed operation's TableError (its message starts
         with that operation's index)."""
-        batch_id, changeset = f"batch_{uuid.uuid4()}", f"changeset_{uuid.uuid4()}"
+        # Any boundary absent from the parts will do: random bytes as hex, without uuid4's object.
+        batch_id, changeset = f"batch_{os.urandom(16).hex()}", f"changeset_{os.urandom(16).hex()}"
         parts = [f"--{batch_id}", f"Content-Type: multipart/mixed; boundary={changeset}", ""]
         for index, op in enumerate(ops):
             parts += [f"--{changeset}", "Content-Type: application/http", "Content-Transfer-Encoding: binary", f"Content-ID: {index}", "",
