@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from cryptography.hazmat.primitives.serialization import Encoding
-
 from shared import secret_store
 from shared.lifecycle.certificate_credentials import make_certificate
 from shared.oidc.discovery import provider_metadata
@@ -33,6 +31,8 @@ def _ensure_sp_signing(doc: Connection) -> Connection:
     secret store, the certificate on the record (published in the SP metadata)."""
     if not doc.sign_authn_requests or doc.sp_signing:
         return doc
+    from cryptography.hazmat.primitives.serialization import Encoding  # on first use: cryptography stays off the cold start
+
     not_after = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=365 * SP_SIGNING_YEARS)
     key_pem, certificate = make_certificate(doc, 2048, not_after)
     version = secret_store.get_secret_store().set_secret(connections.secret_name(doc.id, connections.SP_SIGNING_KEY), key_pem, expires_on=not_after,

@@ -20,11 +20,7 @@ from __future__ import annotations
 import base64
 import logging
 from datetime import date, datetime, timedelta
-
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from typing import TYPE_CHECKING
 
 from shared import secret_store
 from shared.lifecycle.credential_rotation import (
@@ -48,6 +44,9 @@ from shared.platform.observability import log
 from shared.platform.timestamps import end_of_day, iso, utc_now
 from shared.secret_store import SecretNotFound
 from shared.storage import tables
+
+if TYPE_CHECKING:  # cryptography loads where a certificate is made (make_certificate), off the cold start
+    from cryptography import x509
 
 KEY_SIZES = (2048, 3072)
 DEFAULT_KEY_SIZE = 2048
@@ -81,6 +80,11 @@ def requested_key_size(body: dict) -> int:
 
 def make_certificate(connection: Connection, key_size: int, not_after: datetime) -> tuple[str, x509.Certificate]:
     """(private key PEM, self-signed certificate) for the connection's client assertions."""
+    from cryptography import x509  # on first use (a certificate made): cryptography stays off the cold start
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
     key = rsa.generate_private_key(public_exponent=65537, key_size=key_size)
     name = x509.Name([
         x509.NameAttribute(NameOID.COMMON_NAME, f"entra-sso {connection.id}"),
@@ -107,12 +111,14 @@ def make_certificate(connection: Connection, key_size: int, not_after: datetime)
 
 
 def _answer(pending: PendingCertificate, certificate: x509.Certificate, key_size: int) -> dict:
+    from cryptography.hazmat.primitives.serialization import Encoding  # loaded by make_certificate: not at cold start
+
     return {
         "certificate_pem": pending.certificate_pem,
         "thumbprint": pending.thumbprint,
         "expires_on": pending.expires_on,
         # The same certificate as a .cer file (DER), base64: decode and save as `<name>.cer`, or upload the PEM.
-        "certificate_cer_base64": base64.b64encode(certificate.public_bytes(serialization.Encoding.DER)).decode("ascii"),
+        "certificate_cer_base64": base64.b64encode(certificate.public_bytes(Encoding.DER)).decode("ascii"),
         "key_size": key_size,
         "status": "pending",
     }
@@ -120,6 +126,7 @@ def _answer(pending: PendingCertificate, certificate: x509.Certificate, key_size
 
 def create(stored: tables.Stored[Connection], body: dict, if_match: str | None = None) -> tuple[dict, str]:
     """`POST .../certificate`: a new key pair, pending until activated."""
+    from cryptography.hazmat.primitives.serialization import Encoding  # loaded by make_certificate: not at cold start
 
     doc = stored.doc
     require_oidc(doc)
@@ -132,7 +139,7 @@ def create(stored: tables.Stored[Connection], body: dict, if_match: str | None =
         connections.secret_name(doc.id, connections.CERTIFICATE_KEY), key_pem, expires_on=not_after,
         tags={"connection": doc.id, "thumbprint": print_},
     ).version_id
-    pending = PendingCertificate(thumbprint=print_, certificate_pem=certificate.public_bytes(serialization.Encoding.PEM).decode("ascii"),
+    pending = PendingCertificate(thumbprint=print_, certificate_pem=certificate.public_bytes(Encoding.PEM).decode("ascii"),
                                  key_version=key_version, expires_on=not_after.date().isoformat(), created=iso(utc_now()))
     saved = save(doc.replace(pending_certificate=pending), stored.etag)
     record_event(doc.organization, "connection.certificate_created", connection=doc.id,

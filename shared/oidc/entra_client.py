@@ -6,7 +6,7 @@ a bounded LRU: never one per request, and a PATCHed tenant or client id never re
 for the old value. MSAL does not verify the ID token's signature; callers always pass the ID
 token to entra_id_token.validate_id_token with the nonce returned here.
 
-Each app gets an http_cache and a token cache that keep nothing, because both would otherwise
+Each app gets an http_cache and a token cache that keep nothing (msal_app.py), because both would otherwise
 answer from memory instead of asking Entra:
 - MSAL's throttling replays a token endpoint's 5xx/429 for Retry-After (5 s by default, up to an
   hour) under a key of URL, client id and scope (msal 1.39 means to add the auth code to the
@@ -22,21 +22,13 @@ answer from memory instead of asking Entra:
 """
 from __future__ import annotations
 
-import base64
 import threading
-import time
-import uuid
 from collections import OrderedDict
-from collections.abc import MutableMapping
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Sequence, TypeVar
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
-import jwt
-import msal
 import requests
-from cryptography.hazmat.primitives import serialization
-from msal.exceptions import MsalServiceError
 
 from shared.oidc.discovery import provider_metadata
 from shared.oidc.entra_errors import from_authorize_response, from_token_response
@@ -45,8 +37,10 @@ from shared.platform.errors import SsoError
 from shared.platform.outbound import entra_http_client
 from shared.platform.settings import get_settings
 
+if TYPE_CHECKING:  # MSAL loads with the first app built (_build), off the cold start
+    import msal
+
 APP_CACHE_SIZE = 512
-ASSERTION_LIFETIME_SECONDS = 300  # one request's worth; Entra allows up to 10 minutes
 PROBE_SCOPES = ["https://graph.microsoft.com/.default"]
 PROMPTS = ("login", "none", "consent", "select_account")
 _MSAL_RESERVED_SCOPES = {"openid", "profile", "offline_access"}  # MSAL adds openid and profile itself
@@ -76,62 +70,29 @@ class TokenResponse:
     scope: str | None = None  # what Entra granted that access token (its `scope`), None when it did not say
 
 
-class _KeepNothing(MutableMapping):
-    """An http_cache in which MSAL's throttling finds nothing to replay."""
-
-    def __getitem__(self, key):
-        raise KeyError(key)
-
-    def __setitem__(self, key, value):
-        pass
-
-    def __delitem__(self, key):
-        pass
-
-    def __iter__(self):
-        return iter(())
-
-    def __len__(self):
-        return 0
-
-
-class _NoTokenCache(msal.TokenCache):
-    def add(self, event, now=None):
-        pass
-
-
 T = TypeVar("T")
 
 
 def _call_entra(call: Callable[[], T]) -> T:
     """Runs an MSAL call; network failures and 5xx (MSAL raises MsalServiceError) are `authority_unreachable`."""
+    from msal.exceptions import MsalServiceError  # loaded with msal_app by _build, before any call: not at cold start
+
     try:
         return call()
     except (requests.RequestException, MsalServiceError) as exc:
         raise SsoError("authority_unreachable", f"Entra could not be reached ({type(exc).__name__}); retry shortly.") from None
 
 
-def _assertion_signer(certificate: Mapping[str, str], client_id: str, token_endpoint: str) -> Callable[[], str]:
-    """A new client assertion for every token request (Entra's certificate credential: RS256 with
-    the SHA-1 thumbprint as x5t). MSAL's own would be reused for 9 minutes, and a server that
-    enforces RFC 7523's single-use jti refuses the second use."""
-    key = serialization.load_pem_private_key(certificate["private_key"].encode(), password=None)
-    x5t = base64.urlsafe_b64encode(bytes.fromhex(certificate["thumbprint"])).rstrip(b"=").decode()
-
-    def assertion() -> str:
-        now = int(time.time())
-        claims = {"aud": token_endpoint, "iss": client_id, "sub": client_id, "jti": str(uuid.uuid4()),
-                  "nbf": now, "iat": now, "exp": now + ASSERTION_LIFETIME_SECONDS}
-        return jwt.encode(claims, key, algorithm="RS256", headers={"x5t": x5t})
-    return assertion
-
-
 def _build(registration: AppRegistration, tenant: str) -> msal.ConfidentialClientApplication:
+    import msal  # on first use (the first app an instance builds): MSAL, PyJWT and cryptography stay off the cold start
+
+    from shared.oidc.msal_app import KeepNothing, NoTokenCache, assertion_signer  # on first use, with msal
+
     # our discovery first: tenant_not_found / authority_unreachable in our words, and the token endpoint
     token_endpoint = provider_metadata(tenant, any_account=registration.any_account).token_endpoint
     credential = registration.credential
     if isinstance(credential, Mapping) and "private_key" in credential:
-        credential = {"client_assertion": _assertion_signer(credential, registration.client_id, token_endpoint)}
+        credential = {"client_assertion": assertion_signer(credential, registration.client_id, token_endpoint)}
     return _call_entra(lambda: msal.ConfidentialClientApplication(
         registration.client_id,
         client_credential=credential,
@@ -139,8 +100,8 @@ def _build(registration: AppRegistration, tenant: str) -> msal.ConfidentialClien
         instance_discovery=False,  # the authority is SSO_ENTRA_AUTHORITY_HOST, not looked up at Microsoft
         azure_region=False,  # nor moved to a regional host by MSAL_FORCE_REGION
         http_client=entra_http_client(),  # lean keep-alive client: see shared/platform/outbound.py
-        http_cache=_KeepNothing(),
-        token_cache=_NoTokenCache(),
+        http_cache=KeepNothing(),
+        token_cache=NoTokenCache(),
         exclude_scopes=["offline_access"],  # no refresh tokens: we never use them
     ))
 

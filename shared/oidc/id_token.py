@@ -8,25 +8,32 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hmac
 import json
 import math
 import re
 from dataclasses import dataclass
-from typing import Callable, NamedTuple, Sequence
-
-from jwt import PyJWK
-from jwt.algorithms import RSAAlgorithm
+from typing import TYPE_CHECKING, Callable, NamedTuple, Sequence
 
 from shared.platform.errors import SsoError
+
+if TYPE_CHECKING:  # PyJWT loads with the first key or signature check, off the cold start
+    from jwt import PyJWK
 
 ALGORITHM = "RS256"  # the only one: Entra signs ID tokens with it, so nothing else is ever legitimate
 # Entra and our hosts keep NTP time, so real skew is seconds; 2 minutes also covers a slow token
 # endpoint round trip while keeping an expired token usable only briefly (the rule caps it at 5).
 LEEWAY_SECONDS = 120
 
-_RS256 = RSAAlgorithm(RSAAlgorithm.SHA256)
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
+
+
+@functools.lru_cache(maxsize=1)
+def _rs256():
+    from jwt.algorithms import RSAAlgorithm  # on first use (a signature check): PyJWT and cryptography stay off the cold start
+
+    return RSAAlgorithm(RSAAlgorithm.SHA256)
 
 
 @dataclass(frozen=True)
@@ -113,7 +120,7 @@ def check_signature(token: Jwt, key_for: Callable[[str], PyJWK]) -> str:
     if not isinstance(kid, str):
         raise _malformed("the header has no 'kid'")
     key = key_for(kid)
-    if not _RS256.verify(token.signing_input, key.key, token.signature):
+    if not _rs256().verify(token.signing_input, key.key, token.signature):
         raise SsoError("id_token_invalid_signature")
     return f"signature verified with published key {kid}"
 

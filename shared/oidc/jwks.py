@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Callable
-
-from jwt import PyJWK
-from jwt.exceptions import InvalidKeyError, PyJWKError
+from typing import TYPE_CHECKING, Callable
 
 from shared.oidc.fetch import JsonFetcher, fetch_json
 from shared.platform.errors import SsoError
+
+if TYPE_CHECKING:  # PyJWT loads with the first key set parsed (_rs256_keys), off the cold start
+    from jwt import PyJWK
 
 UNKNOWN_KID_REFRESH_SECONDS = 60
 JWKS_TTL_SECONDS = 24 * 3600
@@ -23,6 +23,9 @@ JWKS_TTL_SECONDS = 24 * 3600
 
 def _rs256_keys(document: object) -> dict[str, PyJWK]:
     """The document's RSA signing keys by kid; other keys (encryption, other types) are skipped."""
+    from jwt import PyJWK  # on first use (an instance's warm-up or first sign-in): PyJWT and cryptography stay off the cold start
+    from jwt.exceptions import InvalidKeyError, PyJWKError
+
     if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
         raise SsoError("authority_unreachable", "The authority's JWKS is not a JSON key set; check SSO_ENTRA_AUTHORITY_HOST.")
     keys: dict[str, PyJWK] = {}

@@ -17,8 +17,6 @@ import time
 from typing import Callable
 
 import requests
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 
 from shared import secret_store
 from shared.platform.certificates import thumbprint
@@ -82,6 +80,9 @@ class ManagedIdentityAssertion:
 
 def certificate_credential(name: str) -> dict:
     """MSAL's certificate dict from the PEM kept in the secret store (key and certificate)."""
+    from cryptography import x509  # on first use (the shared app's first token): cryptography stays off the cold start
+    from cryptography.hazmat.primitives import serialization
+
     try:
         pem = secret_store.get_secret_store().get_secret(name).value.encode()
     except secret_store.SecretNotFound:

@@ -18,7 +18,8 @@ every table.
 The entity operations (get, insert, replace, upsert, delete, transact) and `query_all` go through
 the lean client in table_rest.py: they are every sign-in's and SCIM request's round trips, and
 the SDK's pipeline was most of their CPU. Cursor pages (`query_page`, whose cursors carry the
-SDK's continuation token) and table management stay on the SDK.
+SDK's continuation token) and table management stay on the SDK, which (with azure-core, whose
+exceptions `sdk_errors` maps) loads on their first use, not at every cold start.
 """
 from __future__ import annotations
 
@@ -29,14 +30,6 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Generic, Iterator, TypeVar
-
-from azure.core.exceptions import (
-    AzureError,
-    HttpResponseError,
-    ResourceExistsError,
-    ResourceModifiedError,
-    ResourceNotFoundError,
-)
 
 from shared.platform.errors import SsoError
 from shared.platform.settings import get_settings
@@ -73,23 +66,24 @@ class Stored(Generic[D]):
         return Stored(model(self.doc), self.etag, self.partition_key, self.row_key)
 
 
-def _table_missing(exc: Exception) -> bool:
+def _table_missing(exc: table_rest.TableError) -> bool:
     """The table itself is gone (not the entity): Table Storage's `TableNotFound`."""
-    if isinstance(exc, table_rest.TableError):
-        return exc.code == "TableNotFound"
-    if not isinstance(exc, HttpResponseError):
-        return False
+    return exc.code == "TableNotFound"
+
+
+def _sdk_table_missing(exc) -> bool:
+    """`_table_missing` for the SDK's HttpResponseError."""
     code = getattr(exc, "error_code", None) or (exc.response.headers.get("x-ms-error-code") if exc.response is not None else None)
     return exc.status_code == 404 and code == "TableNotFound"
 
 
 @contextmanager
 def storage_errors() -> Iterator[None]:
-    """Maps SDK and table_rest exceptions to our semantics; anything unexpected from storage is a 503."""
+    """Maps table_rest's exceptions to our semantics; anything unexpected from storage is a 503."""
     try:
         yield
     except table_rest.TableError as exc:
-        if _table_missing(exc):  # still missing after _on_table created it again
+        if _table_missing(exc):  # still missing after _on_rest_table created it again
             raise SsoError("storage_unavailable") from exc
         if exc.status == 409:
             raise AlreadyExists() from exc
@@ -98,8 +92,19 @@ def storage_errors() -> Iterator[None]:
         raise SsoError("storage_unavailable") from exc
     except table_rest.Unreachable as exc:
         raise SsoError("storage_unavailable") from exc
+
+
+@contextmanager
+def sdk_errors() -> Iterator[None]:
+    """`storage_errors` for the operations that stay on the SDK (table management, cursor pages,
+    partition deletes)."""
+    # On first use: azure-core loads with the SDK, for those rare operations, not at cold start.
+    from azure.core.exceptions import AzureError, HttpResponseError, ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
+
+    try:
+        yield
     except HttpResponseError as exc:
-        if _table_missing(exc):  # still missing after _on_table created it again
+        if _sdk_table_missing(exc):  # still missing after _on_table created it again
             raise SsoError("storage_unavailable") from exc
         if isinstance(exc, ResourceExistsError) or exc.status_code == 409:
             raise AlreadyExists() from exc
@@ -167,7 +172,7 @@ def _service():
 
 
 def _create(name: str) -> None:
-    with _create_lock, storage_errors():
+    with _create_lock, sdk_errors():
         _service().create_table_if_not_exists(name)
 
 
@@ -186,11 +191,13 @@ def _rest_for(name: str) -> table_rest.TableRest:
 
 def _on_table(table: str, action: Callable[[Any], T]) -> T:
     """`action(client)`; when the table is missing (never created, or vanished since), creates it
-    and runs `action` once more (call inside storage_errors: a table still missing is a 503)."""
+    and runs `action` once more (call inside sdk_errors: a table still missing is a 503)."""
+    from azure.core.exceptions import HttpResponseError  # loaded by the SDK already (see sdk_errors): not at cold start
+
     try:
         return action(_client(table))
     except HttpResponseError as exc:
-        if not _table_missing(exc):
+        if not _sdk_table_missing(exc):
             raise
     _create(table)
     return action(_client(table))
@@ -209,7 +216,7 @@ def _on_rest_table(table: str, action: Callable[[table_rest.TableRest], T]) -> T
 
 def ensure_tables() -> None:
     """Creates whichever of the stamp's tables is missing (one listing when none is)."""
-    with storage_errors():
+    with sdk_errors():
         present = {t.name for t in _service().list_tables()}
     for name in TABLES:
         if name not in present:
@@ -371,7 +378,7 @@ def delete_partition(table: str, partition_key: str) -> int:
     """Deletes every entity of one partition, in transactions of at most MAX_BATCH; returns how many."""
     deleted = 0
     while True:
-        with storage_errors():
+        with sdk_errors():
             keys = _on_table(table, lambda client: [e["RowKey"] for e in client.query_entities(
                 "PartitionKey eq @pk", parameters={"pk": partition_key}, select=["RowKey"], results_per_page=MAX_BATCH).by_page().__next__()])
         if not keys:
@@ -415,7 +422,7 @@ def query_page(table: str, query_filter: str, parameters: dict, page_size: int, 
         items = [_stored(e) for e in next(pages, [])]
         return items, _encode_cursor(pages.continuation_token)
 
-    with storage_errors():
+    with sdk_errors():
         return _on_table(table, page)
 
 

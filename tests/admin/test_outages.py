@@ -28,6 +28,13 @@ def test_admin_api_answers_503_when_storage_is_down(admin, dead_storage):
     assert "Traceback" not in response.text
 
 
+def test_a_listing_answers_503_when_storage_is_down(admin, dead_storage):
+    """Listings page through the SDK (tables.query_page), not table_rest: its errors map too."""
+    response = admin.get("/api/organizations")
+    assert (response.status_code, response.json()["error"]) == (503, "storage_unavailable")
+    assert "Traceback" not in response.text
+
+
 def test_health_reports_storage_down_without_details(anonymous, dead_storage):
     response = anonymous.get("/api/health")
     assert response.status_code == 503
