@@ -120,3 +120,15 @@ def test_a_remove_of_a_value_that_is_no_id_never_becomes_a_row_key(stack, direct
     assert removed.status_code == 204
     assert not any("not-an-id" in request for request in sent), sent  # not a member, so nothing is asked of storage about it
     assert [m["value"] for m in directory.scim.get(f"/Groups/{group}").json()["members"]] == [member]
+
+
+def test_a_patch_of_more_members_than_one_transaction_holds_writes_them_all(admin, new_directory):
+    directory = new_directory()
+    members = _users(directory, 70)  # three transactions of at most 33 changes and the group row
+    group = _group(directory, "Everyone")["id"]
+    assert directory.scim.patch(f"/Groups/{group}", json=_add(*members)).status_code == 204
+    assert {m["value"] for m in directory.scim.get(f"/Groups/{group}").json()["members"]} == set(members)
+    feed = admin.get(f"/api/organizations/{directory.org}/directories/{directory.id}/events", params={"limit": 100}).json()
+    added = [e for e in feed["items"] if e["type"] == "group.user_added"]
+    more = admin.get(f"/api/organizations/{directory.org}/directories/{directory.id}/events", params={"limit": 100, "after": feed["next"]}).json()["items"] if feed["next"] else []
+    assert len(added) + sum(e["type"] == "group.user_added" for e in more) == 70
