@@ -3,6 +3,7 @@ a form what it changes, through the same shared/admin, shared/policy and shared/
 functions the admin API's routes call. Every org comes from the session, never from the URL."""
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import azure.functions as func
@@ -16,10 +17,12 @@ from shared.platform.certificates import certificate_der
 from shared.platform.errors import SsoError
 from shared.platform.observability import set_request_actor
 from shared.platform.settings import get_settings
+from shared.platform.timestamps import iso, utc_now
 from shared.policy import domains
 from shared.portal import forms, oidc_setup, one_click_state, pages, saml_setup, sessions
 from shared.portal.guard import ACTOR, Visit
 from shared.signin import consent
+from shared.storage import activity, tables
 
 HOME = {"sso": "/portal/sso", "credentials": "/portal/credentials", "domain_verification": "/portal/domains",
         "directory_sync": "/portal/directory-sync"}
@@ -86,8 +89,17 @@ def start_one_click(visit: Visit) -> func.HttpResponse:
         stale = _one_click_connection(visit, form.replace)
         if not consent.is_pending(stale.doc):
             raise SsoError("consent_already_bound", "This connection is already connected; nothing was replaced.")
-        # One replacement per refused connection: an etag-conditional write claims it (a lost
-        # race is 409 conflict), since a delete answers success even when another one deleted it.
+        # One replacement per refused connection: whoever makes its claim row in the org's
+        # activity partition does it (a lost race is 409 conflict). A delete answers success even
+        # when another one deleted it, and an etag-conditional write lets through a racer that
+        # read after it. The row goes with the portal's expired rows (purge.py), long after the
+        # connection it names.
+        expires = utc_now() + timedelta(days=1)
+        try:
+            activity.insert(visit.organization, f"portal_replaced_{stale.doc.id}", {"kind": "one-click-replaced", "expires_at": iso(expires)},
+                            indexed={"expires_at": expires})
+        except tables.AlreadyExists:
+            raise SsoError("conflict", "This connection is already being replaced; reload the page.") from None
         connection_admin.delete(connections.save(stale.doc.replace(enabled=False), stale.etag))
     view, _ = connection_admin.create(visit.organization, {"protocol": "oidc", "app": "shared"})
     return pages.see_other(f"/portal/sso/one-click/{view['id']}")

@@ -51,3 +51,44 @@ def test_twenty_start_agains_replace_a_refused_one_click_connection_once(stack, 
     [left] = admin.get(f"/api/organizations/{org}/connections").json()["items"]
     assert winner.headers["Location"] == f"/portal/sso/one-click/{left['id']}" and left["id"] != refused
     assert len(events_of(admin, org, "connection.deleted")) == 1
+
+
+def test_start_again_replaces_once_even_for_racers_that_read_after_the_first_claim(stack, admin, new_org, browser, monkeypatch):
+    """The interleaving an etag-conditional claim lets through: one racer claims the refused
+    connection, and the others read it only then (with the claim's new etag), before it is gone."""
+    import itertools
+    import threading
+
+    from shared.admin import connection_admin
+    from shared.portal import views
+
+    org, tenant = new_org(), customer_tenant(stack)
+    client = portal_session(stack, admin, org)
+    path = client.submit("/portal/sso/one-click", {}, page_path="/portal/sso").headers["Location"]
+    refused = path.rsplit("/", 1)[1]
+    consent_url = unescape(re.search(r'id="open-consent" href="([^"]+)"', client.get(path).text).group(1))
+    assert consent(browser, consent_url, tenant["admin"], decision="cancel").status_code == 400
+
+    claimed, other_claimed, first = threading.Event(), threading.Event(), threading.Lock()
+    read, delete, deletes = views._one_click_connection, connection_admin.delete, itertools.count()
+
+    def read_after_the_claim(visit, connection_id):
+        if not first.acquire(blocking=False):  # the first racer goes ahead; the others read after its claim
+            claimed.wait(30)
+        return read(visit, connection_id)
+
+    def delete_after_another_claim(*args, **kwargs):
+        if next(deletes) == 0:
+            claimed.set()
+            other_claimed.wait(5)  # a racer whose claim got through deletes too: then this one goes on at once
+        else:
+            other_claimed.set()
+        return delete(*args, **kwargs)
+
+    post = _posts(stack, client, "/portal/sso/one-click", {"replace": refused}, path)  # reads the page: before the patches
+    monkeypatch.setattr(views, "_one_click_connection", read_after_the_claim)
+    monkeypatch.setattr(connection_admin, "delete", delete_after_another_claim)
+    responses = race(stack, post)
+    winner = one_winner(responses, lambda r: r.status_code == 303)
+    assert all(r.status_code in (404, 409) for r in responses if r is not winner), statuses(responses)
+    assert len(admin.get(f"/api/organizations/{org}/connections").json()["items"]) == 1
