@@ -56,6 +56,8 @@ def find(directory_id: str, lookup: Lookup) -> list[tables.Stored[DirectoryGroup
         listed = group_names.ids(group_names.read(directory_id, lookup.value))[:MAX_FOUND]
         found = [row.typed(DirectoryGroup.from_stored) if row else None
                  for row in tables.get_many(TABLE, directory_id, [keys.group(group_id) for group_id in listed])]
+        # only a group that has the name now: the row is kept in step, this holds whatever it says
+        found = [group for group in found if group is not None and str(group.doc.scim.get("displayName")).lower() == lookup.value.lower()]
     return [group for group in found if group is not None]
 
 

@@ -132,3 +132,13 @@ def test_a_patch_of_more_members_than_one_transaction_holds_writes_them_all(admi
     added = [e for e in feed["items"] if e["type"] == "group.user_added"]
     more = admin.get(f"/api/organizations/{directory.org}/directories/{directory.id}/events", params={"limit": 100, "after": feed["next"]}).json()["items"] if feed["next"] else []
     assert len(added) + sum(e["type"] == "group.user_added" for e in more) == 70
+
+
+def test_a_name_row_listing_a_group_of_another_name_does_not_find_it(directory):
+    from shared.directory import keys
+    from shared.storage import tables
+
+    sales, other = _group(directory, "Sales")["id"], _group(directory, "Marketing")["id"]
+    row = tables.get("directories", directory.id, keys.group_name("Sales"))
+    tables.replace("directories", directory.id, row.row_key, {"ids": [sales, other]}, row.etag)  # as a stale entry would
+    assert _by_name(directory, "sales") == [sales]
