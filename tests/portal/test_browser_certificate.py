@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives import hashes
 
 from tests.flows.helpers import CONTOSO, register_oidc_app
 from tests.portal.accessibility import assert_accessible, tab_to
+from tests.portal.browser import open_sso_by_keyboard, sign_in_in_popup
 from tests.portal.helpers import RETURN_URL, new_link
 
 pytestmark = pytest.mark.browser
@@ -63,20 +64,12 @@ def test_an_admin_connects_oidc_with_a_certificate_through_the_portal(stack, adm
     assert admin.get(f"/api/organizations/{org}/connections/{connection['id']}").json()["status"] == "active"
 
     page.get_by_role("link", name="Go to your connections and test the sign-in").click()
-    with page.expect_popup() as popup_info:
-        page.locator(f'[data-connection="{connection["id"]}"] button.test-sign-in').click()
-    popup = popup_info.value
-    popup.get_by_role("button", name="Adele Vance").click()
-    popup.wait_for_selector("text=Sign-in works")
-    shot(popup, "test sign-in with the certificate")
+    sign_in_in_popup(page, shot, "test sign-in with the certificate", connection["id"])
 
 
 def test_the_certificate_setup_by_keyboard_alone(stack, admin, new_org, page, shot, tmp_path):
     org, app = new_org(), register_oidc_app(stack, secrets=[])
-    page.goto(new_link(admin, org, "sso")["link"])
-    tab_to(page, "#open-portal")
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/portal/sso")
+    open_sso_by_keyboard(page, new_link(admin, org, "sso")["link"])
     tab_to(page, "#setup-oidc")
     page.keyboard.press("Enter")
     page.wait_for_selector("#oidc-form")

@@ -9,6 +9,7 @@ import pytest
 
 from tests.conftest import SECRET_WATCH
 from tests.flows.helpers import CONTOSO, register_oidc_app
+from tests.portal.browser import sign_in_in_popup
 from tests.portal.helpers import RETURN_URL, new_link
 
 pytestmark = pytest.mark.browser
@@ -50,12 +51,7 @@ def test_an_admin_connects_oidc_through_the_portal(stack, admin, new_org, page, 
     [connection] = admin.get(f"/api/organizations/{org}/connections").json()["items"]
 
     page.get_by_role("link", name="Go to your connections and test the sign-in").click()
-    with page.expect_popup() as popup_info:
-        page.locator(f'[data-connection="{connection["id"]}"] button.test-sign-in').click()
-    popup = popup_info.value
-    popup.get_by_role("button", name="Adele Vance").click()
-    popup.wait_for_selector("text=Sign-in works")
-    shot(popup, "test sign-in diagnostic")
+    popup = sign_in_in_popup(page, shot, "test sign-in diagnostic", connection["id"])
     assert "adele.vance@contoso.com" in popup.content()
 
     page.get_by_role("link", name="Back to app.example.com").wait_for()

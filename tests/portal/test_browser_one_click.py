@@ -9,6 +9,7 @@ import pytest
 
 from tests.lifecycle.helpers import events_of
 from tests.portal.accessibility import assert_accessible, tab_to
+from tests.portal.browser import open_sso_by_keyboard
 from tests.portal.helpers import RETURN_URL, new_link
 from tests.portal.test_one_click import no_shared_app
 from tests.shared_app.helpers import customer_tenant
@@ -75,10 +76,7 @@ def test_a_cancel_shows_the_refusal_with_its_fix_and_start_again_gives_a_new_lin
 
 def test_one_click_by_keyboard_alone(stack, admin, new_org, page, shot):
     org, tenant = new_org(), customer_tenant(stack)
-    page.goto(new_link(admin, org, "sso")["link"])
-    tab_to(page, "#open-portal")
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/portal/sso")
+    open_sso_by_keyboard(page, new_link(admin, org, "sso")["link"])
     tab_to(page, "#one-click")
     page.keyboard.press("Enter")
     page.wait_for_selector('#one-click-status[data-state="waiting"]')

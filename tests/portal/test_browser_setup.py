@@ -13,6 +13,7 @@ from local.azurite import free_port
 from tests.flows.helpers import CONTOSO, create_oidc_connection, register_oidc_app
 from tests.policy.conftest import dns_zone, unique_domain  # noqa: F401 (the fixture)
 from tests.portal.accessibility import assert_accessible, tab_to
+from tests.portal.browser import open_sso_by_keyboard, sign_in_in_popup
 from tests.portal.helpers import RETURN_URL, new_link
 from tests.portal.test_links import _age_link
 
@@ -27,16 +28,6 @@ def _open(page, link: str) -> None:
 
 def _metadata_url(stack) -> str:
     return f"{stack.simulator.authority}/{CONTOSO}/federationmetadata/2007-06/federationmetadata.xml"
-
-
-def _test_sign_in(page, shot, name: str) -> None:
-    with page.expect_popup() as popup_info:
-        page.locator("button.test-sign-in").first.click()
-    popup = popup_info.value
-    popup.get_by_role("button", name="Adele Vance").click()
-    popup.wait_for_selector("text=Sign-in works")
-    shot(popup, name)
-    popup.close()
 
 
 @pytest.mark.parametrize("source", ["metadata URL", "file"])
@@ -63,7 +54,7 @@ def test_an_admin_connects_saml_through_the_portal(stack, admin, new_org, page, 
     shot(page, f"idp read from the {source}")
     assert page.inner_text("#idp-issuer") == f"https://sts.windows.net/{CONTOSO}/"
     assert "expires" in page.inner_text("#idp-certificates")
-    _test_sign_in(page, shot, "saml test sign-in")
+    sign_in_in_popup(page, shot, "saml test sign-in").close()
 
 
 def test_domain_verification_in_the_browser(stack, admin, new_org, page, shot, dns_zone):  # noqa: F811
@@ -89,7 +80,7 @@ def test_switching_on_sso_only_needs_a_break_glass_email(stack, admin, new_org, 
     org = new_org()
     create_oidc_connection(admin, org, register_oidc_app(stack))
     _open(page, new_link(admin, org, "sso")["link"])
-    _test_sign_in(page, shot, "oidc test sign-in")
+    sign_in_in_popup(page, shot, "oidc test sign-in").close()
     page.get_by_role("link", name="Sign-in methods").first.click()
     assert_accessible(page)
     page.get_by_label("Password").uncheck()
@@ -193,10 +184,7 @@ def test_every_portal_page_passes_axe(stack, admin, new_org, page, shot):
 
 def test_the_oidc_setup_by_keyboard_alone(stack, admin, new_org, page, shot):
     org, app = new_org(), register_oidc_app(stack)
-    page.goto(new_link(admin, org, "sso")["link"])
-    tab_to(page, "#open-portal")
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/portal/sso")
+    open_sso_by_keyboard(page, new_link(admin, org, "sso")["link"])
     tab_to(page, "#setup-oidc")
     page.keyboard.press("Enter")
     page.wait_for_selector("#oidc-form")
