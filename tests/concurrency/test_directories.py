@@ -82,6 +82,16 @@ def _add_members(*user_ids: str) -> str:
                        "Operations": [{"op": "Add", "path": "members", "value": [{"value": user_id} for user_id in user_ids]}]})
 
 
+def _twenty_add_one_member_each(stack, directory) -> tuple[list[str], str, list]:
+    """Twenty users and a group, then twenty simultaneous PATCHes, each adding one of them."""
+    users = [directory.scim.post("/Users", json=user_body(f"m{i}@contoso.com")).json()["id"] for i in range(RACERS)]
+    group = directory.scim.post("/Groups", json=_group_body("Platform")).json()["id"]
+    responses = race(stack, lambda i, s: s.patch(f"{directory.base}/Groups/{group}", data=_add_members(users[i]), headers=_HEADERS),
+                     key=directory.token)
+    no_server_errors(responses)
+    return users, group, responses
+
+
 def test_twenty_groups_created_with_one_display_name_are_all_found_by_it(stack, new_directory):
     """Display names are not unique: the one row listing a name's groups (written under its ETag)
     loses none of twenty simultaneous creates, and each of them gets through."""
@@ -113,11 +123,7 @@ def test_twenty_simultaneous_member_patches_of_one_group_lose_none(stack, new_di
     """Each member change also writes the group row under its ETag: the patches that were answered
     204 are exactly the members afterwards (a 409 asks Entra to retry)."""
     directory = new_directory()
-    users = [directory.scim.post("/Users", json=user_body(f"m{i}@contoso.com")).json()["id"] for i in range(RACERS)]
-    group = directory.scim.post("/Groups", json=_group_body("Platform")).json()["id"]
-    responses = race(stack, lambda i, s: s.patch(f"{directory.base}/Groups/{group}", data=_add_members(users[i]), headers=_HEADERS),
-                     key=directory.token)
-    no_server_errors(responses)
+    users, group, responses = _twenty_add_one_member_each(stack, directory)
     assert all(r.status_code in (204, 409) for r in responses), [r.status_code for r in responses]
     answered = {users[i] for i, r in enumerate(responses) if r.status_code == 204}
     assert answered and {m["value"] for m in directory.scim.get(f"/Groups/{group}").json()["members"]} == answered
@@ -128,10 +134,6 @@ def test_twenty_simultaneous_adds_never_take_a_group_past_its_limit(stack, new_d
 
     monkeypatch.setattr(groups, "MAX_MEMBERS", 5)
     directory = new_directory()
-    users = [directory.scim.post("/Users", json=user_body(f"l{i}@contoso.com")).json()["id"] for i in range(RACERS)]
-    group = directory.scim.post("/Groups", json=_group_body("Limited")).json()["id"]
-    responses = race(stack, lambda i, s: s.patch(f"{directory.base}/Groups/{group}", data=_add_members(users[i]), headers=_HEADERS),
-                     key=directory.token)
-    no_server_errors(responses)
+    users, group, responses = _twenty_add_one_member_each(stack, directory)
     members = {m["value"] for m in directory.scim.get(f"/Groups/{group}").json()["members"]}
     assert len(members) <= 5 and members == {users[i] for i, r in enumerate(responses) if r.status_code == 204}

@@ -37,13 +37,20 @@ def test_twenty_activations_of_a_first_certificate_save_it_once(stack, admin, ne
     assert "pending_certificate" not in doc and doc["certificate_credential"]["key_version"]
 
 
-def test_twenty_start_agains_replace_a_refused_one_click_connection_once(stack, admin, new_org, browser):
-    org, tenant = new_org(), customer_tenant(stack)
+def _refused_one_click(stack, admin, org: str, browser):
+    """A portal session of `org` and its one-click connection whose consent the admin refused:
+    (session, the connection's page, its id)."""
+    tenant = customer_tenant(stack)
     client = portal_session(stack, admin, org)
     path = client.submit("/portal/sso/one-click", {}, page_path="/portal/sso").headers["Location"]
-    refused = path.rsplit("/", 1)[1]
     consent_url = unescape(re.search(r'id="open-consent" href="([^"]+)"', client.get(path).text).group(1))
     assert consent(browser, consent_url, tenant["admin"], decision="cancel").status_code == 400
+    return client, path, path.rsplit("/", 1)[1]
+
+
+def test_twenty_start_agains_replace_a_refused_one_click_connection_once(stack, admin, new_org, browser):
+    org = new_org()
+    client, path, refused = _refused_one_click(stack, admin, org, browser)
 
     responses = race(stack, _posts(stack, client, "/portal/sso/one-click", {"replace": refused}, path))
     winner = one_winner(responses, lambda r: r.status_code == 303)
@@ -62,12 +69,8 @@ def test_start_again_replaces_once_even_for_racers_that_read_after_the_first_cla
     from shared.admin import connection_admin
     from shared.portal import views
 
-    org, tenant = new_org(), customer_tenant(stack)
-    client = portal_session(stack, admin, org)
-    path = client.submit("/portal/sso/one-click", {}, page_path="/portal/sso").headers["Location"]
-    refused = path.rsplit("/", 1)[1]
-    consent_url = unescape(re.search(r'id="open-consent" href="([^"]+)"', client.get(path).text).group(1))
-    assert consent(browser, consent_url, tenant["admin"], decision="cancel").status_code == 400
+    org = new_org()
+    client, path, refused = _refused_one_click(stack, admin, org, browser)
 
     claimed, other_claimed, first = threading.Event(), threading.Event(), threading.Lock()
     read, delete, deletes = views._one_click_connection, connection_admin.delete, itertools.count()
