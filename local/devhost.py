@@ -17,7 +17,6 @@ import socket
 import sys
 import time
 from dataclasses import dataclass
-from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
 from urllib.parse import parse_qsl, urlsplit
@@ -25,21 +24,10 @@ from urllib.parse import parse_qsl, urlsplit
 import azure.functions as func
 from azure.functions.warmup import WarmUpContext
 
+from shared.platform.http1 import http_date
+
 MAX_REQUEST_BYTES = 8 * 1024 * 1024  # the Functions host's own cap is far above our 1 MiB rule
 _TIMER_ROUTE = re.compile(r"^/admin/functions/([A-Za-z0-9_]+)$")
-
-
-_date: tuple[int, str] = (-1, "")
-
-
-def _http_date() -> str:
-    """The Date header, formatted once a second (http.server formats it per response through the
-    email package)."""
-    global _date
-    second = int(time.time())
-    if _date[0] != second:
-        _date = (second, formatdate(second, usegmt=True))
-    return _date[1]
 
 
 @dataclass(frozen=True)
@@ -105,7 +93,7 @@ def make_server(host: str, port: int, app: func.FunctionApp, functions_key: str,
             # One write of status line, headers and body (http.server's send_response and
             # end_headers would make two, and format each header through its own calls).
             lines = [f"HTTP/1.1 {status} {self.responses.get(status, ('',))[0]}", f"Server: {self.version_string()}",
-                     f"Date: {_http_date()}"]
+                     f"Date: {http_date(time.time())}"]  # http.server formats it per answer, through the email package
             for name, value in headers:
                 lines.append(f"{name}: {value}")
                 if name.lower() == "connection" and value.lower() == "close":

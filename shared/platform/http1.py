@@ -15,6 +15,7 @@ import http.client
 import socket
 import ssl
 import threading
+import time
 
 MAX_LINE = 65537
 MAX_HEADERS = 100
@@ -22,6 +23,20 @@ MAX_IDLE_CONNECTIONS = 32
 # A keep-alive connection the server closed while it sat idle fails in one of these ways; the
 # request is then sent once more on a new connection (it was never received).
 STALE = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_last_date: tuple[int, str] = (-1, "")
+
+
+def http_date(now: float) -> str:
+    """An HTTP date (RFC 9110's IMF-fixdate), independent of the locale, formatted once a second."""
+    global _last_date
+    second = int(now)
+    if _last_date[0] != second:
+        t = time.gmtime(second)
+        _last_date = (second, f"{_DAYS[t.tm_wday]}, {t.tm_mday:02d} {_MONTHS[t.tm_mon - 1]} {t.tm_year} "
+                              f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} GMT")
+    return _last_date[1]
 
 
 class Connection:

@@ -44,8 +44,6 @@ RETRIES = 2
 BACKOFF_SECONDS = 0.2
 TIMEOUT_SECONDS = 10
 TOKEN_REFRESH_MARGIN_SECONDS = 300
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 class TableError(Exception):
@@ -97,20 +95,6 @@ class BearerToken:
 
     def headers(self, method: str, path: str, content_type: str, date: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._current()}"}
-
-
-_last_date: tuple[int, str] = (-1, "")
-
-
-def _http_date(now: float) -> str:
-    """RFC 1123, independent of the locale; formatted once per second (every request signs it)."""
-    global _last_date
-    second = int(now)
-    if _last_date[0] != second:
-        t = time.gmtime(second)
-        _last_date = (second, f"{_DAYS[t.tm_wday]}, {t.tm_mday:02d} {_MONTHS[t.tm_mon - 1]} {t.tm_year} "
-                              f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} GMT")
-    return _last_date[1]
 
 
 def _property(name: str, value: Any, out: dict) -> None:
@@ -203,7 +187,7 @@ class TableRest:
               content_type: str = "", query: str = "") -> tuple[int, dict[str, str], bytes]:
         failure: Exception | None = None
         for attempt in range(RETRIES + 1):
-            date = _http_date(time.time())
+            date = http1.http_date(time.time())  # every request signs it
             sent = {"x-ms-version": API_VERSION, "DataServiceVersion": "3.0", "x-ms-date": date,
                     "Accept": "application/json;odata=nometadata", **(headers or {}),
                     **self._auth.headers(method, path, content_type, date)}
