@@ -73,15 +73,6 @@ def _taken() -> ScimError:
     return uniqueness("Another group in this directory has this externalId.")
 
 
-def _external_id_free(directory_id: str, scim: dict, own_id: str | None) -> bool:
-    """After AlreadyExists: whether the group's externalId row is free or its own (then the row
-    that failed was its name's, made meanwhile)."""
-    if not isinstance(scim.get("externalId"), str):
-        return True
-    row = tables.get(TABLE, directory_id, keys.group_external_id(scim["externalId"]))
-    return row is None or row.doc.get("id") == own_id
-
-
 def _check_users(directory_id: str, user_ids: list[str]) -> None:
     present = users.exist(directory_id, user_ids)
     for user_id in dict.fromkeys(user_ids):
@@ -206,7 +197,7 @@ def create(directory: Directory, scim: dict, members: dict[str, str | None]):
             etags = token_guard.transact(directory.id, ops)  # with the token's check when the directory was not read
             break
         except tables.AlreadyExists:
-            if not _external_id_free(directory.id, scim, None):
+            if index.unique_taken(False, scim, None, directory.id):  # its externalId; else the name's row failed
                 raise _taken() from None
             if name_row is not None:
                 group_names.pause(attempt)  # the name's row was made meanwhile by another create
@@ -247,7 +238,7 @@ def update(directory: Directory, group_id: str, body, if_match: str | None, repl
             try:
                 etags = tables.transact(TABLE, directory.id, ops)
             except tables.AlreadyExists:
-                if not _external_id_free(directory.id, scim, group_id):
+                if index.unique_taken(False, scim, group_id, directory.id):
                     raise _taken() from None
                 continue  # the new name's row was made meanwhile: read again
             except tables.EtagMismatch:

@@ -142,3 +142,16 @@ def test_a_name_row_listing_a_group_of_another_name_does_not_find_it(directory):
     row = tables.get("directories", directory.id, keys.group_name("Sales"))
     tables.replace("directories", directory.id, row.row_key, {"ids": [sales, other]}, row.etag)  # as a stale entry would
     assert _by_name(directory, "sales") == [sales]
+
+
+def test_an_external_id_another_group_has_is_409_uniqueness_whatever_the_names(directory):
+    first = directory.scim.post("/Groups", json={"schemas": [GROUP_SCHEMA], "displayName": "Sales", "externalId": "object-1"})
+    assert first.status_code == 201
+    for name in ("Sales", "Marketing"):  # the same name (its row exists too) and a new one
+        taken = directory.scim.post("/Groups", json={"schemas": [GROUP_SCHEMA], "displayName": name, "externalId": "object-1"})
+        assert taken.status_code == 409 and taken.json()["scimType"] == "uniqueness", taken.text
+    other = _group(directory, "Ops")["id"]
+    renamed = directory.scim.patch(f"/Groups/{other}", json=patch_body({"op": "Replace", "path": "externalId", "value": "object-1"},
+                                                                       {"op": "Replace", "path": "displayName", "value": "Sales"}))
+    assert renamed.status_code == 409 and renamed.json()["scimType"] == "uniqueness", renamed.text
+    assert _by_name(directory, "Sales") == [first.json()["id"]] and _by_name(directory, "Ops") == [other]
