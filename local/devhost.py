@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl, urlsplit
 import azure.functions as func
 from azure.functions.warmup import WarmUpContext
 
+from local.request_head import BadHead, content_length, read_headers
 from shared.platform.http1 import http_date
 
 MAX_REQUEST_BYTES = 8 * 1024 * 1024  # the Functions host's own cap is far above our 1 MiB rule
@@ -89,6 +90,33 @@ def make_server(host: str, port: int, app: func.FunctionApp, functions_key: str,
         def log_message(self, format, *args):  # quiet: the app logs what matters
             pass
 
+        def parse_request(self) -> bool:
+            """http.server's, with the header fields read by request_head (see there why)."""
+            # An error is answered with a status line even before the version is known (http.server
+            # answers a head it cannot read as HTTP/0.9 would: a bare body).
+            self.command, self.request_version, self.close_connection = None, "HTTP/1.1", True
+            self.requestline = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
+            words = self.requestline.split()
+            if len(words) != 3 or not words[2].startswith("HTTP/"):
+                self.send_error(400, "Bad request syntax")
+                return False
+            if words[2] not in ("HTTP/1.0", "HTTP/1.1"):
+                self.send_error(505 if re.fullmatch(r"HTTP/\d+\.\d+", words[2]) else 400, "HTTP/1.1 or 1.0 only")
+                return False
+            self.command, self.path, self.request_version = words
+            if self.path.startswith("//"):  # as http.server: not an absolute URI to redirect to elsewhere
+                self.path = "/" + self.path.lstrip("/")
+            try:
+                self.headers = read_headers(self.rfile)
+            except BadHead as bad:
+                self.send_error(bad.status, bad.reason)
+                return False
+            connection = self.headers.get("connection", "").lower()
+            self.close_connection = connection == "close" or (self.request_version == "HTTP/1.0" and connection != "keep-alive")
+            if self.headers.get("expect", "").lower() == "100-continue" and self.request_version == "HTTP/1.1":
+                return self.handle_expect_100()
+            return True
+
         def _send(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
             # One write of status line, headers and body (http.server's send_response and
             # end_headers would make two, and format each header through its own calls).
@@ -102,7 +130,14 @@ def make_server(host: str, port: int, app: func.FunctionApp, functions_key: str,
             self.wfile.write("\r\n".join(lines).encode("latin-1") + (body if self.command != "HEAD" else b""))
 
         def _dispatch(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
+            if "transfer-encoding" in self.headers:  # no client of ours streams a request body
+                self.close_connection = True
+                return self._send(411, [("Content-Type", "text/plain")], b"send the body with a Content-Length")
+            try:
+                length = content_length(self.headers)
+            except BadHead as bad:
+                self.close_connection = True
+                return self._send(bad.status, [("Content-Type", "text/plain")], bad.reason.encode())
             if length > MAX_REQUEST_BYTES:
                 self.close_connection = True
                 return self._send(413, [("Content-Type", "text/plain")], b"request too large")
@@ -124,8 +159,8 @@ def make_server(host: str, port: int, app: func.FunctionApp, functions_key: str,
             for name, value in parse_qsl(url.query, keep_blank_values=True):
                 params[name] = f"{params[name]},{value}" if name in params else value  # as ASP.NET joins repeats
             request = func.HttpRequest(
-                self.command, f"http://{self.headers.get('Host', 'localhost')}{self.path}",
-                headers={k: v for k, v in self.headers.items()}, params=params, route_params=route_params, body=body,
+                self.command, f"http://{self.headers.get('host', 'localhost')}{self.path}",
+                headers=self.headers, params=params, route_params=route_params, body=body,
             )
             response = route.handler(request)
             headers = list(response.headers.items())
