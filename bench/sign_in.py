@@ -1,6 +1,6 @@
 """Full OIDC sign-ins on the dev host with Azurite and the Entra simulator: where the time goes.
 
-    .venv/bin/python -m bench.sign_in [--sign-ins 200] [--clients 1 8] [--first 3] [--profile FILE]
+    .venv/bin/python -m bench.sign_in [--sign-ins 200] [--clients 1 8] [--first 3] [--profile FILE] [--parts N]
 
 Each sign-in is what a browser and the app's backend do: GET /auth/sso/start, POST the
 simulator's account picker, GET the callback, POST /api/sso/token. The dev host, Azurite and the
@@ -15,6 +15,8 @@ Then the Table Storage round trips per sign-in (an in-process pass counting the 
 Azurite's port), and with `--first N` the first sign-in after a dev host start against warm
 ones, over N fresh dev hosts. `--profile FILE` samples the dev host with py-spy during the last
 measured run (FILE: a speedscope profile; the functions with the most samples are printed).
+`--parts N` runs N more sign-ins on an in-process dev host and prints the thread CPU of each part
+of the path (bench/parts.py): the figures to trust for shares, where py-spy's are skewed by I/O.
 Every figure comes with the load average, because the machine may be shared.
 """
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import collections
 import concurrent.futures
+import contextlib
 import json
 import os
 import secrets
@@ -33,6 +36,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -202,9 +206,11 @@ def stop(process: subprocess.Popen) -> None:
         process.kill()
 
 
-def count_storage_round_trips(stack: Stack, sign_ins: int = 20) -> float:
-    """Runs sign-ins against an in-process dev host and counts the HTTP requests sent to Azurite's
-    port (local/storage_count.py: at http.client and at shared/platform/http1's connections)."""
+@contextlib.contextmanager
+def in_process_host(stack: Stack) -> Iterator[Callable[[], None]]:
+    """A dev host in this process (so its functions can be watched), warmed by one sign-in;
+    yields a function that signs in once more. One per process: the app's functions can be
+    collected only once."""
     os.environ.update(stack.env)
     import function_app
     from local.devhost import make_server
@@ -216,12 +222,29 @@ def count_storage_round_trips(stack: Stack, sign_ins: int = 20) -> float:
         base = f"http://127.0.0.1:{port}"
         browser, backend = _session(stack.sim_ca_bundle), _session(True)
         sign_in(browser, backend, base, stack.connection, stack.api_key)  # warm: clients, caches, discovery, JWKS
-        with storage_requests(stack.env["SSO_STORAGE_CONNECTION_STRING"]) as counted:
-            for _ in range(sign_ins):
-                sign_in(browser, backend, base, stack.connection, stack.api_key)
+        yield lambda: sign_in(browser, backend, base, stack.connection, stack.api_key)
     finally:
         server.shutdown()
+
+
+def count_storage_round_trips(stack: Stack, one_more: Callable[[], None], sign_ins: int = 20) -> float:
+    """The HTTP requests the in-process dev host sends to Azurite's port per sign-in
+    (local/storage_count.py: at http.client and at shared/platform/http1's connections)."""
+    with storage_requests(stack.env["SSO_STORAGE_CONNECTION_STRING"]) as counted:
+        for _ in range(sign_ins):
+            one_more()
     return len(counted) / sign_ins
+
+
+def cpu_by_parts(one_more: Callable[[], None], sign_ins: int) -> None:
+    """bench/parts.py's thread CPU per part, over `sign_ins` sign-ins of the in-process dev host."""
+    from bench.parts import cpu_by_part, report, sign_in_parts
+
+    parts = sign_in_parts()
+    with cpu_by_part(parts) as tally:
+        for _ in range(sign_ins):
+            one_more()
+    report(tally, parts, sign_ins)
 
 
 class Profiler:
@@ -374,6 +397,7 @@ def main() -> int:
     parser.add_argument("--first", type=int, default=0, metavar="N", help="also time the first sign-in after N fresh dev host starts")
     parser.add_argument("--profile", metavar="FILE", help="py-spy profile of the dev host during the last run (speedscope JSON)")
     parser.add_argument("--no-round-trips", action="store_true", help="skip the in-process count of Table Storage requests")
+    parser.add_argument("--parts", type=int, default=0, metavar="N", help="also N in-process sign-ins, printing the dev host's CPU per part (bench/parts.py)")
     parser.add_argument("--baseline-root", metavar="DIR", help="another checkout (e.g. main's worktree): its dev host takes the same load in turns with this one's")
     parser.add_argument("--rounds", type=int, default=2, help="with --baseline-root: runs per host and number of clients")
     args = parser.parse_args()
@@ -414,9 +438,13 @@ def main() -> int:
                 return 1
         if args.first:
             first_after_start(stack, args.first)
-        if not args.no_round_trips:
-            trips = count_storage_round_trips(stack)
-            print(f"Table Storage round trips per sign-in (warm caches): {trips:.1f}   (target: at most 5)")
+        if args.parts or not args.no_round_trips:
+            with in_process_host(stack) as one_more:
+                if args.parts:
+                    cpu_by_parts(one_more, args.parts)
+                if not args.no_round_trips:
+                    trips = count_storage_round_trips(stack, one_more)
+                    print(f"Table Storage round trips per sign-in (warm caches): {trips:.1f}   (target: at most 5)")
         return 0
     finally:
         for process in reversed(processes):
