@@ -29,6 +29,7 @@ from shared.platform.http1 import http_date
 
 MAX_REQUEST_BYTES = 8 * 1024 * 1024  # the Functions host's own cap is far above our 1 MiB rule
 _TIMER_ROUTE = re.compile(r"^/admin/functions/([A-Za-z0-9_]+)$")
+_CLOSING = [("Content-Type", "text/plain"), ("Connection", "close")]
 
 
 @dataclass(frozen=True)
@@ -130,17 +131,15 @@ def make_server(host: str, port: int, app: func.FunctionApp, functions_key: str,
             self.wfile.write("\r\n".join(lines).encode("latin-1") + (body if self.command != "HEAD" else b""))
 
         def _dispatch(self) -> None:
+            # A body that is not read leaves the connection unusable: these answers close it.
             if "transfer-encoding" in self.headers:  # no client of ours streams a request body
-                self.close_connection = True
-                return self._send(411, [("Content-Type", "text/plain")], b"send the body with a Content-Length")
+                return self._send(411, _CLOSING, b"send the body with a Content-Length")
             try:
                 length = content_length(self.headers)
             except BadHead as bad:
-                self.close_connection = True
-                return self._send(bad.status, [("Content-Type", "text/plain")], bad.reason.encode())
+                return self._send(bad.status, _CLOSING, bad.reason.encode())
             if length > MAX_REQUEST_BYTES:
-                self.close_connection = True
-                return self._send(413, [("Content-Type", "text/plain")], b"request too large")
+                return self._send(413, _CLOSING, b"request too large")
             body = self.rfile.read(length) if length else b""
             url = urlsplit(self.path)
             timer = _TIMER_ROUTE.match(url.path)

@@ -70,6 +70,7 @@ def test_keep_alive_serves_two_requests_on_one_connection(stack):
 def test_a_head_rfc_9112_refuses_is_refused(stack, lines, status):
     got, answer = _exchange(stack.base_url, _head(*lines))
     assert got == status, answer
+    assert b"\r\nConnection: close\r\n" in answer.split(b"\r\n\r\n")[0] + b"\r\n", answer  # the rest of the stream is not read
     assert b"Traceback" not in answer
 
 
