@@ -60,6 +60,7 @@ def test_keep_alive_serves_two_requests_on_one_connection(stack):
     (["POST /api/health HTTP/1.1", "Host: x", "Content-Length: 1", "Content-Length: 2"], 400),
     (["POST /api/health HTTP/1.1", "Host: x", "Content-Length: -1"], 400),
     (["POST /api/health HTTP/1.1", "Host: x", "Content-Length: 1e3"], 400),
+    (["POST /api/health HTTP/1.1", "Host: x", f"Content-Length: {'9' * 5000}"], 413),
     (["POST /api/health HTTP/1.1", "Host: x", "Transfer-Encoding: chunked"], 411),
     (["GET /api/health HTTP/2.0", "Host: x"], 505),
     (["GET /api/health HTTQ/1.1", "Host: x"], 400),
