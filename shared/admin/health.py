@@ -1,6 +1,9 @@
 """Reachability of the stamp's dependencies, for GET /api/health."""
 from __future__ import annotations
 
+import threading
+import time
+
 from shared import secret_store
 from shared.platform.errors import SsoError
 from shared.storage import tables
@@ -16,12 +19,29 @@ def _storage_ok() -> bool:
         return False
 
 
+# Anyone may call health, and each probe of Key Vault is a transaction counted against the
+# vault's service limits: a flood of probes could get the vault to throttle the secret reads
+# that sign-ins need. So an instance probes a store at most once in this many seconds, one probe
+# at a time, and every health answer meanwhile shares the last one.
+SECRET_STORE_PROBE_SECONDS = 10.0
+_probe_lock = threading.Lock()
+_last_probe: tuple[object, float, bool] | None = None  # (the store probed, when, reachable)
+
+
 def _secret_store_ok() -> bool:
-    try:
-        secret_store.get_secret_store().list_versions("health-probe")
-        return True
-    except SsoError:
-        return False
+    global _last_probe
+    store = secret_store.get_secret_store()
+    with _probe_lock:
+        last = _last_probe
+        if last is not None and last[0] is store and time.monotonic() - last[1] < SECRET_STORE_PROBE_SECONDS:
+            return last[2]
+        try:
+            store.list_versions("health-probe")
+            reachable = True
+        except SsoError:
+            reachable = False
+        _last_probe = (store, time.monotonic(), reachable)
+        return reachable
 
 
 def check_dependencies() -> dict[str, bool]:
