@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass
 
 from shared import secret_store
 from shared.platform.errors import SsoError
@@ -25,7 +26,16 @@ def _storage_ok() -> bool:
 # at a time, and every health answer meanwhile shares the last one.
 SECRET_STORE_PROBE_SECONDS = 10.0
 _probe_lock = threading.Lock()
-_last_probe: tuple[object, float, bool] | None = None  # (the store probed, when, reachable)
+
+
+@dataclass(frozen=True)
+class _Probe:
+    store: object
+    at: float  # time.monotonic()
+    reachable: bool
+
+
+_last_probe: _Probe | None = None
 
 
 def _secret_store_ok() -> bool:
@@ -33,14 +43,14 @@ def _secret_store_ok() -> bool:
     store = secret_store.get_secret_store()
     with _probe_lock:
         last = _last_probe
-        if last is not None and last[0] is store and time.monotonic() - last[1] < SECRET_STORE_PROBE_SECONDS:
-            return last[2]
+        if last is not None and last.store is store and time.monotonic() - last.at < SECRET_STORE_PROBE_SECONDS:
+            return last.reachable
         try:
             store.list_versions("health-probe")
             reachable = True
         except SsoError:
             reachable = False
-        _last_probe = (store, time.monotonic(), reachable)
+        _last_probe = _Probe(store, time.monotonic(), reachable)
         return reachable
 
 
