@@ -24,12 +24,11 @@ from urllib.parse import parse_qsl, urlsplit
 import azure.functions as func
 from azure.functions.warmup import WarmUpContext
 
-from local.request_head import BadHead, content_length, read_headers
+from local.request_head import BadHead, body_length, read_headers
 from shared.platform.http1 import http_date
 
 MAX_REQUEST_BYTES = 8 * 1024 * 1024  # the Functions host's own cap is far above our 1 MiB rule
 _TIMER_ROUTE = re.compile(r"^/admin/functions/([A-Za-z0-9_]+)$")
-_CLOSING = [("Content-Type", "text/plain"), ("Connection", "close")]
 
 
 @dataclass(frozen=True)
@@ -131,15 +130,10 @@ def make_server(host: str, port: int, app: func.FunctionApp, functions_key: str,
             self.wfile.write("\r\n".join(lines).encode("latin-1") + (body if self.command != "HEAD" else b""))
 
         def _dispatch(self) -> None:
-            # A body that is not read leaves the connection unusable: these answers close it.
-            if "transfer-encoding" in self.headers:  # no client of ours streams a request body
-                return self._send(411, _CLOSING, b"send the body with a Content-Length")
             try:
-                length = content_length(self.headers)
-            except BadHead as bad:
-                return self._send(bad.status, _CLOSING, bad.reason.encode())
-            if length > MAX_REQUEST_BYTES:
-                return self._send(413, _CLOSING, b"request too large")
+                length = body_length(self.headers, MAX_REQUEST_BYTES)
+            except BadHead as bad:  # the body is left unread, so the connection cannot go on
+                return self._send(bad.status, [("Content-Type", "text/plain"), ("Connection", "close")], bad.reason.encode())
             body = self.rfile.read(length) if length else b""
             url = urlsplit(self.path)
             timer = _TIMER_ROUTE.match(url.path)

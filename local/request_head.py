@@ -6,7 +6,7 @@ limits. And http.server let a Content-Length of -1 hold a connection open until 
 and dropped one that was not a number with a traceback. A head that RFC 9112 says to refuse is
 refused with a status and a reason: a line folded onto the one before, whitespace before the
 colon, a name that is not a token, a Content-Length that is not a number, or two different
-lengths or two Hosts (the makings of request smuggling).
+lengths or two Hosts (the makings of request smuggling); `body_length` holds the body's framing rules.
 """
 from __future__ import annotations
 
@@ -56,10 +56,14 @@ def read_headers(rfile: BinaryIO) -> Headers:
     raise BadHead(431, "too many header lines")
 
 
-def content_length(headers: Headers) -> int:
+def body_length(headers: Headers, most: int) -> int:
+    """The request body's length, at most `most` bytes; raises BadHead: 411 for a transfer coding
+    (no client of ours streams a body), 400 for a length that is not a number, 413 above `most`."""
+    if "transfer-encoding" in headers:
+        raise BadHead(411, "send the body with a Content-Length")
     value = headers.get("content-length", "0")
     if not value.isdigit() or not value.isascii():
         raise BadHead(400, "Content-Length is not a number")
-    if len(value) > 18:  # past any body we take, and int() refuses over 4,300 digits
+    if len(value) > 18 or int(value) > most:  # 18 digits first: past any body we take, and int() refuses over 4,300
         raise BadHead(413, "request too large")
     return int(value)

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from local.devhost import MAX_REQUEST_BYTES
 from local.request_head import MAX_HEADERS, MAX_LINE
 
 
@@ -60,6 +61,7 @@ def test_keep_alive_serves_two_requests_on_one_connection(stack):
     (["POST /api/health HTTP/1.1", "Host: x", "Content-Length: 1", "Content-Length: 2"], 400),
     (["POST /api/health HTTP/1.1", "Host: x", "Content-Length: -1"], 400),
     (["POST /api/health HTTP/1.1", "Host: x", "Content-Length: 1e3"], 400),
+    (["POST /api/health HTTP/1.1", "Host: x", f"Content-Length: {MAX_REQUEST_BYTES + 1}"], 413),
     (["POST /api/health HTTP/1.1", "Host: x", f"Content-Length: {'9' * 5000}"], 413),
     (["POST /api/health HTTP/1.1", "Host: x", "Transfer-Encoding: chunked"], 411),
     (["GET /api/health HTTP/2.0", "Host: x"], 505),
